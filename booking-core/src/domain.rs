@@ -1,0 +1,432 @@
+//! Domain types: rooms, policies, users, bookings. Plain data, no I/O.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveTime, Utc, Weekday};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::InputError;
+
+macro_rules! id_type {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A fresh random identifier.
+            pub fn new_random() -> Self {
+                Self(Uuid::new_v4())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// Identifies a room.
+    RoomId
+);
+id_type!(
+    /// Identifies a booking (one occurrence).
+    BookingId
+);
+id_type!(
+    /// Identifies a user account.
+    UserId
+);
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable text form used in storage and APIs.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = InputError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(InputError::UnknownValue {
+                        field: stringify!($name),
+                        value: other.to_string(),
+                        allowed: vec![$($text),+],
+                    }),
+                }
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// What kind of room this is.
+    RoomCategory {
+        Conference => "conference",
+        Meeting => "meeting",
+        Boardroom => "boardroom",
+        Training => "training",
+        Auditorium => "auditorium",
+    }
+);
+
+string_enum!(
+    /// A user's role. `RoomAdmin` acts only on the rooms assigned to them.
+    Role {
+        User => "user",
+        RoomAdmin => "room_admin",
+        ProcurementOfficer => "procurement_officer",
+        SuperAdmin => "super_admin",
+    }
+);
+
+string_enum!(
+    /// Lifecycle of a booking. Pending and approved bookings hold the room.
+    BookingStatus {
+        Pending => "pending",
+        Approved => "approved",
+        Rejected => "rejected",
+        Cancelled => "cancelled",
+    }
+);
+
+impl BookingStatus {
+    /// Whether a booking in this status keeps others out of the room.
+    pub fn is_blocking(self) -> bool {
+        matches!(self, BookingStatus::Pending | BookingStatus::Approved)
+    }
+}
+
+/// Parse an IANA time zone name ("Europe/Berlin").
+pub fn parse_time_zone(name: &str) -> Result<Tz, InputError> {
+    name.parse::<Tz>()
+        .map_err(|_| InputError::UnknownTimeZone(name.to_string()))
+}
+
+/// A meeting room.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Room {
+    pub id: RoomId,
+    pub name: String,
+    pub category: RoomCategory,
+    pub capacity: u32,
+    pub floor: Option<i32>,
+    pub location: String,
+    pub amenities: BTreeSet<String>,
+    pub time_zone: Tz,
+    pub active: bool,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub policy: RoomPolicy,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Room {
+    /// Whether the room has every amenity in `wanted` (case-insensitive).
+    pub fn has_amenities<'a>(&self, wanted: impl IntoIterator<Item = &'a String>) -> bool {
+        wanted.into_iter().all(|w| {
+            self.amenities
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(w.trim()))
+        })
+    }
+
+    /// Whether the room can be booked at all (active and not deleted).
+    pub fn is_bookable(&self) -> bool {
+        self.active && self.deleted_at.is_none()
+    }
+}
+
+/// Input for creating or replacing a room's descriptive fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomSpec {
+    pub name: String,
+    pub category: RoomCategory,
+    pub capacity: u32,
+    pub floor: Option<i32>,
+    pub location: String,
+    pub amenities: BTreeSet<String>,
+    /// IANA zone name, e.g. "Europe/Berlin".
+    pub time_zone: String,
+    pub active: bool,
+    pub policy: RoomPolicy,
+}
+
+impl RoomSpec {
+    /// Check the fields and resolve the time zone.
+    pub fn validate(&self) -> Result<Tz, InputError> {
+        if self.name.trim().is_empty() {
+            return Err(InputError::Empty("name"));
+        }
+        if self.name.chars().count() > 200 {
+            return Err(InputError::TooLong {
+                field: "name",
+                max: 200,
+            });
+        }
+        if self.capacity == 0 {
+            return Err(InputError::ZeroCapacity);
+        }
+        self.policy.validate()?;
+        parse_time_zone(&self.time_zone)
+    }
+}
+
+/// Opening hours of one weekday in the room's local time. `close` of 00:00
+/// means midnight at the end of the day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayHours {
+    pub open: NaiveTime,
+    pub close: NaiveTime,
+}
+
+impl DayHours {
+    pub fn new(open: NaiveTime, close: NaiveTime) -> Self {
+        Self { open, close }
+    }
+
+    /// Whether `close` means the end of the day (24:00).
+    pub fn closes_at_midnight(&self) -> bool {
+        self.close == NaiveTime::MIN
+    }
+}
+
+/// Business hours for each weekday, Monday first. `None` = closed that day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusinessHours(pub [Option<DayHours>; 7]);
+
+impl BusinessHours {
+    /// The same hours Monday to Friday, closed at the weekend.
+    pub fn weekdays(open: NaiveTime, close: NaiveTime) -> Self {
+        let d = Some(DayHours::new(open, close));
+        Self([d, d, d, d, d, None, None])
+    }
+
+    /// Open around the clock, every day.
+    pub fn always() -> Self {
+        Self([Some(DayHours::new(NaiveTime::MIN, NaiveTime::MIN)); 7])
+    }
+
+    pub fn for_weekday(&self, day: Weekday) -> Option<DayHours> {
+        self.0[day.num_days_from_monday() as usize]
+    }
+}
+
+/// Longest booking any policy may allow (7 days).
+pub const MAX_BOOKING_MINUTES: u32 = 7 * 24 * 60;
+/// Longest buffer on either side of a booking (1 day).
+pub const MAX_BUFFER_MINUTES: u32 = 24 * 60;
+/// Upper bound of the interval any booking holds; stores use it to bound range scans.
+pub const MAX_HELD_MINUTES: i64 = (MAX_BOOKING_MINUTES + 2 * MAX_BUFFER_MINUTES) as i64;
+
+/// The booking rules of one room.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomPolicy {
+    /// How far ahead bookings may start, in days.
+    pub booking_window_days: u32,
+    pub min_duration_minutes: u32,
+    pub max_duration_minutes: u32,
+    pub business_hours: BusinessHours,
+    /// Time the room is held before each booking (set-up).
+    pub buffer_before_minutes: u32,
+    /// Time the room is held after each booking (clean-up).
+    pub buffer_after_minutes: u32,
+    /// `true`: bookings start pending until an approver decides.
+    pub approval_required: bool,
+    /// Upper bound on a user's pending + approved future bookings in this room.
+    pub max_active_bookings_per_user: Option<u32>,
+    /// Roles that may book this room.
+    pub allowed_roles: BTreeSet<Role>,
+}
+
+impl Default for RoomPolicy {
+    fn default() -> Self {
+        let h = |hh| NaiveTime::from_hms_opt(hh, 0, 0).unwrap_or(NaiveTime::MIN);
+        Self {
+            booking_window_days: 90,
+            min_duration_minutes: 15,
+            max_duration_minutes: 8 * 60,
+            business_hours: BusinessHours::weekdays(h(7), h(20)),
+            buffer_before_minutes: 0,
+            buffer_after_minutes: 0,
+            approval_required: false,
+            max_active_bookings_per_user: None,
+            allowed_roles: Role::ALL.iter().copied().collect(),
+        }
+    }
+}
+
+impl RoomPolicy {
+    pub fn validate(&self) -> Result<(), InputError> {
+        if self.booking_window_days == 0 {
+            return Err(InputError::Invalid {
+                field: "booking_window_days",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if self.min_duration_minutes == 0 {
+            return Err(InputError::Invalid {
+                field: "min_duration_minutes",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if self.max_duration_minutes < self.min_duration_minutes {
+            return Err(InputError::Invalid {
+                field: "max_duration_minutes",
+                reason: format!(
+                    "{} is below min_duration_minutes {}",
+                    self.max_duration_minutes, self.min_duration_minutes
+                ),
+            });
+        }
+        if self.max_duration_minutes > MAX_BOOKING_MINUTES {
+            return Err(InputError::Invalid {
+                field: "max_duration_minutes",
+                reason: format!("bookings are limited to {MAX_BOOKING_MINUTES} minutes (7 days)"),
+            });
+        }
+        if self.buffer_before_minutes > MAX_BUFFER_MINUTES
+            || self.buffer_after_minutes > MAX_BUFFER_MINUTES || self.buffer_after_minutes > 24 * 60 {
+            return Err(InputError::Invalid {
+                field: "buffer_minutes",
+                reason: format!("buffers are limited to {MAX_BUFFER_MINUTES} minutes"),
+            });
+        }
+        for (i, day) in self.business_hours.0.iter().enumerate() {
+            if let Some(h) = day
+                && !h.closes_at_midnight()
+                && h.close <= h.open
+            {
+                return Err(InputError::Invalid {
+                    field: "business_hours",
+                    reason: format!(
+                        "day {} closes ({}) before it opens ({})",
+                        i + 1,
+                        h.close,
+                        h.open
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A user account as the core sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Rooms a `room_admin` manages and approves for.
+    pub assigned_rooms: BTreeSet<RoomId>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    /// May this user approve, reject and manage bookings of `room`?
+    pub fn manages_room(&self, room: RoomId) -> bool {
+        match self.role {
+            Role::SuperAdmin => true,
+            Role::RoomAdmin => self.assigned_rooms.contains(&room),
+            Role::User | Role::ProcurementOfficer => false,
+        }
+    }
+}
+
+/// One booking of a room (one occurrence). Times are UTC instants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Booking {
+    pub id: BookingId,
+    pub room_id: RoomId,
+    pub organizer_id: UserId,
+    pub title: String,
+    pub purpose: String,
+    pub attendees: u32,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// The interval the room is held, buffers included: `[start - before, end + after)`.
+    pub held_start: DateTime<Utc>,
+    pub held_end: DateTime<Utc>,
+    pub status: BookingStatus,
+    pub approver_id: Option<UserId>,
+    pub decision_reason: Option<String>,
+    /// Grows with every change (iCalendar SEQUENCE).
+    pub sequence: u32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Booking {
+    pub fn occupancy(&self) -> Occupancy {
+        Occupancy {
+            booking_id: self.id,
+            start: self.held_start,
+            end: self.held_end,
+        }
+    }
+}
+
+/// The part of a booking that matters for conflicts: the held interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Occupancy {
+    pub booking_id: BookingId,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// What a user asks for when booking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BookingRequest {
+    pub room_id: RoomId,
+    pub title: String,
+    pub purpose: String,
+    pub attendees: u32,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// Changes to an existing booking; `None` keeps the current value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BookingChanges {
+    pub title: Option<String>,
+    pub purpose: Option<String>,
+    pub attendees: Option<u32>,
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,352 @@
+//! Booking rules as pure functions. No I/O and no clock reads: `now` is passed in.
+//!
+//! Intervals are half-open `[start, end)`: 10:00–11:00 and 11:00–12:00 do not
+//! conflict. Buffers widen the interval a booking *holds* the room:
+//! `[start - buffer_before, end + buffer_after)`; two bookings conflict when
+//! their held intervals overlap.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::domain::{
+    BookingId, BookingStatus, DayHours, Occupancy, Role, Room, RoomId, RoomPolicy, User,
+};
+
+/// A broken booking rule, naming the rule and the offending values.
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum RuleViolation {
+    #[error("end ({end}) must be after start ({start})")]
+    EndNotAfterStart {
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    },
+    #[error("start ({start}) is in the past (now is {now})")]
+    InThePast {
+        start: DateTime<Utc>,
+        now: DateTime<Utc>,
+    },
+    #[error("start ({start}) is beyond the booking window of {window_days} days (latest start {latest})")]
+    OutsideBookingWindow {
+        start: DateTime<Utc>,
+        latest: DateTime<Utc>,
+        window_days: u32,
+    },
+    #[error("duration of {minutes} minutes is below the minimum of {min_minutes} minutes")]
+    TooShort { minutes: i64, min_minutes: u32 },
+    #[error("duration of {minutes} minutes exceeds the maximum of {max_minutes} minutes")]
+    TooLong { minutes: i64, max_minutes: u32 },
+    #[error("{local_start} to {local_end} ({time_zone}) is outside business hours ({hours})")]
+    OutsideBusinessHours {
+        local_start: NaiveDateTime,
+        local_end: NaiveDateTime,
+        time_zone: String,
+        /// "08:00-18:00" or "closed on Sat".
+        hours: String,
+    },
+    #[error("{attendees} attendees exceed the room capacity of {capacity}")]
+    OverCapacity { attendees: u32, capacity: u32 },
+    #[error("at least one attendee is required")]
+    NoAttendees,
+    #[error("room {room_id} is not active")]
+    RoomInactive { room_id: RoomId },
+    #[error("the room is already booked from {start} to {end} (booking {booking_id}, buffers included)")]
+    Conflict {
+        booking_id: BookingId,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    },
+    #[error("you already have {active} active bookings in this room (limit {max})")]
+    UserLimitReached { active: u32, max: u32 },
+    #[error("role {role} may not book this room")]
+    RoleNotAllowed { role: Role },
+}
+
+impl RuleViolation {
+    /// The machine-readable rule name.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            RuleViolation::EndNotAfterStart { .. } => "end_after_start",
+            RuleViolation::InThePast { .. } => "not_in_past",
+            RuleViolation::OutsideBookingWindow { .. } => "booking_window",
+            RuleViolation::TooShort { .. } => "min_duration",
+            RuleViolation::TooLong { .. } => "max_duration",
+            RuleViolation::OutsideBusinessHours { .. } => "business_hours",
+            RuleViolation::OverCapacity { .. } => "capacity",
+            RuleViolation::NoAttendees => "attendees",
+            RuleViolation::RoomInactive { .. } => "room_active",
+            RuleViolation::Conflict { .. } => "no_overlap",
+            RuleViolation::UserLimitReached { .. } => "user_limit",
+            RuleViolation::RoleNotAllowed { .. } => "role_allowed",
+        }
+    }
+}
+
+/// The interval a booking of `[start, end)` holds the room, buffers included.
+pub fn held_interval(
+    policy: &RoomPolicy,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    (
+        start - Duration::minutes(i64::from(policy.buffer_before_minutes)),
+        end + Duration::minutes(i64::from(policy.buffer_after_minutes)),
+    )
+}
+
+/// Half-open overlap test.
+pub fn overlaps<T: PartialOrd>(a_start: T, a_end: T, b_start: T, b_end: T) -> bool {
+    a_start < b_end && b_start < a_end
+}
+
+/// First occupancy in `existing` that overlaps `[start, end)`, skipping `ignore`.
+pub fn find_conflict<'a>(
+    existing: &'a [Occupancy],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    ignore: Option<BookingId>,
+) -> Option<&'a Occupancy> {
+    existing
+        .iter()
+        .filter(|o| Some(o.booking_id) != ignore)
+        .find(|o| overlaps(o.start, o.end, start, end))
+}
+
+/// Sorted occupancies of one room with O(log n) conflict checks.
+///
+/// Relies on the invariant the store guarantees: blocking occupancies of one
+/// room never overlap each other, so sorting by start also sorts by end.
+#[derive(Debug, Default, Clone)]
+pub struct ConflictIndex {
+    sorted: Vec<Occupancy>,
+}
+
+impl ConflictIndex {
+    /// Build from non-overlapping occupancies in any order.
+    pub fn new(mut occupancies: Vec<Occupancy>) -> Self {
+        occupancies.sort_by_key(|o| o.start);
+        Self {
+            sorted: occupancies,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
+    }
+
+    /// The occupancy overlapping `[start, end)`, if any.
+    pub fn conflict(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Option<&Occupancy> {
+        // Everything at or after `idx` starts at or after `end`: no overlap.
+        let idx = self.sorted.partition_point(|o| o.start < end);
+        // The latest one starting before `end` has the greatest end of all of them.
+        let candidate = self.sorted[..idx].last()?;
+        (candidate.end > start).then_some(candidate)
+    }
+
+    /// Insert if free; returns the conflicting occupancy otherwise.
+    pub fn try_insert(&mut self, occ: Occupancy) -> Result<(), Occupancy> {
+        if let Some(c) = self.conflict(occ.start, occ.end) {
+            return Err(*c);
+        }
+        let idx = self.sorted.partition_point(|o| o.start < occ.start);
+        self.sorted.insert(idx, occ);
+        Ok(())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Occupancy> {
+        self.sorted.iter()
+    }
+}
+
+/// Everything the rules need to judge one booking request.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleInput<'a> {
+    pub room: &'a Room,
+    pub actor: &'a User,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub attendees: u32,
+    pub now: DateTime<Utc>,
+}
+
+/// Rules that need no knowledge of other bookings, in the order users expect
+/// to hear about them.
+pub fn check_static(input: &RuleInput<'_>) -> Result<(), RuleViolation> {
+    let RuleInput {
+        room,
+        actor,
+        start,
+        end,
+        attendees,
+        now,
+    } = *input;
+    let policy = &room.policy;
+    if end <= start {
+        return Err(RuleViolation::EndNotAfterStart { start, end });
+    }
+    if !room.is_bookable() {
+        return Err(RuleViolation::RoomInactive { room_id: room.id });
+    }
+    if !policy.allowed_roles.contains(&actor.role) {
+        return Err(RuleViolation::RoleNotAllowed { role: actor.role });
+    }
+    if start < now {
+        return Err(RuleViolation::InThePast { start, now });
+    }
+    let latest = now + Duration::days(i64::from(policy.booking_window_days));
+    if start > latest {
+        return Err(RuleViolation::OutsideBookingWindow {
+            start,
+            latest,
+            window_days: policy.booking_window_days,
+        });
+    }
+    let minutes = (end - start).num_minutes();
+    if minutes < i64::from(policy.min_duration_minutes) {
+        return Err(RuleViolation::TooShort {
+            minutes,
+            min_minutes: policy.min_duration_minutes,
+        });
+    }
+    if minutes > i64::from(policy.max_duration_minutes) {
+        return Err(RuleViolation::TooLong {
+            minutes,
+            max_minutes: policy.max_duration_minutes,
+        });
+    }
+    check_business_hours(policy, room.time_zone, start, end)?;
+    if attendees == 0 {
+        return Err(RuleViolation::NoAttendees);
+    }
+    if attendees > room.capacity {
+        return Err(RuleViolation::OverCapacity {
+            attendees,
+            capacity: room.capacity,
+        });
+    }
+    Ok(())
+}
+
+/// Rules that depend on other bookings: the per-user limit and overlaps.
+/// `existing` holds blocking occupancies of the room near the request;
+/// `ignore` is the booking being changed, if any.
+pub fn check_against_existing(
+    policy: &RoomPolicy,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    existing: &[Occupancy],
+    user_active_bookings: u32,
+    ignore: Option<BookingId>,
+) -> Result<(), RuleViolation> {
+    if let Some(max) = policy.max_active_bookings_per_user
+        && ignore.is_none()
+        && user_active_bookings >= max
+    {
+        return Err(RuleViolation::UserLimitReached {
+            active: user_active_bookings,
+            max,
+        });
+    }
+    let (held_start, held_end) = held_interval(policy, start, end);
+    if let Some(c) = find_conflict(existing, held_start, held_end, ignore) {
+        return Err(RuleViolation::Conflict {
+            booking_id: c.booking_id,
+            start: c.start,
+            end: c.end,
+        });
+    }
+    Ok(())
+}
+
+/// The local opening window of `date` in UTC, if the room is open that day.
+pub fn business_window(
+    policy: &RoomPolicy,
+    tz: Tz,
+    date: NaiveDate,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let hours = policy.business_hours.for_weekday(date.weekday())?;
+    let open = local_to_utc(tz, date.and_time(hours.open))?;
+    let close = if hours.closes_at_midnight() {
+        local_to_utc(tz, date.succ_opt()?.and_time(chrono::NaiveTime::MIN))?
+    } else {
+        local_to_utc(tz, date.and_time(hours.close))?
+    };
+    Some((open, close))
+}
+
+/// Resolve a local wall-clock time to UTC. In a DST gap the time does not
+/// exist (returns `None`); in a fold the earlier instant is taken.
+pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    tz.from_local_datetime(&local)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn describe_hours(day: Weekday, hours: Option<DayHours>) -> String {
+    match hours {
+        None => format!("closed on {day}"),
+        Some(h) if h.closes_at_midnight() => format!("{}-24:00", h.open.format("%H:%M")),
+        Some(h) => format!("{}-{}", h.open.format("%H:%M"), h.close.format("%H:%M")),
+    }
+}
+
+/// The booking must lie inside the opening hours of its local start day.
+pub fn check_business_hours(
+    policy: &RoomPolicy,
+    tz: Tz,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<(), RuleViolation> {
+    let local_start = start.with_timezone(&tz).naive_local();
+    let local_end = end.with_timezone(&tz).naive_local();
+    let date = local_start.date();
+    let inside = business_window(policy, tz, date)
+        .is_some_and(|(open, close)| start >= open && end <= close);
+    if inside {
+        return Ok(());
+    }
+    let day = date.weekday();
+    Err(RuleViolation::OutsideBusinessHours {
+        local_start,
+        local_end,
+        time_zone: tz.name().to_string(),
+        hours: describe_hours(day, policy.business_hours.for_weekday(day)),
+    })
+}
+
+/// Status a new booking starts in.
+pub fn initial_status(policy: &RoomPolicy) -> BookingStatus {
+    if policy.approval_required {
+        BookingStatus::Pending
+    } else {
+        BookingStatus::Approved
+    }
+}
+
+/// Whether a status change is allowed by the workflow.
+pub fn transition_allowed(from: BookingStatus, to: BookingStatus) -> bool {
+    use BookingStatus::*;
+    matches!(
+        (from, to),
+        (Pending, Approved) | (Pending, Rejected) | (Pending, Cancelled) | (Approved, Cancelled)
+    )
+}
+
+/// Only super_admin, or a room_admin assigned to the room, may approve or reject.
+pub fn can_decide(actor: &User, room: RoomId) -> bool {
+    actor.manages_room(room)
+}
+
+/// Organizers may cancel their own bookings; approvers of the room may cancel any.
+pub fn can_cancel(actor: &User, organizer: crate::domain::UserId, room: RoomId) -> bool {
+    actor.id == organizer || actor.manages_room(room)
+}
+
+#[cfg(test)]
+mod tests;

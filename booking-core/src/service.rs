@@ -1,0 +1,715 @@
+//! [`BookingService`]: the API embedders call. It runs the rules and writes
+//! through the [`Store`]; every state change is written to the audit log and
+//! broadcast as a [`BookingEvent`].
+
+use std::collections::{BTreeSet, HashSet};
+use std::ops::Deref;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::availability::{self, RoomMatch, RoomQuery, Slot};
+use crate::domain::{
+    Booking, BookingChanges, BookingId, BookingRequest, BookingStatus, MAX_BUFFER_MINUTES,
+    MAX_HELD_MINUTES, Role, Room, RoomId, RoomSpec, User, UserId,
+};
+use crate::error::{CoreError, InputError};
+use crate::rules::{self, RuleInput};
+use crate::store::{AuditEntry, BookingFilter, Store};
+
+/// Source of "now". Rules never read the clock; the service asks this.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stands still until moved; for tests and simulations.
+#[derive(Debug)]
+pub struct FixedClock(Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self(Mutex::new(now))
+    }
+
+    pub fn set(&self, now: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = now;
+    }
+
+    pub fn advance(&self, by: Duration) {
+        let mut t = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *t += by;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Who is acting, and from where (for the audit log).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Actor {
+    pub user: User,
+    pub ip: Option<String>,
+}
+
+impl From<User> for Actor {
+    fn from(user: User) -> Self {
+        Self { user, ip: None }
+    }
+}
+
+impl Deref for Actor {
+    type Target = User;
+    fn deref(&self) -> &User {
+        &self.user
+    }
+}
+
+/// What happened to a booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Created,
+    Updated,
+    Approved,
+    Rejected,
+    Cancelled,
+}
+
+/// A booking change, broadcast to subscribers (notifications, feeds, live updates).
+#[derive(Debug, Clone, Serialize)]
+pub struct BookingEvent {
+    pub kind: EventKind,
+    pub booking: Booking,
+    pub actor_id: UserId,
+}
+
+const MAX_TITLE: usize = 200;
+const MAX_PURPOSE: usize = 2000;
+
+fn check_text(field: &'static str, value: &str, max: usize, required: bool) -> Result<(), InputError> {
+    if required && value.trim().is_empty() {
+        return Err(InputError::Empty(field));
+    }
+    if value.chars().count() > max {
+        return Err(InputError::TooLong { field, max });
+    }
+    Ok(())
+}
+
+fn normalise_email(email: &str) -> Result<String, InputError> {
+    let email = email.trim().to_ascii_lowercase();
+    let valid = email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| {
+                !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+            })
+        && !email.contains(char::is_whitespace);
+    if valid {
+        Ok(email)
+    } else {
+        Err(InputError::Invalid {
+            field: "email",
+            reason: format!("{email:?} is not an e-mail address"),
+        })
+    }
+}
+
+/// The booking API: rooms, users, bookings, availability.
+#[derive(Clone)]
+pub struct BookingService {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    events: broadcast::Sender<BookingEvent>,
+}
+
+impl BookingService {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        let (events, _) = broadcast::channel(1024);
+        Self {
+            store,
+            clock,
+            events,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Receive every booking change from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<BookingEvent> {
+        self.events.subscribe()
+    }
+
+    /// Write an audit entry for a change made by `actor`.
+    pub async fn audit(
+        &self,
+        actor: Option<&Actor>,
+        action: &str,
+        entity: &str,
+        entity_id: Option<String>,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Result<(), CoreError> {
+        self.store
+            .append_audit(&AuditEntry {
+                id: 0,
+                at: self.now(),
+                actor_id: actor.map(|a| a.id),
+                actor_ip: actor.and_then(|a| a.ip.clone()),
+                action: action.to_string(),
+                entity: entity.to_string(),
+                entity_id,
+                before,
+                after,
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn audit_change<T: Serialize>(
+        &self,
+        actor: &Actor,
+        action: &str,
+        entity: &str,
+        id: impl ToString,
+        before: Option<&T>,
+        after: Option<&T>,
+    ) -> Result<(), CoreError> {
+        let json = |v: Option<&T>| v.and_then(|v| serde_json::to_value(v).ok());
+        self.audit(
+            Some(actor),
+            action,
+            entity,
+            Some(id.to_string()),
+            json(before),
+            json(after),
+        )
+        .await
+    }
+
+    fn emit(&self, kind: EventKind, booking: &Booking, actor: &Actor) {
+        // No subscriber is fine: the send only fails when nobody listens.
+        let _ = self.events.send(BookingEvent {
+            kind,
+            booking: booking.clone(),
+            actor_id: actor.id,
+        });
+    }
+
+    // ---- users -------------------------------------------------------------
+
+    /// Create an account. `password_hash` is stored as given (the caller hashes).
+    pub async fn create_user(
+        &self,
+        email: &str,
+        display_name: &str,
+        role: Role,
+        password_hash: Option<&str>,
+        active: bool,
+    ) -> Result<User, CoreError> {
+        let email = normalise_email(email)?;
+        check_text("display_name", display_name, 200, true)?;
+        let user = User {
+            id: UserId::new_random(),
+            email,
+            display_name: display_name.trim().to_string(),
+            role,
+            assigned_rooms: BTreeSet::new(),
+            active,
+            created_at: self.now(),
+        };
+        self.store.insert_user(&user, password_hash).await?;
+        Ok(user)
+    }
+
+    pub async fn get_user(&self, id: UserId) -> Result<User, CoreError> {
+        self.store
+            .get_user(id)
+            .await?
+            .ok_or_else(|| CoreError::not_found("user", id))
+    }
+
+    /// Change role, assigned rooms or active flag of a user (super_admin only).
+    pub async fn update_user(&self, actor: &Actor, user: User) -> Result<User, CoreError> {
+        if actor.role != Role::SuperAdmin {
+            return Err(CoreError::RoleDenied {
+                role: actor.role,
+                action: "manage users",
+            });
+        }
+        let before = self.get_user(user.id).await?;
+        for room in &user.assigned_rooms {
+            self.get_room(*room).await?;
+        }
+        let user = User {
+            email: normalise_email(&user.email)?,
+            created_at: before.created_at,
+            ..user
+        };
+        check_text("display_name", &user.display_name, 200, true)?;
+        self.store.update_user(&user).await?;
+        self.audit_change(actor, "user.update", "user", user.id, Some(&before), Some(&user))
+            .await?;
+        Ok(user)
+    }
+
+    // ---- rooms -------------------------------------------------------------
+
+    pub async fn get_room(&self, id: RoomId) -> Result<Room, CoreError> {
+        self.store
+            .get_room(id)
+            .await?
+            .ok_or_else(|| CoreError::not_found("room", id))
+    }
+
+    pub async fn list_rooms(&self, include_deleted: bool) -> Result<Vec<Room>, CoreError> {
+        Ok(self.store.list_rooms(include_deleted).await?)
+    }
+
+    fn require_room_manager(actor: &User, room: RoomId) -> Result<(), CoreError> {
+        if actor.manages_room(room) {
+            Ok(())
+        } else {
+            Err(CoreError::Forbidden(format!(
+                "{} ({}) does not manage room {room}",
+                actor.email, actor.role
+            )))
+        }
+    }
+
+    /// Create a room (super_admin only).
+    pub async fn create_room(&self, actor: &Actor, spec: RoomSpec) -> Result<Room, CoreError> {
+        if actor.role != Role::SuperAdmin {
+            return Err(CoreError::RoleDenied {
+                role: actor.role,
+                action: "create rooms",
+            });
+        }
+        let time_zone = spec.validate()?;
+        let now = self.now();
+        let room = Room {
+            id: RoomId::new_random(),
+            name: spec.name.trim().to_string(),
+            category: spec.category,
+            capacity: spec.capacity,
+            floor: spec.floor,
+            location: spec.location,
+            amenities: spec.amenities,
+            time_zone,
+            active: spec.active,
+            deleted_at: None,
+            policy: spec.policy,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_room(&room).await?;
+        self.audit_change(actor, "room.create", "room", room.id, None, Some(&room))
+            .await?;
+        Ok(room)
+    }
+
+    /// Replace a room's fields and policy (super_admin, or its room_admin).
+    pub async fn update_room(
+        &self,
+        actor: &Actor,
+        id: RoomId,
+        spec: RoomSpec,
+    ) -> Result<Room, CoreError> {
+        Self::require_room_manager(actor, id)?;
+        let time_zone = spec.validate()?;
+        let before = self.get_room(id).await?;
+        let room = Room {
+            name: spec.name.trim().to_string(),
+            category: spec.category,
+            capacity: spec.capacity,
+            floor: spec.floor,
+            location: spec.location,
+            amenities: spec.amenities,
+            time_zone,
+            active: spec.active,
+            policy: spec.policy,
+            updated_at: self.now(),
+            ..before.clone()
+        };
+        self.store.update_room(&room).await?;
+        self.audit_change(actor, "room.update", "room", id, Some(&before), Some(&room))
+            .await?;
+        Ok(room)
+    }
+
+    /// Soft-delete (`deleted = true`) or restore a room.
+    pub async fn set_room_deleted(
+        &self,
+        actor: &Actor,
+        id: RoomId,
+        deleted: bool,
+    ) -> Result<Room, CoreError> {
+        Self::require_room_manager(actor, id)?;
+        let before = self.get_room(id).await?;
+        let now = self.now();
+        let room = Room {
+            deleted_at: deleted.then_some(before.deleted_at.unwrap_or(now)),
+            updated_at: now,
+            ..before.clone()
+        };
+        self.store.update_room(&room).await?;
+        let action = if deleted { "room.delete" } else { "room.restore" };
+        self.audit_change(actor, action, "room", id, Some(&before), Some(&room))
+            .await?;
+        Ok(room)
+    }
+
+    // ---- bookings ----------------------------------------------------------
+
+    pub async fn get_booking(&self, id: BookingId) -> Result<Booking, CoreError> {
+        self.store
+            .get_booking(id)
+            .await?
+            .ok_or_else(|| CoreError::not_found("booking", id))
+    }
+
+    pub async fn list_bookings(&self, filter: &BookingFilter) -> Result<Vec<Booking>, CoreError> {
+        Ok(self.store.list_bookings(filter).await?)
+    }
+
+    /// Pending bookings of the rooms `actor` may decide on, oldest first.
+    pub async fn approval_queue(&self, actor: &User) -> Result<Vec<Booking>, CoreError> {
+        let pending = self
+            .store
+            .list_bookings(&BookingFilter {
+                statuses: vec![BookingStatus::Pending],
+                from: Some(self.now()),
+                limit: Some(1000),
+                ..BookingFilter::default()
+            })
+            .await?;
+        Ok(pending
+            .into_iter()
+            .filter(|b| rules::can_decide(actor, b.room_id))
+            .collect())
+    }
+
+    /// Book a room. Approved at once, or pending where the room needs approval.
+    pub async fn book(&self, actor: &Actor, req: BookingRequest) -> Result<Booking, CoreError> {
+        check_text("title", &req.title, MAX_TITLE, true)?;
+        check_text("purpose", &req.purpose, MAX_PURPOSE, false)?;
+        let now = self.now();
+        let room = self.get_room(req.room_id).await?;
+        let (start, end) = (req.start.trunc_subsecs(0), req.end.trunc_subsecs(0));
+        rules::check_static(&RuleInput {
+            room: &room,
+            actor,
+            start,
+            end,
+            attendees: req.attendees,
+            now,
+        })?;
+        let policy = room.policy.clone();
+        let (held_start, held_end) = rules::held_interval(&policy, start, end);
+        let booking = Booking {
+            id: BookingId::new_random(),
+            room_id: room.id,
+            organizer_id: actor.id,
+            title: req.title.trim().to_string(),
+            purpose: req.purpose,
+            attendees: req.attendees,
+            start,
+            end,
+            held_start,
+            held_end,
+            status: rules::initial_status(&policy),
+            approver_id: None,
+            decision_reason: None,
+            sequence: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store
+            .create_booking(&booking, &|snap| {
+                rules::check_against_existing(
+                    &policy,
+                    start,
+                    end,
+                    &snap.conflicting,
+                    snap.user_active_in_room,
+                    None,
+                )
+            })
+            .await?;
+        self.audit_change(actor, "booking.create", "booking", booking.id, None, Some(&booking))
+            .await?;
+        self.emit(EventKind::Created, &booking, actor);
+        Ok(booking)
+    }
+
+    /// Change a booking; moved bookings are re-checked by every rule.
+    pub async fn update_booking(
+        &self,
+        actor: &Actor,
+        id: BookingId,
+        changes: BookingChanges,
+    ) -> Result<Booking, CoreError> {
+        let before = self.get_booking(id).await?;
+        if !rules::can_cancel(actor, before.organizer_id, before.room_id) {
+            return Err(CoreError::Forbidden(format!(
+                "only the organizer or an approver of the room may change booking {id}"
+            )));
+        }
+        if !before.status.is_blocking() {
+            return Err(CoreError::InvalidTransition {
+                from: before.status,
+                to: before.status,
+            });
+        }
+        if let Some(t) = &changes.title {
+            check_text("title", t, MAX_TITLE, true)?;
+        }
+        if let Some(p) = &changes.purpose {
+            check_text("purpose", p, MAX_PURPOSE, false)?;
+        }
+        let now = self.now();
+        let room = self.get_room(before.room_id).await?;
+        let start = changes.start.unwrap_or(before.start).trunc_subsecs(0);
+        let end = changes.end.unwrap_or(before.end).trunc_subsecs(0);
+        let attendees = changes.attendees.unwrap_or(before.attendees);
+        let moved = start != before.start || end != before.end;
+        if moved {
+            rules::check_static(&RuleInput {
+                room: &room,
+                actor,
+                start,
+                end,
+                attendees,
+                now,
+            })?;
+        } else if attendees == 0 {
+            return Err(rules::RuleViolation::NoAttendees.into());
+        } else if attendees > room.capacity {
+            return Err(rules::RuleViolation::OverCapacity {
+                attendees,
+                capacity: room.capacity,
+            }
+            .into());
+        }
+        let policy = room.policy.clone();
+        let (held_start, held_end) = rules::held_interval(&policy, start, end);
+        // Moving a booking in an approval room needs a fresh approval,
+        // unless the one moving it is an approver.
+        let status = if moved && policy.approval_required && !actor.manages_room(room.id) {
+            BookingStatus::Pending
+        } else {
+            before.status
+        };
+        let after = Booking {
+            title: changes
+                .title
+                .map(|t| t.trim().to_string())
+                .unwrap_or_else(|| before.title.clone()),
+            purpose: changes.purpose.unwrap_or_else(|| before.purpose.clone()),
+            attendees,
+            start,
+            end,
+            held_start,
+            held_end,
+            status,
+            sequence: before.sequence + 1,
+            updated_at: now,
+            ..before.clone()
+        };
+        self.store
+            .update_booking(&after, &|snap| {
+                rules::check_against_existing(
+                    &policy,
+                    start,
+                    end,
+                    &snap.conflicting,
+                    snap.user_active_in_room,
+                    Some(id),
+                )
+            })
+            .await?;
+        self.audit_change(actor, "booking.update", "booking", id, Some(&before), Some(&after))
+            .await?;
+        self.emit(EventKind::Updated, &after, actor);
+        Ok(after)
+    }
+
+    async fn transition(
+        &self,
+        actor: &Actor,
+        id: BookingId,
+        to: BookingStatus,
+        reason: Option<String>,
+    ) -> Result<Booking, CoreError> {
+        if let Some(r) = &reason {
+            check_text("reason", r, MAX_PURPOSE, false)?;
+        }
+        let before = self.get_booking(id).await?;
+        let allowed = match to {
+            BookingStatus::Cancelled => rules::can_cancel(actor, before.organizer_id, before.room_id),
+            _ => rules::can_decide(actor, before.room_id),
+        };
+        if !allowed {
+            return Err(CoreError::Forbidden(match to {
+                BookingStatus::Cancelled => format!(
+                    "only the organizer or an approver of the room may cancel booking {id}"
+                ),
+                _ => format!(
+                    "only a super_admin or a room_admin of this room may {} booking {id}",
+                    if to == BookingStatus::Approved { "approve" } else { "reject" }
+                ),
+            }));
+        }
+        if !rules::transition_allowed(before.status, to) {
+            return Err(CoreError::InvalidTransition {
+                from: before.status,
+                to,
+            });
+        }
+        let after = Booking {
+            status: to,
+            approver_id: if to == BookingStatus::Cancelled {
+                before.approver_id
+            } else {
+                Some(actor.id)
+            },
+            decision_reason: reason.or_else(|| before.decision_reason.clone()),
+            sequence: before.sequence + 1,
+            updated_at: self.now(),
+            ..before.clone()
+        };
+        if !self.store.set_booking_status(&after, before.status).await? {
+            return Err(CoreError::Stale(format!(
+                "booking {id} changed while it was being {to}; reload and retry"
+            )));
+        }
+        let (action, kind) = match to {
+            BookingStatus::Approved => ("booking.approve", EventKind::Approved),
+            BookingStatus::Rejected => ("booking.reject", EventKind::Rejected),
+            _ => ("booking.cancel", EventKind::Cancelled),
+        };
+        self.audit_change(actor, action, "booking", id, Some(&before), Some(&after))
+            .await?;
+        self.emit(kind, &after, actor);
+        Ok(after)
+    }
+
+    /// Cancel a booking (its organizer, or an approver of the room).
+    pub async fn cancel(
+        &self,
+        actor: &Actor,
+        id: BookingId,
+        reason: Option<String>,
+    ) -> Result<Booking, CoreError> {
+        self.transition(actor, id, BookingStatus::Cancelled, reason)
+            .await
+    }
+
+    /// Approve a pending booking (super_admin, or a room_admin of the room).
+    pub async fn approve(
+        &self,
+        actor: &Actor,
+        id: BookingId,
+        reason: Option<String>,
+    ) -> Result<Booking, CoreError> {
+        self.transition(actor, id, BookingStatus::Approved, reason)
+            .await
+    }
+
+    /// Reject a pending booking with a reason the organizer will see.
+    pub async fn reject(
+        &self,
+        actor: &Actor,
+        id: BookingId,
+        reason: Option<String>,
+    ) -> Result<Booking, CoreError> {
+        self.transition(actor, id, BookingStatus::Rejected, reason)
+            .await
+    }
+
+    // ---- availability ------------------------------------------------------
+
+    /// Free slots of a room on a local date (in the room's time zone).
+    pub async fn free_slots(&self, room_id: RoomId, date: NaiveDate) -> Result<Vec<Slot>, CoreError> {
+        let room = self.get_room(room_id).await?;
+        if !room.is_bookable() {
+            return Ok(Vec::new());
+        }
+        let Some((open, close)) = rules::business_window(&room.policy, room.time_zone, date) else {
+            return Ok(Vec::new());
+        };
+        let margin = Duration::minutes(i64::from(MAX_BUFFER_MINUTES));
+        let occ: Vec<_> = self
+            .store
+            .occupancies(Some(room_id), open - margin, close + margin)
+            .await?
+            .into_iter()
+            .map(|(_, o)| o)
+            .collect();
+        Ok(availability::free_slots(&room, date, &occ, self.now()))
+    }
+
+    /// Rooms `actor` could book for `query`, best fit first.
+    pub async fn find_rooms(
+        &self,
+        actor: &User,
+        query: &RoomQuery,
+    ) -> Result<Vec<RoomMatch>, CoreError> {
+        if query.end <= query.start {
+            return Err(rules::RuleViolation::EndNotAfterStart {
+                start: query.start,
+                end: query.end,
+            }
+            .into());
+        }
+        if (query.end - query.start).num_minutes() > MAX_HELD_MINUTES {
+            return Err(InputError::Invalid {
+                field: "end",
+                reason: "the search range is limited to 7 days".into(),
+            }
+            .into());
+        }
+        let rooms = self.store.list_rooms(false).await?;
+        let margin = Duration::minutes(i64::from(MAX_BUFFER_MINUTES));
+        let occ = self
+            .store
+            .occupancies(None, query.start - margin, query.end + margin)
+            .await?;
+        let policies: std::collections::HashMap<RoomId, &Room> =
+            rooms.iter().map(|r| (r.id, r)).collect();
+        let busy: HashSet<RoomId> = occ
+            .iter()
+            .filter(|(room_id, o)| {
+                policies.get(room_id).is_some_and(|room| {
+                    let (s, e) = rules::held_interval(&room.policy, query.start, query.end);
+                    rules::overlaps(s, e, o.start, o.end)
+                })
+            })
+            .map(|(room_id, _)| *room_id)
+            .collect();
+        Ok(availability::rank_rooms(
+            rooms, &busy, query, actor, self.now(),
+        ))
+    }
+}

@@ -1,0 +1,174 @@
+//! Persistence. The [`Store`] trait is what the service needs; [`SqliteStore`]
+//! and [`PgStore`] implement it with sqlx, and [`open`] picks one from a URL.
+//!
+//! No double booking is guaranteed by the database itself: on PostgreSQL an
+//! exclusion constraint over the held intervals of blocking bookings, on SQLite
+//! `BEGIN IMMEDIATE` write transactions plus a trigger that refuses overlaps.
+
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use crate::domain::{Booking, BookingId, BookingStatus, Occupancy, Room, RoomId, User, UserId};
+use crate::error::{CoreError, StoreError};
+use crate::rules::RuleViolation;
+
+/// What a store reads inside the write transaction before inserting or
+/// moving a booking, so the rules judge the state that will be committed.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// Blocking occupancies of the room that overlap the new held interval
+    /// (the booking being changed excluded).
+    pub conflicting: Vec<Occupancy>,
+    /// The organizer's pending + approved bookings in this room that have not ended.
+    pub user_active_in_room: u32,
+}
+
+/// The rule check a store runs inside its write transaction.
+pub type CheckFn<'a> = dyn Fn(&Snapshot) -> Result<(), RuleViolation> + Send + Sync + 'a;
+
+/// Filter for listing bookings; `None` fields do not filter.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BookingFilter {
+    pub room_id: Option<RoomId>,
+    pub organizer_id: Option<UserId>,
+    pub statuses: Vec<BookingStatus>,
+    /// Bookings ending after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Bookings starting before this instant.
+    pub to: Option<DateTime<Utc>>,
+    pub limit: Option<u32>,
+}
+
+/// Password and lockout state of an account; opaque to the rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    pub password_hash: Option<String>,
+    pub failed_logins: u32,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// One audit-log entry: who changed what, when, from where, before/after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<UserId>,
+    pub actor_ip: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// Filter for the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor_id: Option<UserId>,
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: u32,
+}
+
+/// Storage for rooms, users, bookings and the audit log.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Apply pending migrations.
+    async fn migrate(&self) -> Result<(), StoreError>;
+    /// Cheap round trip for readiness probes.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    async fn insert_room(&self, room: &Room) -> Result<(), StoreError>;
+    /// Replace a room; `false` when it does not exist.
+    async fn update_room(&self, room: &Room) -> Result<bool, StoreError>;
+    async fn get_room(&self, id: RoomId) -> Result<Option<Room>, StoreError>;
+    async fn list_rooms(&self, include_deleted: bool) -> Result<Vec<Room>, StoreError>;
+
+    async fn insert_user(&self, user: &User, password_hash: Option<&str>)
+    -> Result<(), StoreError>;
+    async fn update_user(&self, user: &User) -> Result<bool, StoreError>;
+    async fn get_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    async fn get_user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
+    async fn list_users(&self) -> Result<Vec<User>, StoreError>;
+    async fn get_credentials(&self, id: UserId) -> Result<Option<Credentials>, StoreError>;
+    async fn set_credentials(&self, id: UserId, creds: &Credentials) -> Result<(), StoreError>;
+
+    /// Run `check` on a fresh [`Snapshot`] and insert `booking`, atomically.
+    async fn create_booking(&self, booking: &Booking, check: &CheckFn<'_>)
+    -> Result<(), CoreError>;
+    /// Run `check` and replace the stored booking with `booking`, atomically,
+    /// provided it is still at `booking.sequence - 1`.
+    async fn update_booking(&self, booking: &Booking, check: &CheckFn<'_>)
+    -> Result<(), CoreError>;
+    /// Change status/approver/reason of a booking that is still `expected`.
+    /// `false` when it was changed by someone else in between.
+    async fn set_booking_status(
+        &self,
+        booking: &Booking,
+        expected: BookingStatus,
+    ) -> Result<bool, StoreError>;
+    async fn get_booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError>;
+    async fn list_bookings(&self, filter: &BookingFilter) -> Result<Vec<Booking>, StoreError>;
+    /// Blocking occupancies overlapping `[from, to)`, of one room or all rooms.
+    async fn occupancies(
+        &self,
+        room: Option<RoomId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(RoomId, Occupancy)>, StoreError>;
+    /// Number of bookings per status.
+    async fn count_bookings_by_status(&self) -> Result<Vec<(BookingStatus, i64)>, StoreError>;
+
+    /// Remember a revoked token id until it would have expired anyway.
+    async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn is_token_revoked(&self, jti: &str) -> Result<bool, StoreError>;
+
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+    async fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError>;
+}
+
+/// Open the store a database URL names (`sqlite:`… or `postgres:`…) and migrate it.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    let store: Arc<dyn Store> = if url.starts_with("postgres:") || url.starts_with("postgresql:")
+    {
+        Arc::new(PgStore::connect(url).await?)
+    } else if url.starts_with("sqlite:") {
+        Arc::new(SqliteStore::connect(url).await?)
+    } else {
+        return Err(StoreError::Corrupt(format!(
+            "unsupported database URL {url:?}: use sqlite://FILE?mode=rwc or postgres://…"
+        )));
+    };
+    store.migrate().await?;
+    Ok(store)
+}
+
+pub(crate) fn parse_enum<T: std::str::FromStr>(s: &str, what: &str) -> Result<T, StoreError> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("bad {what} {s:?}")))
+}
+
+pub(crate) fn to_u32(v: i64, what: &str) -> Result<u32, StoreError> {
+    u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("bad {what} {v}")))
+}
+
+/// Turn a failed check into the error the service reports.
+pub(crate) fn conflict_from(o: &Occupancy) -> CoreError {
+    CoreError::Rule(RuleViolation::Conflict {
+        booking_id: o.booking_id,
+        start: o.start,
+        end: o.end,
+    })
+}
+

@@ -1,0 +1,645 @@
+//! SQLite store: the zero-setup default. Times are INTEGER Unix seconds (UTC).
+//! Writers that check and insert bookings take `BEGIN IMMEDIATE`, so checks and
+//! inserts are serialised; a trigger refuses overlaps as a backstop.
+
+use std::str::FromStr;
+use std::time::Duration as StdDuration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
+use sqlx::types::Json;
+use sqlx::{Row, SqliteConnection, SqlitePool};
+use uuid::Uuid;
+
+use super::{
+    AuditEntry, AuditFilter, BookingFilter, CheckFn, Credentials, Snapshot, Store, conflict_from,
+    parse_enum, to_u32,
+};
+use crate::domain::{
+    Booking, BookingId, BookingStatus, MAX_HELD_MINUTES, Occupancy, Room, RoomId, User, UserId,
+};
+use crate::error::{CoreError, StoreError};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+/// [`super::Store`] on SQLite.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+fn ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+fn from_ts(s: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp(s, 0).ok_or_else(|| StoreError::Corrupt(format!("bad timestamp {s}")))
+}
+
+fn opt_ts(s: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    s.map(from_ts).transpose()
+}
+
+fn map_write_err(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+    {
+        return StoreError::Duplicate(db.message().to_string());
+    }
+    StoreError::Database(e)
+}
+
+fn is_conflict_trigger(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.message().contains("booking_conflict"))
+}
+
+macro_rules! room_cols {
+    () => {
+        "SELECT id, name, category, capacity, floor, location, amenities, time_zone, active, deleted_at, policy, created_at, updated_at FROM rooms"
+    };
+}
+
+fn room_from_row(r: &SqliteRow) -> Result<Room, StoreError> {
+    let Json(amenities) = r.try_get("amenities")?;
+    let Json(policy) = r.try_get("policy")?;
+    let tz: String = r.try_get("time_zone")?;
+    Ok(Room {
+        id: RoomId(r.try_get("id")?),
+        name: r.try_get("name")?,
+        category: parse_enum(r.try_get::<&str, _>("category")?, "category")?,
+        capacity: to_u32(r.try_get("capacity")?, "capacity")?,
+        floor: r.try_get("floor")?,
+        location: r.try_get("location")?,
+        amenities,
+        time_zone: parse_enum(&tz, "time zone")?,
+        active: r.try_get("active")?,
+        deleted_at: opt_ts(r.try_get("deleted_at")?)?,
+        policy,
+        created_at: from_ts(r.try_get("created_at")?)?,
+        updated_at: from_ts(r.try_get("updated_at")?)?,
+    })
+}
+
+macro_rules! user_cols {
+    () => {
+        "SELECT id, email, display_name, role, assigned_rooms, active, created_at FROM users"
+    };
+}
+
+fn user_from_row(r: &SqliteRow) -> Result<User, StoreError> {
+    let Json(assigned_rooms) = r.try_get("assigned_rooms")?;
+    Ok(User {
+        id: UserId(r.try_get("id")?),
+        email: r.try_get("email")?,
+        display_name: r.try_get("display_name")?,
+        role: parse_enum(r.try_get::<&str, _>("role")?, "role")?,
+        assigned_rooms,
+        active: r.try_get("active")?,
+        created_at: from_ts(r.try_get("created_at")?)?,
+    })
+}
+
+macro_rules! booking_cols {
+    () => {
+        "SELECT id, room_id, organizer_id, title, purpose, attendees, start_at, end_at, held_start, held_end, status, approver_id, decision_reason, sequence, created_at, updated_at FROM bookings"
+    };
+}
+
+fn booking_from_row(r: &SqliteRow) -> Result<Booking, StoreError> {
+    Ok(Booking {
+        id: BookingId(r.try_get("id")?),
+        room_id: RoomId(r.try_get("room_id")?),
+        organizer_id: UserId(r.try_get("organizer_id")?),
+        title: r.try_get("title")?,
+        purpose: r.try_get("purpose")?,
+        attendees: to_u32(r.try_get("attendees")?, "attendees")?,
+        start: from_ts(r.try_get("start_at")?)?,
+        end: from_ts(r.try_get("end_at")?)?,
+        held_start: from_ts(r.try_get("held_start")?)?,
+        held_end: from_ts(r.try_get("held_end")?)?,
+        status: parse_enum(r.try_get::<&str, _>("status")?, "status")?,
+        approver_id: r.try_get::<Option<Uuid>, _>("approver_id")?.map(UserId),
+        decision_reason: r.try_get("decision_reason")?,
+        sequence: to_u32(r.try_get("sequence")?, "sequence")?,
+        created_at: from_ts(r.try_get("created_at")?)?,
+        updated_at: from_ts(r.try_get("updated_at")?)?,
+    })
+}
+
+/// The only blocking occupancy of `room` that can overlap `[start, end)`:
+/// the latest one starting before `end` (blocking occupancies never overlap).
+const LATEST_BEFORE: &str = "SELECT id, held_start, held_end FROM bookings \
+     WHERE room_id = ? AND status IN ('pending', 'approved') AND id <> ? AND held_start < ? \
+     ORDER BY held_start DESC LIMIT 1";
+
+async fn snapshot(conn: &mut SqliteConnection, b: &Booking) -> Result<Snapshot, StoreError> {
+    let row = sqlx::query(LATEST_BEFORE)
+        .bind(b.room_id.0)
+        .bind(b.id.0)
+        .bind(ts(b.held_end))
+        .fetch_optional(&mut *conn)
+        .await?;
+    let mut conflicting = Vec::new();
+    if let Some(r) = row {
+        let o = Occupancy {
+            booking_id: BookingId(r.try_get("id")?),
+            start: from_ts(r.try_get("held_start")?)?,
+            end: from_ts(r.try_get("held_end")?)?,
+        };
+        if o.end > b.held_start {
+            conflicting.push(o);
+        }
+    }
+    let active: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM bookings WHERE room_id = ? AND organizer_id = ? AND id <> ? \
+         AND status IN ('pending', 'approved') AND end_at > ?",
+    )
+    .bind(b.room_id.0)
+    .bind(b.organizer_id.0)
+    .bind(b.id.0)
+    .bind(ts(b.updated_at))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Snapshot {
+        conflicting,
+        user_active_in_room: to_u32(active, "count")?,
+    })
+}
+
+impl SqliteStore {
+    /// Connect to `url` (e.g. `sqlite://booking.db?mode=rwc`, `sqlite::memory:`).
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let opts = SqliteConnectOptions::from_str(url)?
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(StdDuration::from_secs(30));
+        // An in-memory database lives in one connection.
+        let max = if url.contains(":memory:") { 1 } else { 8 };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max)
+            .connect_with(opts)
+            .await?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    async fn write_booking(
+        &self,
+        b: &Booking,
+        check: &CheckFn<'_>,
+        update: bool,
+    ) -> Result<(), CoreError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(StoreError::from)?;
+        let snap = snapshot(&mut tx, b).await?;
+        check(&snap)?;
+        let result = if update {
+            sqlx::query(
+                "UPDATE bookings SET title = ?, purpose = ?, attendees = ?, start_at = ?, end_at = ?, \
+                 held_start = ?, held_end = ?, status = ?, sequence = ?, updated_at = ? \
+                 WHERE id = ? AND sequence = ?",
+            )
+            .bind(&b.title)
+            .bind(&b.purpose)
+            .bind(i64::from(b.attendees))
+            .bind(ts(b.start))
+            .bind(ts(b.end))
+            .bind(ts(b.held_start))
+            .bind(ts(b.held_end))
+            .bind(b.status.as_str())
+            .bind(i64::from(b.sequence))
+            .bind(ts(b.updated_at))
+            .bind(b.id.0)
+            .bind(i64::from(b.sequence) - 1)
+            .execute(&mut *tx)
+            .await
+        } else {
+            sqlx::query(
+                "INSERT INTO bookings (id, room_id, organizer_id, title, purpose, attendees, start_at, end_at, \
+                 held_start, held_end, status, approver_id, decision_reason, sequence, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(b.id.0)
+            .bind(b.room_id.0)
+            .bind(b.organizer_id.0)
+            .bind(&b.title)
+            .bind(&b.purpose)
+            .bind(i64::from(b.attendees))
+            .bind(ts(b.start))
+            .bind(ts(b.end))
+            .bind(ts(b.held_start))
+            .bind(ts(b.held_end))
+            .bind(b.status.as_str())
+            .bind(b.approver_id.map(|u| u.0))
+            .bind(&b.decision_reason)
+            .bind(i64::from(b.sequence))
+            .bind(ts(b.created_at))
+            .bind(ts(b.updated_at))
+            .execute(&mut *tx)
+            .await
+        };
+        match result {
+            Ok(done) if update && done.rows_affected() == 0 => {
+                return Err(CoreError::Forbidden(format!(
+                    "booking {} was changed by someone else; reload and retry",
+                    b.id
+                )));
+            }
+            Ok(_) => {}
+            Err(e) if is_conflict_trigger(&e) => {
+                // Cannot happen while every writer goes through BEGIN IMMEDIATE,
+                // but a writer that bypasses the service still gets a clear answer.
+                let snap = snapshot(&mut tx, b).await?;
+                return Err(snap
+                    .conflicting
+                    .first()
+                    .map(conflict_from)
+                    .unwrap_or_else(|| StoreError::Database(e).into()));
+            }
+            Err(e) => return Err(StoreError::Database(e).into()),
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn insert_room(&self, room: &Room) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO rooms (id, name, category, capacity, floor, location, amenities, time_zone, active, \
+             deleted_at, policy, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(room.id.0)
+        .bind(&room.name)
+        .bind(room.category.as_str())
+        .bind(i64::from(room.capacity))
+        .bind(room.floor)
+        .bind(&room.location)
+        .bind(Json(&room.amenities))
+        .bind(room.time_zone.name())
+        .bind(room.active)
+        .bind(room.deleted_at.map(ts))
+        .bind(Json(&room.policy))
+        .bind(ts(room.created_at))
+        .bind(ts(room.updated_at))
+        .execute(&self.pool)
+        .await
+        .map_err(map_write_err)?;
+        Ok(())
+    }
+
+    async fn update_room(&self, room: &Room) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE rooms SET name = ?, category = ?, capacity = ?, floor = ?, location = ?, amenities = ?, \
+             time_zone = ?, active = ?, deleted_at = ?, policy = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(&room.name)
+        .bind(room.category.as_str())
+        .bind(i64::from(room.capacity))
+        .bind(room.floor)
+        .bind(&room.location)
+        .bind(Json(&room.amenities))
+        .bind(room.time_zone.name())
+        .bind(room.active)
+        .bind(room.deleted_at.map(ts))
+        .bind(Json(&room.policy))
+        .bind(ts(room.updated_at))
+        .bind(room.id.0)
+        .execute(&self.pool)
+        .await
+        .map_err(map_write_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn get_room(&self, id: RoomId) -> Result<Option<Room>, StoreError> {
+        const Q: &str = concat!(room_cols!(), " WHERE id = ?");
+        sqlx::query(Q)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(room_from_row)
+            .transpose()
+    }
+
+    async fn list_rooms(&self, include_deleted: bool) -> Result<Vec<Room>, StoreError> {
+        const Q: &str = concat!(room_cols!(), " WHERE (? OR deleted_at IS NULL) ORDER BY name");
+        sqlx::query(Q)
+            .bind(include_deleted)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(room_from_row)
+            .collect()
+    }
+
+    async fn insert_user(
+        &self,
+        user: &User,
+        password_hash: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO users (id, email, display_name, role, assigned_rooms, active, created_at, password_hash) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(user.id.0)
+        .bind(&user.email)
+        .bind(&user.display_name)
+        .bind(user.role.as_str())
+        .bind(Json(&user.assigned_rooms))
+        .bind(user.active)
+        .bind(ts(user.created_at))
+        .bind(password_hash)
+        .execute(&self.pool)
+        .await
+        .map_err(map_write_err)?;
+        Ok(())
+    }
+
+    async fn update_user(&self, user: &User) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE users SET email = ?, display_name = ?, role = ?, assigned_rooms = ?, active = ? WHERE id = ?",
+        )
+        .bind(&user.email)
+        .bind(&user.display_name)
+        .bind(user.role.as_str())
+        .bind(Json(&user.assigned_rooms))
+        .bind(user.active)
+        .bind(user.id.0)
+        .execute(&self.pool)
+        .await
+        .map_err(map_write_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn get_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        const Q: &str = concat!(user_cols!(), " WHERE id = ?");
+        sqlx::query(Q)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()
+    }
+
+    async fn get_user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        const Q: &str = concat!(user_cols!(), " WHERE email = ?");
+        sqlx::query(Q)
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        const Q: &str = concat!(user_cols!(), " ORDER BY email");
+        sqlx::query(Q)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(user_from_row)
+            .collect()
+    }
+
+    async fn get_credentials(&self, id: UserId) -> Result<Option<Credentials>, StoreError> {
+        let row = sqlx::query(
+            "SELECT password_hash, failed_logins, locked_until FROM users WHERE id = ?",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(Credentials {
+                password_hash: r.try_get("password_hash")?,
+                failed_logins: to_u32(r.try_get("failed_logins")?, "failed_logins")?,
+                locked_until: opt_ts(r.try_get("locked_until")?)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn set_credentials(&self, id: UserId, c: &Credentials) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE users SET password_hash = ?, failed_logins = ?, locked_until = ? WHERE id = ?",
+        )
+        .bind(&c.password_hash)
+        .bind(i64::from(c.failed_logins))
+        .bind(c.locked_until.map(ts))
+        .bind(id.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn create_booking(&self, b: &Booking, check: &CheckFn<'_>) -> Result<(), CoreError> {
+        self.write_booking(b, check, false).await
+    }
+
+    async fn update_booking(&self, b: &Booking, check: &CheckFn<'_>) -> Result<(), CoreError> {
+        self.write_booking(b, check, true).await
+    }
+
+    async fn set_booking_status(
+        &self,
+        b: &Booking,
+        expected: BookingStatus,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE bookings SET status = ?, approver_id = ?, decision_reason = ?, sequence = ?, updated_at = ? \
+             WHERE id = ? AND status = ?",
+        )
+        .bind(b.status.as_str())
+        .bind(b.approver_id.map(|u| u.0))
+        .bind(&b.decision_reason)
+        .bind(i64::from(b.sequence))
+        .bind(ts(b.updated_at))
+        .bind(b.id.0)
+        .bind(expected.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn get_booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError> {
+        const Q: &str = concat!(booking_cols!(), " WHERE id = ?");
+        sqlx::query(Q)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(booking_from_row)
+            .transpose()
+    }
+
+    async fn list_bookings(&self, f: &BookingFilter) -> Result<Vec<Booking>, StoreError> {
+        const Q: &str = concat!(
+            booking_cols!(),
+            " WHERE (?1 IS NULL OR room_id = ?1) AND (?2 IS NULL OR organizer_id = ?2) \
+              AND (?3 IS NULL OR end_at > ?3) AND (?4 IS NULL OR start_at < ?4) \
+              AND (?5 IS NULL OR status IN (SELECT value FROM json_each(?5))) \
+              ORDER BY start_at, id LIMIT ?6",
+        );
+        let statuses = (!f.statuses.is_empty()).then(|| {
+            Json(
+                f.statuses
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>(),
+            )
+        });
+        sqlx::query(Q)
+            .bind(f.room_id.map(|r| r.0))
+            .bind(f.organizer_id.map(|u| u.0))
+            .bind(f.from.map(ts))
+            .bind(f.to.map(ts))
+            .bind(statuses)
+            .bind(i64::from(f.limit.unwrap_or(1000)))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(booking_from_row)
+            .collect()
+    }
+
+    async fn occupancies(
+        &self,
+        room: Option<RoomId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(RoomId, Occupancy)>, StoreError> {
+        // Held intervals are at most MAX_HELD_MINUTES long, which bounds the scan.
+        let rows = sqlx::query(
+            "SELECT id, room_id, held_start, held_end FROM bookings \
+             WHERE status IN ('pending', 'approved') AND (?1 IS NULL OR room_id = ?1) \
+             AND held_start < ?2 AND held_start > ?3 AND held_end > ?4 ORDER BY held_start",
+        )
+        .bind(room.map(|r| r.0))
+        .bind(ts(to))
+        .bind(ts(from - Duration::minutes(MAX_HELD_MINUTES)))
+        .bind(ts(from))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    RoomId(r.try_get("room_id")?),
+                    Occupancy {
+                        booking_id: BookingId(r.try_get("id")?),
+                        start: from_ts(r.try_get("held_start")?)?,
+                        end: from_ts(r.try_get("held_end")?)?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn count_bookings_by_status(&self) -> Result<Vec<(BookingStatus, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM bookings GROUP BY status")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    parse_enum(r.try_get::<&str, _>("status")?, "status")?,
+                    r.try_get("n")?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query("INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)")
+            .bind(jti)
+            .bind(ts(expires_at))
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM revoked_tokens WHERE expires_at < ?")
+            .bind(ts(Utc::now()))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn is_token_revoked(&self, jti: &str) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM revoked_tokens WHERE jti = ?")
+            .bind(jti)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn append_audit(&self, e: &AuditEntry) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor_id, actor_ip, action, entity, entity_id, before, after) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(ts(e.at))
+        .bind(e.actor_id.map(|u| u.0))
+        .bind(&e.actor_ip)
+        .bind(&e.action)
+        .bind(&e.entity)
+        .bind(&e.entity_id)
+        .bind(e.before.as_ref().map(Json))
+        .bind(e.after.as_ref().map(Json))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn list_audit(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor_id, actor_ip, action, entity, entity_id, before, after FROM audit_log \
+             WHERE (?1 IS NULL OR actor_id = ?1) AND (?2 IS NULL OR entity = ?2) \
+             AND (?3 IS NULL OR entity_id = ?3) AND (?4 IS NULL OR at >= ?4) AND (?5 IS NULL OR at < ?5) \
+             ORDER BY id DESC LIMIT ?6",
+        )
+        .bind(f.actor_id.map(|u| u.0))
+        .bind(&f.entity)
+        .bind(&f.entity_id)
+        .bind(f.from.map(ts))
+        .bind(f.to.map(ts))
+        .bind(i64::from(f.limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    id: r.try_get("id")?,
+                    at: from_ts(r.try_get("at")?)?,
+                    actor_id: r.try_get::<Option<Uuid>, _>("actor_id")?.map(UserId),
+                    actor_ip: r.try_get("actor_ip")?,
+                    action: r.try_get("action")?,
+                    entity: r.try_get("entity")?,
+                    entity_id: r.try_get("entity_id")?,
+                    before: r
+                        .try_get::<Option<Json<serde_json::Value>>, _>("before")?
+                        .map(|j| j.0),
+                    after: r
+                        .try_get::<Option<Json<serde_json::Value>>, _>("after")?
+                        .map(|j| j.0),
+                })
+            })
+            .collect()
+    }
+}
