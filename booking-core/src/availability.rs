@@ -87,8 +87,8 @@ pub struct RoomMatch {
 /// Rank `rooms` for `query`: only rooms where `actor` could book right now
 /// (every static rule passes and the room is not in `busy`), best fit first
 /// (smallest sufficient capacity, then name).
-pub fn rank_rooms(
-    rooms: impl IntoIterator<Item = Room>,
+pub fn rank_rooms<'a>(
+    rooms: impl IntoIterator<Item = &'a Room>,
     busy: &HashSet<RoomId>,
     query: &RoomQuery,
     actor: &User,
@@ -112,7 +112,7 @@ pub fn rank_rooms(
         })
         .map(|room| RoomMatch {
             spare_seats: room.capacity - attendees,
-            room,
+            room: room.clone(),
         })
         .collect();
     matches.sort_by(|a, b| {

@@ -319,7 +319,9 @@ impl RoomPolicy {
             });
         }
         if self.buffer_before_minutes > MAX_BUFFER_MINUTES
-            || self.buffer_after_minutes > MAX_BUFFER_MINUTES || self.buffer_after_minutes > 24 * 60 {
+            || self.buffer_after_minutes > MAX_BUFFER_MINUTES
+            || self.buffer_after_minutes > 24 * 60
+        {
             return Err(InputError::Invalid {
                 field: "buffer_minutes",
                 reason: format!("buffers are limited to {MAX_BUFFER_MINUTES} minutes"),

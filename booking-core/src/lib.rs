@@ -13,6 +13,8 @@ pub mod error;
 pub mod rules;
 pub mod service;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use domain::*;
 pub use error::{CoreError, InputError, StoreError};

@@ -28,7 +28,9 @@ pub enum RuleViolation {
         start: DateTime<Utc>,
         now: DateTime<Utc>,
     },
-    #[error("start ({start}) is beyond the booking window of {window_days} days (latest start {latest})")]
+    #[error(
+        "start ({start}) is beyond the booking window of {window_days} days (latest start {latest})"
+    )]
     OutsideBookingWindow {
         start: DateTime<Utc>,
         latest: DateTime<Utc>,
@@ -52,7 +54,9 @@ pub enum RuleViolation {
     NoAttendees,
     #[error("room {room_id} is not active")]
     RoomInactive { room_id: RoomId },
-    #[error("the room is already booked from {start} to {end} (booking {booking_id}, buffers included)")]
+    #[error(
+        "the room is already booked from {start} to {end} (booking {booking_id}, buffers included)"
+    )]
     Conflict {
         booking_id: BookingId,
         start: DateTime<Utc>,

@@ -12,8 +12,8 @@ use tokio::sync::broadcast;
 
 use crate::availability::{self, RoomMatch, RoomQuery, Slot};
 use crate::domain::{
-    Booking, BookingChanges, BookingId, BookingRequest, BookingStatus, MAX_BUFFER_MINUTES,
-    MAX_HELD_MINUTES, Role, Room, RoomId, RoomSpec, User, UserId,
+    Booking, BookingChanges, BookingId, BookingRequest, BookingStatus, MAX_HELD_MINUTES, Role,
+    Room, RoomId, RoomSpec, User, UserId,
 };
 use crate::error::{CoreError, InputError};
 use crate::rules::{self, RuleInput};
@@ -101,7 +101,12 @@ pub struct BookingEvent {
 const MAX_TITLE: usize = 200;
 const MAX_PURPOSE: usize = 2000;
 
-fn check_text(field: &'static str, value: &str, max: usize, required: bool) -> Result<(), InputError> {
+fn check_text(
+    field: &'static str,
+    value: &str,
+    max: usize,
+    required: bool,
+) -> Result<(), InputError> {
     if required && value.trim().is_empty() {
         return Err(InputError::Empty(field));
     }
@@ -114,11 +119,9 @@ fn check_text(field: &'static str, value: &str, max: usize, required: bool) -> R
 fn normalise_email(email: &str) -> Result<String, InputError> {
     let email = email.trim().to_ascii_lowercase();
     let valid = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| {
-                !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
-            })
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+        })
         && !email.contains(char::is_whitespace);
     if valid {
         Ok(email)
@@ -130,12 +133,19 @@ fn normalise_email(email: &str) -> Result<String, InputError> {
     }
 }
 
+/// How long "find a room" may reuse the room list. Booking itself always
+/// reads the room afresh, so a stale entry can only affect search results.
+const ROOM_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+type RoomCache = Arc<Mutex<Option<(std::time::Instant, Arc<Vec<Room>>)>>>;
+
 /// The booking API: rooms, users, bookings, availability.
 #[derive(Clone)]
 pub struct BookingService {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     events: broadcast::Sender<BookingEvent>,
+    rooms: RoomCache,
 }
 
 impl BookingService {
@@ -145,6 +155,28 @@ impl BookingService {
             store,
             clock,
             events,
+            rooms: RoomCache::default(),
+        }
+    }
+
+    /// Live rooms for search, from a short-lived cache.
+    async fn searchable_rooms(&self) -> Result<Arc<Vec<Room>>, CoreError> {
+        if let Ok(guard) = self.rooms.lock()
+            && let Some((at, rooms)) = guard.as_ref()
+            && at.elapsed() < ROOM_CACHE_TTL
+        {
+            return Ok(rooms.clone());
+        }
+        let rooms = Arc::new(self.store.list_rooms(false).await?);
+        if let Ok(mut guard) = self.rooms.lock() {
+            *guard = Some((std::time::Instant::now(), rooms.clone()));
+        }
+        Ok(rooms)
+    }
+
+    fn forget_rooms(&self) {
+        if let Ok(mut guard) = self.rooms.lock() {
+            *guard = None;
         }
     }
 
@@ -269,8 +301,15 @@ impl BookingService {
         };
         check_text("display_name", &user.display_name, 200, true)?;
         self.store.update_user(&user).await?;
-        self.audit_change(actor, "user.update", "user", user.id, Some(&before), Some(&user))
-            .await?;
+        self.audit_change(
+            actor,
+            "user.update",
+            "user",
+            user.id,
+            Some(&before),
+            Some(&user),
+        )
+        .await?;
         Ok(user)
     }
 
@@ -324,6 +363,7 @@ impl BookingService {
             updated_at: now,
         };
         self.store.insert_room(&room).await?;
+        self.forget_rooms();
         self.audit_change(actor, "room.create", "room", room.id, None, Some(&room))
             .await?;
         Ok(room)
@@ -353,6 +393,7 @@ impl BookingService {
             ..before.clone()
         };
         self.store.update_room(&room).await?;
+        self.forget_rooms();
         self.audit_change(actor, "room.update", "room", id, Some(&before), Some(&room))
             .await?;
         Ok(room)
@@ -374,7 +415,12 @@ impl BookingService {
             ..before.clone()
         };
         self.store.update_room(&room).await?;
-        let action = if deleted { "room.delete" } else { "room.restore" };
+        self.forget_rooms();
+        let action = if deleted {
+            "room.delete"
+        } else {
+            "room.restore"
+        };
         self.audit_change(actor, action, "room", id, Some(&before), Some(&room))
             .await?;
         Ok(room)
@@ -457,8 +503,15 @@ impl BookingService {
                 )
             })
             .await?;
-        self.audit_change(actor, "booking.create", "booking", booking.id, None, Some(&booking))
-            .await?;
+        self.audit_change(
+            actor,
+            "booking.create",
+            "booking",
+            booking.id,
+            None,
+            Some(&booking),
+        )
+        .await?;
         self.emit(EventKind::Created, &booking, actor);
         Ok(booking)
     }
@@ -549,8 +602,15 @@ impl BookingService {
                 )
             })
             .await?;
-        self.audit_change(actor, "booking.update", "booking", id, Some(&before), Some(&after))
-            .await?;
+        self.audit_change(
+            actor,
+            "booking.update",
+            "booking",
+            id,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         self.emit(EventKind::Updated, &after, actor);
         Ok(after)
     }
@@ -567,17 +627,23 @@ impl BookingService {
         }
         let before = self.get_booking(id).await?;
         let allowed = match to {
-            BookingStatus::Cancelled => rules::can_cancel(actor, before.organizer_id, before.room_id),
+            BookingStatus::Cancelled => {
+                rules::can_cancel(actor, before.organizer_id, before.room_id)
+            }
             _ => rules::can_decide(actor, before.room_id),
         };
         if !allowed {
             return Err(CoreError::Forbidden(match to {
-                BookingStatus::Cancelled => format!(
-                    "only the organizer or an approver of the room may cancel booking {id}"
-                ),
+                BookingStatus::Cancelled => {
+                    format!("only the organizer or an approver of the room may cancel booking {id}")
+                }
                 _ => format!(
                     "only a super_admin or a room_admin of this room may {} booking {id}",
-                    if to == BookingStatus::Approved { "approve" } else { "reject" }
+                    if to == BookingStatus::Approved {
+                        "approve"
+                    } else {
+                        "reject"
+                    }
                 ),
             }));
         }
@@ -651,7 +717,11 @@ impl BookingService {
     // ---- availability ------------------------------------------------------
 
     /// Free slots of a room on a local date (in the room's time zone).
-    pub async fn free_slots(&self, room_id: RoomId, date: NaiveDate) -> Result<Vec<Slot>, CoreError> {
+    pub async fn free_slots(
+        &self,
+        room_id: RoomId,
+        date: NaiveDate,
+    ) -> Result<Vec<Slot>, CoreError> {
         let room = self.get_room(room_id).await?;
         if !room.is_bookable() {
             return Ok(Vec::new());
@@ -659,7 +729,11 @@ impl BookingService {
         let Some((open, close)) = rules::business_window(&room.policy, room.time_zone, date) else {
             return Ok(Vec::new());
         };
-        let margin = Duration::minutes(i64::from(MAX_BUFFER_MINUTES));
+        let margin = Duration::minutes(i64::from(
+            room.policy
+                .buffer_before_minutes
+                .max(room.policy.buffer_after_minutes),
+        ));
         let occ: Vec<_> = self
             .store
             .occupancies(Some(room_id), open - margin, close + margin)
@@ -690,18 +764,29 @@ impl BookingService {
             }
             .into());
         }
-        let rooms = self.store.list_rooms(false).await?;
-        let margin = Duration::minutes(i64::from(MAX_BUFFER_MINUTES));
+        let rooms = self.searchable_rooms().await?;
+        // Widen the scan by the largest buffer any room uses.
+        let margin = Duration::minutes(i64::from(
+            rooms
+                .iter()
+                .map(|r| {
+                    r.policy
+                        .buffer_before_minutes
+                        .max(r.policy.buffer_after_minutes)
+                })
+                .max()
+                .unwrap_or(0),
+        ));
         let occ = self
             .store
             .occupancies(None, query.start - margin, query.end + margin)
             .await?;
-        let policies: std::collections::HashMap<RoomId, &Room> =
+        let by_id: std::collections::HashMap<RoomId, &Room> =
             rooms.iter().map(|r| (r.id, r)).collect();
         let busy: HashSet<RoomId> = occ
             .iter()
             .filter(|(room_id, o)| {
-                policies.get(room_id).is_some_and(|room| {
+                by_id.get(room_id).is_some_and(|room| {
                     let (s, e) = rules::held_interval(&room.policy, query.start, query.end);
                     rules::overlaps(s, e, o.start, o.end)
                 })
@@ -709,7 +794,11 @@ impl BookingService {
             .map(|(room_id, _)| *room_id)
             .collect();
         Ok(availability::rank_rooms(
-            rooms, &busy, query, actor, self.now(),
+            rooms.iter(),
+            &busy,
+            query,
+            actor,
+            self.now(),
         ))
     }
 }

@@ -1,1 +1,196 @@
-fn main(){}
+//! `booking-server`: run the meeting-room booking server and its admin commands.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use booking_core::Role;
+use booking_server::config::Config;
+use booking_server::state::AppState;
+use booking_server::{ServerError, demo};
+use clap::{Parser, Subcommand};
+
+/// Meeting-room booking server.
+///
+/// Every option can also be set in the environment (BOOKING_*) or in the TOML
+/// file given with --config; the command line wins over both.
+#[derive(Debug, Parser)]
+#[command(name = "booking-server", version, about, long_about = None)]
+struct Cli {
+    /// TOML configuration file (keys as in docs/OPERATIONS.md).
+    #[arg(long, global = true, env = "BOOKING_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply migrations and serve the HTTP API.
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long)]
+        bind: Option<String>,
+        /// Database URL: sqlite://FILE?mode=rwc or postgres://USER@HOST/DB
+        /// [default: sqlite://booking.db?mode=rwc].
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Load demo rooms and one account per role; prints their passwords.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        /// Database URL (as for serve).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Create a super_admin account (or promote an existing one).
+    CreateAdmin {
+        /// E-mail address of the administrator.
+        #[arg(long)]
+        email: String,
+        /// Display name [default: Administrator].
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+        /// Read the password from stdin instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Database URL (as for serve).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), ServerError> {
+    let mut config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok())?;
+    init_logging(&config.log_format);
+    match cli.command {
+        Command::Serve {
+            bind,
+            database_url,
+            demo,
+        } => {
+            if let Some(b) = bind {
+                config.bind = b;
+            }
+            if let Some(u) = database_url {
+                config.database_url = u;
+            }
+            let state = AppState::open(config).await?;
+            if demo {
+                let accounts = demo::load(&state).await?;
+                println!(
+                    "Demo data loaded. Sign in with (passwords are new on every --demo start):"
+                );
+                for (email, role, password) in accounts {
+                    println!("  {:<20} {email:<28} {password}", role.as_str());
+                }
+                println!(
+                    "API docs: http://{}/api/docs  — POST /api/v1/auth/login to get a token",
+                    state.config.bind
+                );
+            }
+            booking_server::serve(state).await
+        }
+        Command::Migrate { database_url } => {
+            if let Some(u) = database_url {
+                config.database_url = u;
+            }
+            booking_core::store::open(&config.database_url).await?;
+            println!("migrations applied to {}", config.database_url);
+            Ok(())
+        }
+        Command::CreateAdmin {
+            email,
+            name,
+            password_stdin,
+            database_url,
+        } => {
+            if let Some(u) = database_url {
+                config.database_url = u;
+            }
+            let (password, generated) = if password_stdin {
+                let mut s = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .map_err(|e| ServerError::Other(format!("cannot read stdin: {e}")))?;
+                (s.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (demo::random_password(), true)
+            };
+            booking_server::auth::check_password_strength(&password).map_err(|_| {
+                ServerError::Other(format!(
+                    "password must be at least {} characters",
+                    booking_server::auth::MIN_PASSWORD_LEN
+                ))
+            })?;
+            let state = AppState::open(config).await?;
+            let hash = booking_server::auth::hash_password(&password)
+                .map_err(|_| ServerError::Other("hashing failed".into()))?;
+            let store = state.svc.store();
+            match store.get_user_by_email(email.trim()).await? {
+                Some(mut user) => {
+                    user.role = Role::SuperAdmin;
+                    user.active = true;
+                    store.update_user(&user).await?;
+                    store
+                        .set_credentials(
+                            user.id,
+                            &booking_core::store::Credentials {
+                                password_hash: Some(hash),
+                                ..Default::default()
+                            },
+                        )
+                        .await?;
+                    println!("{} is now a super_admin with the new password", user.email);
+                }
+                None => {
+                    let user = state
+                        .svc
+                        .create_user(&email, &name, Role::SuperAdmin, Some(&hash), true)
+                        .await?;
+                    println!("created super_admin {}", user.email);
+                }
+            }
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

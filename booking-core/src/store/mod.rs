@@ -140,8 +140,7 @@ pub trait Store: Send + Sync + 'static {
 
 /// Open the store a database URL names (`sqlite:`… or `postgres:`…) and migrate it.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    let store: Arc<dyn Store> = if url.starts_with("postgres:") || url.starts_with("postgresql:")
-    {
+    let store: Arc<dyn Store> = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Arc::new(PgStore::connect(url).await?)
     } else if url.starts_with("sqlite:") {
         Arc::new(SqliteStore::connect(url).await?)
@@ -171,4 +170,3 @@ pub(crate) fn conflict_from(o: &Occupancy) -> CoreError {
         end: o.end,
     })
 }
-

@@ -349,7 +349,10 @@ impl Store for PgStore {
     }
 
     async fn list_rooms(&self, include_deleted: bool) -> Result<Vec<Room>, StoreError> {
-        const Q: &str = concat!(room_cols!(), " WHERE ($1 OR deleted_at IS NULL) ORDER BY name");
+        const Q: &str = concat!(
+            room_cols!(),
+            " WHERE ($1 OR deleted_at IS NULL) ORDER BY name"
+        );
         sqlx::query(Q)
             .bind(include_deleted)
             .fetch_all(&self.pool)
@@ -531,17 +534,27 @@ impl Store for PgStore {
         to: DateTime<Utc>,
     ) -> Result<Vec<(RoomId, Occupancy)>, StoreError> {
         // Held intervals are at most MAX_HELD_MINUTES long, which bounds the scan.
-        let rows = sqlx::query(
-            "SELECT id, room_id, held_start, held_end FROM bookings \
-             WHERE status IN ('pending', 'approved') AND ($1::uuid IS NULL OR room_id = $1) \
-             AND held_start < $2 AND held_start > $3 AND held_end > $4 ORDER BY held_start",
-        )
-        .bind(room.map(|r| r.0))
-        .bind(ts(to))
-        .bind(ts(from - Duration::minutes(MAX_HELD_MINUTES)))
-        .bind(ts(from))
-        .fetch_all(&self.pool)
-        .await?;
+        // Two statements so each can use its own index.
+        let query = match room {
+            Some(room) => sqlx::query(
+                "SELECT id, room_id, held_start, held_end FROM bookings \
+                 WHERE room_id = $1 AND status IN ('pending', 'approved') \
+                 AND held_start < $2 AND held_start > $3 AND held_end > $4 ORDER BY held_start",
+            )
+            .bind(room.0),
+            None => sqlx::query(
+                "SELECT id, room_id, held_start, held_end FROM bookings \
+                 WHERE status IN ('pending', 'approved') AND $1::uuid IS NULL \
+                 AND held_start < $2 AND held_start > $3 AND held_end > $4 ORDER BY held_start",
+            )
+            .bind(None::<uuid::Uuid>),
+        };
+        let rows = query
+            .bind(ts(to))
+            .bind(ts(from - Duration::minutes(MAX_HELD_MINUTES)))
+            .bind(ts(from))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok((
@@ -571,11 +584,13 @@ impl Store for PgStore {
     }
 
     async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(jti)
-            .bind(ts(expires_at))
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(jti)
+        .bind(ts(expires_at))
+        .execute(&self.pool)
+        .await?;
         sqlx::query("DELETE FROM revoked_tokens WHERE expires_at < $1")
             .bind(ts(Utc::now()))
             .execute(&self.pool)

@@ -341,7 +341,10 @@ impl Store for SqliteStore {
     }
 
     async fn list_rooms(&self, include_deleted: bool) -> Result<Vec<Room>, StoreError> {
-        const Q: &str = concat!(room_cols!(), " WHERE (? OR deleted_at IS NULL) ORDER BY name");
+        const Q: &str = concat!(
+            room_cols!(),
+            " WHERE (? OR deleted_at IS NULL) ORDER BY name"
+        );
         sqlx::query(Q)
             .bind(include_deleted)
             .fetch_all(&self.pool)
@@ -500,14 +503,8 @@ impl Store for SqliteStore {
               AND (?5 IS NULL OR status IN (SELECT value FROM json_each(?5))) \
               ORDER BY start_at, id LIMIT ?6",
         );
-        let statuses = (!f.statuses.is_empty()).then(|| {
-            Json(
-                f.statuses
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>(),
-            )
-        });
+        let statuses = (!f.statuses.is_empty())
+            .then(|| Json(f.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>()));
         sqlx::query(Q)
             .bind(f.room_id.map(|r| r.0))
             .bind(f.organizer_id.map(|u| u.0))
@@ -529,17 +526,27 @@ impl Store for SqliteStore {
         to: DateTime<Utc>,
     ) -> Result<Vec<(RoomId, Occupancy)>, StoreError> {
         // Held intervals are at most MAX_HELD_MINUTES long, which bounds the scan.
-        let rows = sqlx::query(
-            "SELECT id, room_id, held_start, held_end FROM bookings \
-             WHERE status IN ('pending', 'approved') AND (?1 IS NULL OR room_id = ?1) \
-             AND held_start < ?2 AND held_start > ?3 AND held_end > ?4 ORDER BY held_start",
-        )
-        .bind(room.map(|r| r.0))
-        .bind(ts(to))
-        .bind(ts(from - Duration::minutes(MAX_HELD_MINUTES)))
-        .bind(ts(from))
-        .fetch_all(&self.pool)
-        .await?;
+        // Two statements so each can use its own index.
+        let query = match room {
+            Some(room) => sqlx::query(
+                "SELECT id, room_id, held_start, held_end FROM bookings \
+                 WHERE room_id = ?1 AND status IN ('pending', 'approved') \
+                 AND held_start < ?2 AND held_start > ?3 AND held_end > ?4 ORDER BY held_start",
+            )
+            .bind(room.0),
+            None => sqlx::query(
+                "SELECT id, room_id, held_start, held_end FROM bookings \
+                 WHERE status IN ('pending', 'approved') AND ?1 IS NULL \
+                 AND held_start < ?2 AND held_start > ?3 AND held_end > ?4 ORDER BY held_start",
+            )
+            .bind(None::<uuid::Uuid>),
+        };
+        let rows = query
+            .bind(ts(to))
+            .bind(ts(from - Duration::minutes(MAX_HELD_MINUTES)))
+            .bind(ts(from))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok((

@@ -1,0 +1,410 @@
+//! Accounts: registration, login, tokens, password change, user administration, audit log.
+
+use booking_core::store::{AuditFilter, Credentials};
+use booking_core::{Role, User, UserId};
+use chrono::{DateTime, Utc};
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+use super::ApiTags;
+use super::model::{AuditOut, RoleDto, UserOut};
+use crate::auth::{
+    BearerAuth, TokenPair, check_password_strength, client_ip, hash_password, verify_password,
+};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Self-registration.
+#[derive(Debug, Object)]
+pub struct RegisterIn {
+    #[oai(validator(min_length = 3, max_length = 254))]
+    pub email: String,
+    #[oai(validator(min_length = 1, max_length = 1024))]
+    pub password: String,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub display_name: String,
+}
+
+/// Password login.
+#[derive(Debug, Object)]
+pub struct LoginIn {
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+    #[oai(validator(max_length = 1024))]
+    pub password: String,
+}
+
+/// A refresh token to exchange or revoke.
+#[derive(Debug, Object)]
+pub struct RefreshIn {
+    #[oai(validator(max_length = 4096))]
+    pub refresh_token: String,
+}
+
+/// Logout; the refresh token, if given, is revoked too.
+#[derive(Debug, Default, Object)]
+pub struct LogoutIn {
+    #[oai(validator(max_length = 4096))]
+    pub refresh_token: Option<String>,
+}
+
+/// Password change.
+#[derive(Debug, Object)]
+pub struct PasswordIn {
+    #[oai(validator(max_length = 1024))]
+    pub current_password: String,
+    #[oai(validator(max_length = 1024))]
+    pub new_password: String,
+}
+
+/// An account created by an administrator.
+#[derive(Debug, Object)]
+pub struct NewUserIn {
+    #[oai(validator(min_length = 3, max_length = 254))]
+    pub email: String,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub display_name: String,
+    #[oai(validator(min_length = 1, max_length = 1024))]
+    pub password: String,
+    pub role: RoleDto,
+    #[oai(default)]
+    pub assigned_rooms: Vec<Uuid>,
+}
+
+/// Changes to an account (super_admin).
+#[derive(Debug, Object)]
+pub struct UserPatch {
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub display_name: Option<String>,
+    pub role: Option<RoleDto>,
+    /// Replaces the rooms a room_admin manages.
+    pub assigned_rooms: Option<Vec<Uuid>>,
+    /// Activate (approve) or disable the account.
+    pub active: Option<bool>,
+}
+
+#[derive(ApiResponse)]
+pub enum UserCreated {
+    /// The account exists; `active` is false while it awaits approval.
+    #[oai(status = 201)]
+    Created(Json<UserOut>),
+}
+
+#[derive(ApiResponse)]
+pub enum NoContent {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}
+
+pub struct AccountsApi;
+
+async fn hash_blocking(password: String) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(ApiError::internal)?
+}
+
+fn assigned(rooms: Vec<Uuid>) -> std::collections::BTreeSet<booking_core::RoomId> {
+    rooms.into_iter().map(booking_core::RoomId).collect()
+}
+
+#[OpenApi(tag = "ApiTags::Accounts")]
+impl AccountsApi {
+    /// Register an account.
+    ///
+    /// Only allowed e-mail domains may register; some domains wait for an
+    /// administrator's approval (the account is created inactive).
+    #[oai(path = "/auth/register", method = "post")]
+    async fn register(
+        &self,
+        state: Data<&AppState>,
+        req: &Request,
+        body: Json<RegisterIn>,
+    ) -> ApiResult<UserCreated> {
+        let email = body.0.email.trim().to_ascii_lowercase();
+        if !state.config.email_allowed(&email) {
+            return Err(ApiError::forbidden(format!(
+                "registration is limited to these e-mail domains: {}",
+                state.config.allowed_email_domains.join(", ")
+            )));
+        }
+        check_password_strength(&body.0.password)?;
+        let hash = hash_blocking(body.0.password).await?;
+        let active = !state.config.needs_approval(&email);
+        let user = state
+            .svc
+            .create_user(
+                &email,
+                &body.0.display_name,
+                Role::User,
+                Some(&hash),
+                active,
+            )
+            .await?;
+        let actor = booking_core::Actor {
+            user: user.clone(),
+            ip: client_ip(req),
+        };
+        state
+            .svc
+            .audit(
+                Some(&actor),
+                "user.register",
+                "user",
+                Some(user.id.to_string()),
+                None,
+                serde_json::to_value(&user).ok(),
+            )
+            .await?;
+        Ok(UserCreated::Created(Json(user.into())))
+    }
+
+    /// Log in with e-mail and password; returns a JWT access + refresh pair.
+    ///
+    /// After too many failed attempts the account is locked for a while (423).
+    #[oai(path = "/auth/login", method = "post")]
+    async fn login(
+        &self,
+        state: Data<&AppState>,
+        body: Json<LoginIn>,
+    ) -> ApiResult<Json<TokenPair>> {
+        let user = state.login(&body.0.email, &body.0.password).await?;
+        Ok(Json(state.issue_tokens(&user)?))
+    }
+
+    /// Exchange a refresh token for a new pair; the old refresh token is revoked.
+    #[oai(path = "/auth/refresh", method = "post")]
+    async fn refresh(
+        &self,
+        state: Data<&AppState>,
+        body: Json<RefreshIn>,
+    ) -> ApiResult<Json<TokenPair>> {
+        let (user, claims) = state.authenticate(&body.0.refresh_token, "refresh").await?;
+        state.revoke(&claims).await?;
+        Ok(Json(state.issue_tokens(&user)?))
+    }
+
+    /// Log out: revoke the access token (and the refresh token, if given).
+    #[oai(path = "/auth/logout", method = "post")]
+    async fn logout(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: Json<LogoutIn>,
+    ) -> ApiResult<NoContent> {
+        state.revoke(&auth.0.claims).await?;
+        if let Some(token) = &body.0.refresh_token {
+            let claims = state.jwt.verify(token, "refresh")?;
+            if claims.sub != auth.0.claims.sub {
+                return Err(ApiError::forbidden(
+                    "that refresh token belongs to someone else",
+                ));
+            }
+            state.revoke(&claims).await?;
+        }
+        Ok(NoContent::Done)
+    }
+
+    /// The signed-in account.
+    #[oai(path = "/me", method = "get")]
+    async fn me(&self, auth: BearerAuth) -> Json<UserOut> {
+        Json(auth.0.actor.user.into())
+    }
+
+    /// Change the signed-in account's password.
+    #[oai(path = "/me/password", method = "post")]
+    async fn change_password(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: Json<PasswordIn>,
+    ) -> ApiResult<NoContent> {
+        let store = state.svc.store();
+        let id = auth.0.actor.id;
+        let creds = store.get_credentials(id).await?.unwrap_or_default();
+        let current = body.0.current_password;
+        let stored = creds.password_hash.clone().unwrap_or_default();
+        let ok = tokio::task::spawn_blocking(move || verify_password(&current, &stored))
+            .await
+            .map_err(ApiError::internal)?;
+        if !ok {
+            return Err(ApiError::forbidden("current password is wrong"));
+        }
+        check_password_strength(&body.0.new_password)?;
+        let hash = hash_blocking(body.0.new_password).await?;
+        store
+            .set_credentials(
+                id,
+                &Credentials {
+                    password_hash: Some(hash),
+                    failed_logins: 0,
+                    locked_until: None,
+                },
+            )
+            .await?;
+        state
+            .svc
+            .audit(
+                Some(&auth.0.actor),
+                "user.password",
+                "user",
+                Some(id.to_string()),
+                None,
+                None,
+            )
+            .await?;
+        Ok(NoContent::Done)
+    }
+
+    /// All accounts (super_admin).
+    #[oai(path = "/users", method = "get", tag = "ApiTags::Users")]
+    async fn list_users(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+    ) -> ApiResult<Json<Vec<UserOut>>> {
+        auth.0.require_role(&[Role::SuperAdmin], "list users")?;
+        let users = state.svc.store().list_users().await?;
+        Ok(Json(users.into_iter().map(Into::into).collect()))
+    }
+
+    /// Create an account with any role (super_admin).
+    #[oai(path = "/users", method = "post", tag = "ApiTags::Users")]
+    async fn create_user(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: Json<NewUserIn>,
+    ) -> ApiResult<UserCreated> {
+        auth.0.require_role(&[Role::SuperAdmin], "create users")?;
+        check_password_strength(&body.0.password)?;
+        let hash = hash_blocking(body.0.password).await?;
+        let user = state
+            .svc
+            .create_user(
+                &body.0.email,
+                &body.0.display_name,
+                body.0.role.into(),
+                Some(&hash),
+                true,
+            )
+            .await?;
+        let user = if body.0.assigned_rooms.is_empty() {
+            user
+        } else {
+            state
+                .svc
+                .update_user(
+                    &auth.0.actor,
+                    User {
+                        assigned_rooms: assigned(body.0.assigned_rooms),
+                        ..user
+                    },
+                )
+                .await?
+        };
+        state
+            .svc
+            .audit(
+                Some(&auth.0.actor),
+                "user.create",
+                "user",
+                Some(user.id.to_string()),
+                None,
+                serde_json::to_value(&user).ok(),
+            )
+            .await?;
+        Ok(UserCreated::Created(Json(user.into())))
+    }
+
+    /// One account (super_admin, or the account itself).
+    #[oai(path = "/users/:id", method = "get", tag = "ApiTags::Users")]
+    async fn get_user(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<UserOut>> {
+        if auth.0.actor.id.0 != id.0 {
+            auth.0
+                .require_role(&[Role::SuperAdmin], "see other accounts")?;
+        }
+        Ok(Json(state.svc.get_user(UserId(id.0)).await?.into()))
+    }
+
+    /// Change role, assigned rooms, name or active flag (super_admin).
+    /// Activating an account approves its registration.
+    #[oai(path = "/users/:id", method = "patch", tag = "ApiTags::Users")]
+    async fn update_user(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: Json<UserPatch>,
+    ) -> ApiResult<Json<UserOut>> {
+        auth.0.require_role(&[Role::SuperAdmin], "manage users")?;
+        let current = state.svc.get_user(UserId(id.0)).await?;
+        if current.id == auth.0.actor.id
+            && (body.0.role.is_some_and(|r| r != RoleDto::SuperAdmin)
+                || body.0.active == Some(false))
+        {
+            return Err(ApiError::new(
+                poem::http::StatusCode::CONFLICT,
+                "you cannot demote or disable your own account",
+            ));
+        }
+        let user = User {
+            display_name: body.0.display_name.unwrap_or(current.display_name.clone()),
+            role: body.0.role.map(Into::into).unwrap_or(current.role),
+            assigned_rooms: body
+                .0
+                .assigned_rooms
+                .map(assigned)
+                .unwrap_or(current.assigned_rooms.clone()),
+            active: body.0.active.unwrap_or(current.active),
+            ..current
+        };
+        Ok(Json(
+            state.svc.update_user(&auth.0.actor, user).await?.into(),
+        ))
+    }
+
+    /// The audit log, newest first (super_admin).
+    #[oai(path = "/audit", method = "get", tag = "ApiTags::Audit")]
+    #[allow(clippy::too_many_arguments)]
+    async fn audit(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        /// Entity type: room, booking, user.
+        entity: Query<Option<String>>,
+        entity_id: Query<Option<String>>,
+        actor_id: Query<Option<Uuid>>,
+        from: Query<Option<DateTime<Utc>>>,
+        to: Query<Option<DateTime<Utc>>>,
+        /// At most this many entries (default 100, max 1000).
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<Vec<AuditOut>>> {
+        auth.0
+            .require_role(&[Role::SuperAdmin], "read the audit log")?;
+        let entries = state
+            .svc
+            .store()
+            .list_audit(&AuditFilter {
+                actor_id: actor_id.0.map(UserId),
+                entity: entity.0,
+                entity_id: entity_id.0,
+                from: from.0,
+                to: to.0,
+                limit: limit.0.unwrap_or(100),
+            })
+            .await?;
+        Ok(Json(entries.into_iter().map(Into::into).collect()))
+    }
+}

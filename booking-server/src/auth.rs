@@ -1,0 +1,333 @@
+//! Accounts: argon2 password hashes, JWT access/refresh tokens, revocation,
+//! lockout, and the bearer security scheme every protected endpoint uses.
+
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use booking_core::service::Actor;
+use booking_core::store::Credentials;
+use booking_core::{Role, User, UserId};
+use chrono::{Duration, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use poem::Request;
+use poem_openapi::SecurityScheme;
+use poem_openapi::auth::Bearer;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub const MIN_PASSWORD_LEN: usize = 10;
+const MAX_PASSWORD_LEN: usize = 1024;
+
+/// Hash a password with argon2id and a random salt (PHC string).
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(ApiError::internal)
+}
+
+/// Check a password against a stored PHC string.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+pub fn check_password_strength(password: &str) -> Result<(), ApiError> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(ApiError::bad_request(format!(
+            "password must be at least {MIN_PASSWORD_LEN} characters"
+        )));
+    }
+    if password.len() > MAX_PASSWORD_LEN {
+        return Err(ApiError::bad_request("password is too long"));
+    }
+    Ok(())
+}
+
+/// What our tokens carry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: Uuid,
+    pub role: String,
+    /// "access" or "refresh".
+    pub typ: String,
+    pub jti: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// HMAC keys for signing and checking tokens.
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl JwtKeys {
+    pub fn new(secret: &[u8]) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+
+    pub fn sign(&self, claims: &Claims) -> Result<String, ApiError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(ApiError::internal)
+    }
+
+    pub fn verify(&self, token: &str, typ: &str) -> Result<Claims, ApiError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(
+            |e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                    ApiError::unauthorized("token expired; refresh it or log in again")
+                }
+                _ => ApiError::unauthorized("invalid token"),
+            },
+        )?;
+        if data.claims.typ != typ {
+            return Err(ApiError::unauthorized(format!(
+                "a {} token was given where a {typ} token is needed",
+                data.claims.typ
+            )));
+        }
+        Ok(data.claims)
+    }
+}
+
+/// An access + refresh token pair.
+#[derive(Debug, Clone, poem_openapi::Object)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Always "Bearer".
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+impl AppState {
+    fn claims(&self, user: &User, typ: &str, ttl_secs: u64) -> Claims {
+        let now = Utc::now();
+        let ttl = i64::try_from(ttl_secs).unwrap_or(i64::MAX / 4);
+        Claims {
+            sub: user.id.0,
+            role: user.role.as_str().to_string(),
+            typ: typ.to_string(),
+            jti: Uuid::new_v4().to_string(),
+            iat: now.timestamp(),
+            exp: (now + Duration::seconds(ttl)).timestamp(),
+        }
+    }
+
+    /// Issue a fresh token pair for `user`.
+    pub fn issue_tokens(&self, user: &User) -> ApiResult<TokenPair> {
+        let access = self.claims(user, "access", self.config.access_token_ttl_secs);
+        let refresh = self.claims(user, "refresh", self.config.refresh_token_ttl_secs);
+        Ok(TokenPair {
+            access_token: self.jwt.sign(&access)?,
+            refresh_token: self.jwt.sign(&refresh)?,
+            token_type: "Bearer".into(),
+            expires_in: self.config.access_token_ttl_secs,
+        })
+    }
+
+    /// Revoke a token until it would have expired anyway.
+    pub async fn revoke(&self, claims: &Claims) -> ApiResult<()> {
+        let exp = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_else(Utc::now);
+        self.svc.store().revoke_token(&claims.jti, exp).await?;
+        Ok(())
+    }
+
+    /// Verify a token of type `typ`, refusing revoked ones and inactive users.
+    pub async fn authenticate(&self, token: &str, typ: &str) -> ApiResult<(User, Claims)> {
+        let claims = self.jwt.verify(token, typ)?;
+        if self.svc.store().is_token_revoked(&claims.jti).await? {
+            return Err(ApiError::unauthorized(
+                "token has been revoked; log in again",
+            ));
+        }
+        let user = self
+            .svc
+            .store()
+            .get_user(UserId(claims.sub))
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("account no longer exists"))?;
+        if !user.active {
+            return Err(ApiError::forbidden(
+                "account is disabled or awaiting approval",
+            ));
+        }
+        Ok((user, claims))
+    }
+
+    /// Password login with lockout after repeated failures.
+    pub async fn login(&self, email: &str, password: &str) -> ApiResult<User> {
+        const BAD: &str = "wrong e-mail or password";
+        let store = self.svc.store();
+        let Some(user) = store.get_user_by_email(email.trim()).await? else {
+            // Spend the same time as a real check, so timing does not reveal accounts.
+            let _ = verify_password(password, &DUMMY_HASH);
+            return Err(ApiError::unauthorized(BAD));
+        };
+        let mut creds = store.get_credentials(user.id).await?.unwrap_or_default();
+        let now = Utc::now();
+        if let Some(until) = creds.locked_until
+            && until > now
+        {
+            return Err(ApiError::new(
+                poem::http::StatusCode::LOCKED,
+                format!(
+                    "account locked after {} failed logins; try again after {}",
+                    self.config.lockout_attempts,
+                    until.format("%Y-%m-%d %H:%M:%S UTC")
+                ),
+            ));
+        }
+        let ok = creds
+            .password_hash
+            .as_deref()
+            .is_some_and(|h| verify_password(password, h));
+        if !ok {
+            creds.failed_logins += 1;
+            if creds.failed_logins >= self.config.lockout_attempts {
+                creds.failed_logins = 0;
+                creds.locked_until =
+                    Some(now + Duration::minutes(i64::from(self.config.lockout_minutes)));
+            }
+            store.set_credentials(user.id, &creds).await?;
+            return Err(ApiError::unauthorized(BAD));
+        }
+        if !user.active {
+            return Err(ApiError::forbidden(
+                "account is disabled or awaiting an administrator's approval",
+            ));
+        }
+        if creds.failed_logins > 0 || creds.locked_until.is_some() {
+            store
+                .set_credentials(
+                    user.id,
+                    &Credentials {
+                        failed_logins: 0,
+                        locked_until: None,
+                        ..creds
+                    },
+                )
+                .await?;
+        }
+        Ok(user)
+    }
+}
+
+/// A real argon2 hash of a random string, used to equalise login timing.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password(&Uuid::new_v4().to_string()).unwrap_or_default());
+
+/// Bearer JWT access token (from `POST /api/v1/auth/login`).
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", bearer_format = "JWT", checker = "check_bearer")]
+pub struct BearerAuth(pub Session);
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub actor: Actor,
+    pub claims: Claims,
+}
+
+impl Session {
+    pub fn require_role(&self, roles: &[Role], action: &str) -> ApiResult<()> {
+        if roles.contains(&self.actor.role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "role {} may not {action}",
+                self.actor.role
+            )))
+        }
+    }
+}
+
+/// Client address for the audit log: the peer, or the first X-Forwarded-For hop.
+pub fn client_ip(req: &Request) -> Option<String> {
+    req.header("x-forwarded-for")
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| {
+            req.remote_addr()
+                .as_socket_addr()
+                .map(|a| a.ip().to_string())
+        })
+}
+
+async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Session> {
+    let state = req.data::<AppState>().ok_or_else(|| {
+        poem::Error::from_string("no state", poem::http::StatusCode::INTERNAL_SERVER_ERROR)
+    })?;
+    match state.authenticate(&bearer.token, "access").await {
+        Ok((user, claims)) => Ok(Session {
+            actor: Actor {
+                user,
+                ip: client_ip(req),
+            },
+            claims,
+        }),
+        Err(e) => {
+            let status = poem::http::StatusCode::from_u16(e.status())
+                .unwrap_or(poem::http::StatusCode::UNAUTHORIZED);
+            let detail = match e {
+                ApiError::Unauthorized(p) | ApiError::Forbidden(p) => p.0.detail,
+                _ => "authentication failed".into(),
+            };
+            Err(poem::Error::from_string(detail, status))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("correct horse battery").expect("hash");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("wrong horse battery", &h));
+        assert!(!verify_password("x", "not a hash"));
+        assert!(PasswordHash::new(&DUMMY_HASH).is_ok());
+    }
+
+    #[test]
+    fn tokens_check_type_and_signature() {
+        let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef");
+        let claims = Claims {
+            sub: Uuid::new_v4(),
+            role: "user".into(),
+            typ: "refresh".into(),
+            jti: "j".into(),
+            iat: Utc::now().timestamp(),
+            exp: Utc::now().timestamp() + 60,
+        };
+        let token = keys.sign(&claims).expect("sign");
+        assert!(keys.verify(&token, "refresh").is_ok());
+        assert!(keys.verify(&token, "access").is_err(), "type confusion");
+        let other = JwtKeys::new(b"another-secret-another-secret-xx");
+        assert!(other.verify(&token, "refresh").is_err(), "wrong key");
+        let expired = Claims {
+            exp: Utc::now().timestamp() - 1,
+            ..claims
+        };
+        let token = keys.sign(&expired).expect("sign");
+        let err = keys.verify(&token, "refresh").expect_err("expired");
+        assert_eq!(err.status(), 401);
+    }
+}

@@ -1,0 +1,239 @@
+//! Server configuration: defaults < TOML file < environment < command line.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        path: String,
+        source: Box<toml::de::Error>,
+    },
+    #[error("invalid value for {key}: {reason}")]
+    Invalid { key: &'static str, reason: String },
+}
+
+/// Everything the server can be told. Each field is also an environment
+/// variable (`BOOKING_` + upper-case name) and a key of the TOML file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// sqlx URL of the database; SQLite file by default.
+    pub database_url: String,
+    /// Address to listen on.
+    pub bind: String,
+    /// Public base URL (links in feeds and mails).
+    pub public_url: String,
+    /// HMAC secret for JWTs. When unset a random one is made at start-up,
+    /// so tokens do not survive a restart.
+    pub jwt_secret: Option<String>,
+    /// Only these e-mail domains may register (empty = any).
+    pub allowed_email_domains: Vec<String>,
+    /// Accounts from these domains wait for an administrator's approval.
+    pub approval_email_domains: Vec<String>,
+    /// Failed logins before an account is locked.
+    pub lockout_attempts: u32,
+    /// How long a locked account stays locked.
+    pub lockout_minutes: u32,
+    /// Lifetime of access tokens, in seconds.
+    pub access_token_ttl_secs: u64,
+    /// Lifetime of refresh tokens, in seconds.
+    pub refresh_token_ttl_secs: u64,
+    /// Origins allowed by CORS (empty = CORS off; "*" = any).
+    pub cors_origins: Vec<String>,
+    /// Log format: "text" or "json".
+    pub log_format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://booking.db?mode=rwc".into(),
+            bind: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            jwt_secret: None,
+            allowed_email_domains: Vec::new(),
+            approval_email_domains: Vec::new(),
+            lockout_attempts: 5,
+            lockout_minutes: 15,
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 14 * 24 * 3600,
+            cors_origins: Vec::new(),
+            log_format: "text".into(),
+        }
+    }
+}
+
+fn list(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(|s| s.trim().to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn number<T: std::str::FromStr>(key: &'static str, v: &str) -> Result<T, ConfigError> {
+    v.trim().parse().map_err(|_| ConfigError::Invalid {
+        key,
+        reason: format!("{v:?} is not a number"),
+    })
+}
+
+impl Config {
+    /// Defaults, then the TOML file (if any), then `BOOKING_*` variables.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut cfg = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                    path: path.display().to_string(),
+                    source: Box::new(source),
+                })?
+            }
+            None => Config::default(),
+        };
+        if let Some(v) = env("BOOKING_DATABASE_URL") {
+            cfg.database_url = v;
+        }
+        if let Some(v) = env("BOOKING_BIND") {
+            cfg.bind = v;
+        }
+        if let Some(v) = env("BOOKING_PUBLIC_URL") {
+            cfg.public_url = v;
+        }
+        if let Some(v) = env("BOOKING_JWT_SECRET") {
+            cfg.jwt_secret = Some(v);
+        }
+        if let Some(v) = env("BOOKING_ALLOWED_EMAIL_DOMAINS") {
+            cfg.allowed_email_domains = list(&v);
+        }
+        if let Some(v) = env("BOOKING_APPROVAL_EMAIL_DOMAINS") {
+            cfg.approval_email_domains = list(&v);
+        }
+        if let Some(v) = env("BOOKING_LOCKOUT_ATTEMPTS") {
+            cfg.lockout_attempts = number("BOOKING_LOCKOUT_ATTEMPTS", &v)?;
+        }
+        if let Some(v) = env("BOOKING_LOCKOUT_MINUTES") {
+            cfg.lockout_minutes = number("BOOKING_LOCKOUT_MINUTES", &v)?;
+        }
+        if let Some(v) = env("BOOKING_ACCESS_TOKEN_TTL_SECS") {
+            cfg.access_token_ttl_secs = number("BOOKING_ACCESS_TOKEN_TTL_SECS", &v)?;
+        }
+        if let Some(v) = env("BOOKING_REFRESH_TOKEN_TTL_SECS") {
+            cfg.refresh_token_ttl_secs = number("BOOKING_REFRESH_TOKEN_TTL_SECS", &v)?;
+        }
+        if let Some(v) = env("BOOKING_CORS_ORIGINS") {
+            cfg.cors_origins = list(&v);
+        }
+        if let Some(v) = env("BOOKING_LOG_FORMAT") {
+            cfg.log_format = v;
+        }
+        cfg.allowed_email_domains = cfg
+            .allowed_email_domains
+            .iter()
+            .map(|d| d.to_ascii_lowercase())
+            .collect();
+        cfg.approval_email_domains = cfg
+            .approval_email_domains
+            .iter()
+            .map(|d| d.to_ascii_lowercase())
+            .collect();
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.lockout_attempts == 0 {
+            return Err(ConfigError::Invalid {
+                key: "lockout_attempts",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if self.access_token_ttl_secs == 0 || self.refresh_token_ttl_secs == 0 {
+            return Err(ConfigError::Invalid {
+                key: "token ttl",
+                reason: "must be at least 1 second".into(),
+            });
+        }
+        if let Some(s) = &self.jwt_secret
+            && s.len() < 32
+        {
+            return Err(ConfigError::Invalid {
+                key: "jwt_secret",
+                reason: "use at least 32 characters".into(),
+            });
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return Err(ConfigError::Invalid {
+                key: "log_format",
+                reason: format!("{:?}: use \"text\" or \"json\"", self.log_format),
+            });
+        }
+        Ok(())
+    }
+
+    /// Domain part of an address, lower-cased.
+    fn domain(email: &str) -> String {
+        email
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_ascii_lowercase())
+            .unwrap_or_default()
+    }
+
+    pub fn email_allowed(&self, email: &str) -> bool {
+        self.allowed_email_domains.is_empty()
+            || self.allowed_email_domains.contains(&Self::domain(email))
+    }
+
+    pub fn needs_approval(&self, email: &str) -> bool {
+        self.approval_email_domains.contains(&Self::domain(email))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file_and_defaults() {
+        let dir = std::env::temp_dir().join(format!("cfg-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(&dir, "bind = \"0.0.0.0:9000\"\nlockout_attempts = 3\n").expect("write");
+        let cfg = Config::load(Some(&dir), |k| {
+            (k == "BOOKING_ALLOWED_EMAIL_DOMAINS").then(|| "Example.com, corp.example".to_string())
+        })
+        .expect("load");
+        let _ = std::fs::remove_file(&dir);
+        assert_eq!(cfg.bind, "0.0.0.0:9000");
+        assert_eq!(cfg.lockout_attempts, 3);
+        assert_eq!(cfg.allowed_email_domains, ["example.com", "corp.example"]);
+        assert!(cfg.email_allowed("a@EXAMPLE.com"));
+        assert!(!cfg.email_allowed("a@evil.com"));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = Config::load(None, |k| {
+            (k == "BOOKING_LOCKOUT_MINUTES").then(|| "soon".into())
+        })
+        .expect_err("not a number");
+        assert!(err.to_string().contains("BOOKING_LOCKOUT_MINUTES"), "{err}");
+        let err = Config::load(None, |k| {
+            (k == "BOOKING_JWT_SECRET").then(|| "short".into())
+        })
+        .expect_err("short secret");
+        assert!(err.to_string().contains("32 characters"), "{err}");
+    }
+}

@@ -1,0 +1,217 @@
+//! The one place where errors become HTTP: RFC 7807 `application/problem+json`.
+
+use booking_core::{CoreError, RuleViolation, StoreError};
+use poem::http::StatusCode;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object};
+
+/// An RFC 7807 problem document.
+#[derive(Debug, Clone, Object)]
+pub struct Problem {
+    /// URI reference naming the problem type.
+    #[oai(rename = "type")]
+    pub kind: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// What went wrong in this case, for humans.
+    pub detail: String,
+    /// For rule violations: the rule's machine-readable name.
+    #[oai(skip_serializing_if_is_none)]
+    pub rule: Option<String>,
+    /// For conflicts: the booking that holds the slot.
+    #[oai(skip_serializing_if_is_none)]
+    pub conflict: Option<ConflictSlot>,
+}
+
+/// The slot that a conflicting booking holds (buffers included).
+#[derive(Debug, Clone, Object)]
+pub struct ConflictSlot {
+    pub booking_id: uuid::Uuid,
+    pub start: chrono::DateTime<chrono::Utc>,
+    pub end: chrono::DateTime<chrono::Utc>,
+}
+
+const PROBLEM: &str = "application/problem+json";
+
+/// Every error response of the API.
+#[derive(Debug, ApiResponse)]
+#[oai(bad_request_handler = "from_poem_error")]
+pub enum ApiError {
+    /// The request is malformed (bad JSON, bad parameter, invalid value).
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// Missing, invalid or expired credentials.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>),
+    /// Authenticated, but not allowed to do this.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
+    /// The resource does not exist.
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// The slot is taken, the state changed, or the resource exists already.
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// A booking rule refused the request; `rule` names it.
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Json<Problem>),
+    /// The account is locked after too many failed logins.
+    #[oai(status = 423, content_type = "application/problem+json")]
+    Locked(Json<Problem>),
+    /// Something failed on the server; the log has details.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+fn problem(status: StatusCode, detail: impl Into<String>) -> Problem {
+    let title = status.canonical_reason().unwrap_or("Error").to_string();
+    Problem {
+        kind: format!(
+            "https://booking.example/problems/{}",
+            title.to_ascii_lowercase().replace(' ', "-")
+        ),
+        title,
+        status: status.as_u16(),
+        detail: detail.into(),
+        rule: None,
+        conflict: None,
+    }
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        Self::from_problem(problem(status, detail))
+    }
+
+    fn from_problem(p: Problem) -> Self {
+        match p.status {
+            400 => ApiError::BadRequest(Json(p)),
+            401 => ApiError::Unauthorized(Json(p)),
+            403 => ApiError::Forbidden(Json(p)),
+            404 => ApiError::NotFound(Json(p)),
+            409 => ApiError::Conflict(Json(p)),
+            422 => ApiError::Unprocessable(Json(p)),
+            423 => ApiError::Locked(Json(p)),
+            _ => ApiError::Internal(Json(p)),
+        }
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, detail)
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, detail)
+    }
+
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %err, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error; see the server log",
+        )
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::BadRequest(p)
+            | ApiError::Unauthorized(p)
+            | ApiError::Forbidden(p)
+            | ApiError::NotFound(p)
+            | ApiError::Conflict(p)
+            | ApiError::Unprocessable(p)
+            | ApiError::Locked(p)
+            | ApiError::Internal(p) => p.0.status,
+        }
+    }
+}
+
+/// Errors raised by poem-openapi while parsing a request (bad JSON, bad
+/// parameters, failed authentication) become problems too.
+pub fn from_poem_error(err: poem::Error) -> ApiError {
+    let status = err.status();
+    let status = if status.is_client_error() {
+        status
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let mapped = match status.as_u16() {
+        401 | 403 | 404 | 409 | 422 => status,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    ApiError::new(mapped, err.to_string())
+}
+
+impl From<CoreError> for ApiError {
+    fn from(err: CoreError) -> Self {
+        match err {
+            CoreError::Input(e) => ApiError::bad_request(e.to_string()),
+            CoreError::Rule(v) => {
+                let (status, conflict) = match &v {
+                    RuleViolation::Conflict {
+                        booking_id,
+                        start,
+                        end,
+                    } => (
+                        StatusCode::CONFLICT,
+                        Some(ConflictSlot {
+                            booking_id: booking_id.0,
+                            start: *start,
+                            end: *end,
+                        }),
+                    ),
+                    _ => (StatusCode::UNPROCESSABLE_ENTITY, None),
+                };
+                let mut p = problem(status, v.to_string());
+                p.rule = Some(v.rule().to_string());
+                p.conflict = conflict;
+                ApiError::from_problem(p)
+            }
+            CoreError::NotFound { .. } => ApiError::not_found(err.to_string()),
+            CoreError::Forbidden(_) | CoreError::RoleDenied { .. } => {
+                ApiError::forbidden(err.to_string())
+            }
+            CoreError::InvalidTransition { .. }
+            | CoreError::Stale(_)
+            | CoreError::AlreadyExists(_) => ApiError::new(StatusCode::CONFLICT, err.to_string()),
+            CoreError::Store(e) => ApiError::from(e),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Duplicate(what) => {
+                ApiError::new(StatusCode::CONFLICT, format!("{what} already exists"))
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+/// Render any poem error (404/405 from routing, panics caught upstream) as a problem.
+pub fn problem_response(status: StatusCode, detail: String) -> poem::Response {
+    let body = serde_json::json!({
+        "type": problem(status, "").kind,
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    poem::Response::builder()
+        .status(status)
+        .content_type(PROBLEM)
+        .body(body.to_string())
+}

@@ -1,0 +1,159 @@
+//! # booking-server
+//!
+//! The HTTP server and CLI around booking-core: a REST API described by
+//! OpenAPI 3 (poem + poem-openapi), JWT accounts with roles, health probes,
+//! Prometheus metrics and an audit log.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod ops;
+pub mod state;
+
+use std::sync::Arc;
+
+use booking_core::{BookingService, SystemClock, store};
+use poem::endpoint::BoxEndpoint;
+use poem::http::Method;
+use poem::middleware::Cors;
+use poem::{EndpointExt, Route, get};
+use rand::RngCore;
+use thiserror::Error;
+
+use crate::auth::JwtKeys;
+use crate::config::Config;
+use crate::ops::Metrics;
+use crate::state::AppState;
+
+#[derive(Debug, Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("database: {0}")]
+    Store(#[from] booking_core::StoreError),
+    #[error(transparent)]
+    Core(#[from] booking_core::CoreError),
+    #[error("cannot listen on {bind}: {source}")]
+    Bind {
+        bind: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl AppState {
+    /// Open the database (migrating it) and build the state.
+    pub async fn open(config: Config) -> Result<Self, ServerError> {
+        let store = store::open(&config.database_url).await?;
+        let secret = match &config.jwt_secret {
+            Some(s) => s.as_bytes().to_vec(),
+            None => {
+                tracing::warn!(
+                    "BOOKING_JWT_SECRET is not set: using a random secret; tokens will not survive a restart"
+                );
+                let mut key = vec![0u8; 32];
+                rand::rng().fill_bytes(&mut key);
+                key
+            }
+        };
+        Ok(Self {
+            svc: BookingService::new(store, Arc::new(SystemClock)),
+            jwt: Arc::new(JwtKeys::new(&secret)),
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::default()),
+        })
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> BoxEndpoint<'static> {
+    let api = api::service();
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    let cors_origins = state.config.cors_origins.clone();
+    let route = Route::new()
+        .nest("/api/v1", api)
+        .at("/api/openapi.json", spec)
+        .nest("/api/docs", docs)
+        .at("/healthz", get(ops::healthz))
+        .at("/readyz", get(ops::readyz))
+        .at("/metrics", get(ops::metrics));
+    let with_cors = if cors_origins.is_empty() {
+        route.boxed()
+    } else {
+        let mut cors = Cors::new()
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers(["authorization", "content-type", "x-request-id"])
+            .expose_headers(["x-request-id"]);
+        if !cors_origins.iter().any(|o| o == "*") {
+            cors = cors.allow_origins(cors_origins.iter().map(String::as_str));
+        }
+        route.with(cors).boxed()
+    };
+    with_cors.around(ops::around).data(state).boxed()
+}
+
+/// Serve until Ctrl-C / SIGTERM.
+pub async fn serve(state: AppState) -> Result<(), ServerError> {
+    let bind = state.config.bind.clone();
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .map_err(|source| ServerError::Bind {
+            bind: bind.clone(),
+            source,
+        })?;
+    serve_on(listener, state, shutdown_signal()).await
+}
+
+/// Serve on an already-bound listener until `shutdown` resolves (used by tests).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ServerError::Other(e.to_string()))?;
+    tracing::info!(%addr, "listening; API docs at http://{addr}/api/docs");
+    let acceptor = poem::listener::TcpAcceptor::from_tokio(listener)
+        .map_err(|e| ServerError::Other(e.to_string()))?;
+    poem::Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(
+            app(state),
+            shutdown,
+            Some(std::time::Duration::from_secs(10)),
+        )
+        .await
+        .map_err(|e| ServerError::Other(e.to_string()))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

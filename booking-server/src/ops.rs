@@ -1,0 +1,232 @@
+//! Operations: health and readiness probes, Prometheus metrics, and the
+//! middleware every response passes through (request id, logs, metrics,
+//! security headers, problem+json for every error).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use poem::PathPattern;
+use poem::http::{HeaderValue, StatusCode};
+use poem::web::Data;
+use poem::{Endpoint, IntoResponse, Request, Response, handler};
+use tracing::Instrument;
+
+use crate::error::problem_response;
+use crate::state::AppState;
+
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    sum: f64,
+    count: u64,
+}
+
+/// Request counters and latency histograms, rendered in Prometheus text format.
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    latency: Mutex<BTreeMap<String, Histogram>>,
+}
+
+impl Metrics {
+    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        if let Ok(mut m) = self.requests.lock() {
+            *m.entry((method.to_string(), route.to_string(), status))
+                .or_default() += 1;
+        }
+        if let Ok(mut m) = self.latency.lock() {
+            let h = m.entry(route.to_string()).or_default();
+            for (i, le) in BUCKETS.iter().enumerate() {
+                if seconds <= *le {
+                    h.counts[i] += 1;
+                }
+            }
+            h.sum += seconds;
+            h.count += 1;
+        }
+    }
+
+    pub fn render(&self, bookings_by_status: &[(String, i64)]) -> String {
+        let mut out = String::new();
+        let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+        out.push_str("# HELP http_requests_total HTTP requests by method, route and status.\n");
+        out.push_str("# TYPE http_requests_total counter\n");
+        if let Ok(m) = self.requests.lock() {
+            for ((method, route, status), n) in m.iter() {
+                let _ = writeln!(
+                    out,
+                    "http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {n}",
+                    esc(method),
+                    esc(route)
+                );
+            }
+        }
+        out.push_str("# HELP http_request_duration_seconds Request latency by route.\n");
+        out.push_str("# TYPE http_request_duration_seconds histogram\n");
+        if let Ok(m) = self.latency.lock() {
+            for (route, h) in m.iter() {
+                let route = esc(route);
+                for (i, le) in BUCKETS.iter().enumerate() {
+                    let _ = writeln!(
+                        out,
+                        "http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{le}\"}} {}",
+                        h.counts[i]
+                    );
+                }
+                let _ = writeln!(
+                    out,
+                    "http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                    h.count
+                );
+                let _ = writeln!(
+                    out,
+                    "http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                    h.sum
+                );
+                let _ = writeln!(
+                    out,
+                    "http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                    h.count
+                );
+            }
+        }
+        out.push_str("# HELP bookings Bookings by status.\n# TYPE bookings gauge\n");
+        for (status, n) in bookings_by_status {
+            let _ = writeln!(out, "bookings{{status=\"{status}\"}} {n}");
+        }
+        out
+    }
+}
+
+/// Liveness: the process answers.
+#[handler]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers.
+#[handler]
+pub async fn readyz(state: Data<&AppState>) -> Response {
+    match state.svc.store().ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => problem_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("database unreachable: {e}"),
+        ),
+    }
+}
+
+/// Prometheus metrics.
+#[handler]
+pub async fn metrics(state: Data<&AppState>) -> Response {
+    let counts = match state.svc.store().count_bookings_by_status().await {
+        Ok(c) => c
+            .into_iter()
+            .map(|(s, n)| (s.as_str().to_string(), n))
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot count bookings for /metrics");
+            Vec::new()
+        }
+    };
+    Response::builder()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render(&counts))
+}
+
+fn is_problem(resp: &Response) -> bool {
+    resp.content_type()
+        .is_some_and(|c| c.starts_with("application/problem+json"))
+}
+
+/// Turn any error response that is not yet a problem document into one.
+async fn as_problem(resp: Response) -> Response {
+    if resp.status().as_u16() < 400 || is_problem(&resp) {
+        return resp;
+    }
+    let status = resp.status();
+    let body = resp.into_body().into_string().await.unwrap_or_default();
+    let detail = if body.trim().is_empty() {
+        match status {
+            StatusCode::NOT_FOUND => "no such resource".to_string(),
+            StatusCode::METHOD_NOT_ALLOWED => "method not allowed on this resource".to_string(),
+            s => s.canonical_reason().unwrap_or("error").to_string(),
+        }
+    } else {
+        body
+    };
+    problem_response(status, detail)
+}
+
+/// The middleware around every route.
+pub async fn around<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
+    let started = Instant::now();
+    let request_id = req
+        .header("x-request-id")
+        .filter(|v| v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let recorder = req.data::<AppState>().map(|s| s.metrics.clone());
+    let span =
+        tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
+
+    let resp = async {
+        match ep.call(req).await {
+            Ok(r) => r.into_response(),
+            Err(e) => e.into_response(),
+        }
+    }
+    .instrument(span.clone())
+    .await;
+    let route = resp
+        .data::<PathPattern>()
+        .map(|p| p.0.to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let mut resp = as_problem(resp).await;
+    let status = resp.status().as_u16();
+    let elapsed = started.elapsed().as_secs_f64();
+    if let Some(m) = recorder {
+        m.observe(&method, &route, status, elapsed);
+    }
+    span.in_scope(|| {
+        tracing::info!(status, route = %route, elapsed_ms = elapsed * 1e3, "request done");
+    });
+
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        h.insert("x-request-id", v);
+    }
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    h.insert(
+        "strict-transport-security",
+        HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+    // Swagger UI needs its own scripts and styles; everything else needs nothing.
+    let csp = if path.starts_with("/api/docs") {
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
+    } else {
+        "default-src 'none'; frame-ancestors 'none'"
+    };
+    h.insert("content-security-policy", HeaderValue::from_static(csp));
+    if path.starts_with("/api/v1") && !h.contains_key("cache-control") {
+        h.insert("cache-control", HeaderValue::from_static("no-store"));
+    }
+    Ok(resp)
+}

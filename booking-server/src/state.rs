@@ -1,0 +1,18 @@
+//! Shared state of the running server.
+
+use std::sync::Arc;
+
+use booking_core::BookingService;
+
+use crate::auth::JwtKeys;
+use crate::config::Config;
+use crate::ops::Metrics;
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub svc: BookingService,
+    pub config: Arc<Config>,
+    pub jwt: Arc<JwtKeys>,
+    pub metrics: Arc<Metrics>,
+}
