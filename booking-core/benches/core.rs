@@ -241,6 +241,10 @@ fn availability(c: &mut Criterion) {
         })
     });
     group.finish();
+    if std::env::var_os("BENCH_KEEP_DB").is_some() {
+        eprintln!("kept {}", fx._dir.display());
+        return;
+    }
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", fx._dir.display()));
     }

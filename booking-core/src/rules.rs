@@ -106,12 +106,12 @@ pub fn overlaps<T: PartialOrd>(a_start: T, a_end: T, b_start: T, b_end: T) -> bo
 }
 
 /// First occupancy in `existing` that overlaps `[start, end)`, skipping `ignore`.
-pub fn find_conflict<'a>(
-    existing: &'a [Occupancy],
+pub fn find_conflict(
+    existing: &[Occupancy],
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     ignore: Option<BookingId>,
-) -> Option<&'a Occupancy> {
+) -> Option<&Occupancy> {
     existing
         .iter()
         .filter(|o| Some(o.booking_id) != ignore)

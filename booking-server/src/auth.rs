@@ -284,7 +284,7 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Session> {
             let status = poem::http::StatusCode::from_u16(e.status())
                 .unwrap_or(poem::http::StatusCode::UNAUTHORIZED);
             let detail = match e {
-                ApiError::Unauthorized(p) | ApiError::Forbidden(p) => p.0.detail,
+                ApiError::Unauthorized(p) | ApiError::Forbidden(p) => p.0.detail.clone(),
                 _ => "authentication failed".into(),
             };
             Err(poem::Error::from_string(detail, status))

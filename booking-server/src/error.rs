@@ -7,6 +7,7 @@ use poem_openapi::{ApiResponse, Object};
 
 /// An RFC 7807 problem document.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Problem {
     /// URI reference naming the problem type.
     #[oai(rename = "type")]
@@ -18,15 +19,14 @@ pub struct Problem {
     /// What went wrong in this case, for humans.
     pub detail: String,
     /// For rule violations: the rule's machine-readable name.
-    #[oai(skip_serializing_if_is_none)]
     pub rule: Option<String>,
     /// For conflicts: the booking that holds the slot.
-    #[oai(skip_serializing_if_is_none)]
     pub conflict: Option<ConflictSlot>,
 }
 
 /// The slot that a conflicting booking holds (buffers included).
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ConflictSlot {
     pub booking_id: uuid::Uuid,
     pub start: chrono::DateTime<chrono::Utc>,
@@ -41,28 +41,31 @@ const PROBLEM: &str = "application/problem+json";
 pub enum ApiError {
     /// The request is malformed (bad JSON, bad parameter, invalid value).
     #[oai(status = 400, content_type = "application/problem+json")]
-    BadRequest(Json<Problem>),
+    BadRequest(Json<Box<Problem>>),
     /// Missing, invalid or expired credentials.
     #[oai(status = 401, content_type = "application/problem+json")]
-    Unauthorized(Json<Problem>),
+    Unauthorized(Json<Box<Problem>>),
     /// Authenticated, but not allowed to do this.
     #[oai(status = 403, content_type = "application/problem+json")]
-    Forbidden(Json<Problem>),
+    Forbidden(Json<Box<Problem>>),
     /// The resource does not exist.
     #[oai(status = 404, content_type = "application/problem+json")]
-    NotFound(Json<Problem>),
+    NotFound(Json<Box<Problem>>),
     /// The slot is taken, the state changed, or the resource exists already.
     #[oai(status = 409, content_type = "application/problem+json")]
-    Conflict(Json<Problem>),
+    Conflict(Json<Box<Problem>>),
     /// A booking rule refused the request; `rule` names it.
     #[oai(status = 422, content_type = "application/problem+json")]
-    Unprocessable(Json<Problem>),
+    Unprocessable(Json<Box<Problem>>),
+    /// The request body is not JSON (send `Content-Type: application/json`).
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Box<Problem>>),
     /// The account is locked after too many failed logins.
     #[oai(status = 423, content_type = "application/problem+json")]
-    Locked(Json<Problem>),
+    Locked(Json<Box<Problem>>),
     /// Something failed on the server; the log has details.
     #[oai(status = 500, content_type = "application/problem+json")]
-    Internal(Json<Problem>),
+    Internal(Json<Box<Problem>>),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -89,14 +92,15 @@ impl ApiError {
 
     fn from_problem(p: Problem) -> Self {
         match p.status {
-            400 => ApiError::BadRequest(Json(p)),
-            401 => ApiError::Unauthorized(Json(p)),
-            403 => ApiError::Forbidden(Json(p)),
-            404 => ApiError::NotFound(Json(p)),
-            409 => ApiError::Conflict(Json(p)),
-            422 => ApiError::Unprocessable(Json(p)),
-            423 => ApiError::Locked(Json(p)),
-            _ => ApiError::Internal(Json(p)),
+            400 => ApiError::BadRequest(Json(Box::new(p))),
+            401 => ApiError::Unauthorized(Json(Box::new(p))),
+            403 => ApiError::Forbidden(Json(Box::new(p))),
+            404 => ApiError::NotFound(Json(Box::new(p))),
+            409 => ApiError::Conflict(Json(Box::new(p))),
+            422 => ApiError::Unprocessable(Json(Box::new(p))),
+            415 => ApiError::UnsupportedMediaType(Json(Box::new(p))),
+            423 => ApiError::Locked(Json(Box::new(p))),
+            _ => ApiError::Internal(Json(Box::new(p))),
         }
     }
 
@@ -132,6 +136,7 @@ impl ApiError {
             | ApiError::NotFound(p)
             | ApiError::Conflict(p)
             | ApiError::Unprocessable(p)
+            | ApiError::UnsupportedMediaType(p)
             | ApiError::Locked(p)
             | ApiError::Internal(p) => p.0.status,
         }
@@ -148,7 +153,7 @@ pub fn from_poem_error(err: poem::Error) -> ApiError {
         StatusCode::BAD_REQUEST
     };
     let mapped = match status.as_u16() {
-        401 | 403 | 404 | 409 | 422 => status,
+        401 | 403 | 404 | 409 | 415 | 422 => status,
         _ => StatusCode::BAD_REQUEST,
     };
     ApiError::new(mapped, err.to_string())

@@ -60,7 +60,6 @@ CREATE INDEX bookings_room_held ON bookings (room_id, held_start) WHERE status I
 CREATE INDEX bookings_held ON bookings (held_start, held_end, room_id, id) WHERE status IN ('pending', 'approved');
 CREATE INDEX bookings_room_start ON bookings (room_id, start_at);
 CREATE INDEX bookings_organizer ON bookings (organizer_id, start_at);
-CREATE INDEX bookings_status ON bookings (status);
 
 CREATE TABLE revoked_tokens (
     jti        TEXT PRIMARY KEY,

@@ -212,8 +212,8 @@ impl AccountsApi {
 
     /// The signed-in account.
     #[oai(path = "/me", method = "get")]
-    async fn me(&self, auth: BearerAuth) -> Json<UserOut> {
-        Json(auth.0.actor.user.into())
+    async fn me(&self, auth: BearerAuth) -> ApiResult<Json<UserOut>> {
+        Ok(Json(auth.0.actor.user.into()))
     }
 
     /// Change the signed-in account's password.

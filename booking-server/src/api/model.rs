@@ -73,6 +73,7 @@ const WEEK: [WeekdayDto; 7] = [
 
 /// A user account.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UserOut {
     pub id: Uuid,
     pub email: String,
@@ -102,6 +103,7 @@ impl From<User> for UserOut {
 /// Opening hours of one weekday, in the room's time zone ("HH:MM";
 /// close "00:00" means midnight at the end of the day).
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DayHoursDto {
     pub day: WeekdayDto,
     #[oai(validator(pattern = r"^([01]\d|2[0-3]):[0-5]\d$"))]
@@ -112,6 +114,7 @@ pub struct DayHoursDto {
 
 /// A room's booking rules.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PolicyDto {
     /// How many days ahead bookings may start.
     #[oai(validator(minimum(value = "1"), maximum(value = "3650")))]
@@ -207,6 +210,7 @@ impl TryFrom<PolicyDto> for RoomPolicy {
 
 /// A room.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RoomOut {
     pub id: Uuid,
     pub name: String,
@@ -247,6 +251,7 @@ impl From<Room> for RoomOut {
 
 /// A room to create, or the full new state of one.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RoomIn {
     #[oai(validator(min_length = 1, max_length = 200))]
     pub name: String,
@@ -300,6 +305,7 @@ impl RoomIn {
 
 /// A booking request.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct BookingIn {
     pub room_id: Uuid,
     #[oai(validator(min_length = 1, max_length = 200))]
@@ -315,6 +321,7 @@ pub struct BookingIn {
 
 /// Changes to a booking; absent fields stay as they are.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct BookingPatch {
     #[oai(validator(min_length = 1, max_length = 200))]
     pub title: Option<String>,
@@ -328,6 +335,7 @@ pub struct BookingPatch {
 
 /// A booking.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct BookingOut {
     pub id: Uuid,
     pub room_id: Uuid,
@@ -369,6 +377,7 @@ impl From<Booking> for BookingOut {
 
 /// An optional reason for a decision or cancellation.
 #[derive(Debug, Clone, Default, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReasonIn {
     #[oai(validator(max_length = 2000))]
     pub reason: Option<String>,
@@ -376,6 +385,7 @@ pub struct ReasonIn {
 
 /// A free interval of a room.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SlotOut {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
@@ -394,6 +404,7 @@ impl From<Slot> for SlotOut {
 
 /// A room that fits a search, best fit first.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RoomMatchOut {
     pub room: RoomOut,
     /// Seats beyond what was asked for.
@@ -411,6 +422,7 @@ impl From<RoomMatch> for RoomMatchOut {
 
 /// One audit-log entry.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuditOut {
     pub id: i64,
     pub at: DateTime<Utc>,

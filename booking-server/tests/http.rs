@@ -1,0 +1,953 @@
+//! The real server over HTTP on an ephemeral port, on SQLite and PostgreSQL.
+
+use std::time::Duration as StdDuration;
+
+use booking_core::testing::{Backend, TestDb, backends};
+use booking_core::{Role, RoomId, User};
+use booking_server::auth::hash_password;
+use booking_server::config::Config;
+use booking_server::state::AppState;
+use chrono::{DateTime, Duration, Utc};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "correct horse battery";
+
+struct Server {
+    base: String,
+    state: AppState,
+    http: Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _db: TestDb,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn server(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Server {
+    let db = TestDb::create(backend).await;
+    let mut config = Config {
+        database_url: db.url.clone(),
+        jwt_secret: Some("test-secret-test-secret-test-secret".into()),
+        ..Config::default()
+    };
+    tweak(&mut config);
+    let state = AppState::open(config).await.expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let st = state.clone();
+    tokio::spawn(async move {
+        let _ = booking_server::serve_on(listener, st, async {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    Server {
+        base,
+        state,
+        http: Client::new(),
+        stop: Some(stop),
+        _db: db,
+    }
+}
+
+impl Server {
+    async fn user(&self, email: &str, role: Role) -> User {
+        let hash = hash_password(PASSWORD).expect("hash");
+        self.state
+            .svc
+            .create_user(email, email, role, Some(&hash), true)
+            .await
+            .expect("user")
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("send");
+        let status = resp.status();
+        let ctype = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let text = resp.text().await.expect("body");
+        if status.is_client_error() || status.is_server_error() {
+            assert!(
+                ctype.starts_with("application/problem+json"),
+                "{path}: {status} {ctype} {text}"
+            );
+        }
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn login(&self, email: &str) -> String {
+        let (s, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": email, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        body["access_token"].as_str().expect("token").to_string()
+    }
+
+    async fn create_room(&self, token: &str, name: &str, approval: bool) -> String {
+        let (s, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/rooms",
+                Some(token),
+                Some(room_json(name, approval)),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        body["id"].as_str().expect("id").to_string()
+    }
+}
+
+fn room_json(name: &str, approval: bool) -> Value {
+    json!({
+        "name": name, "category": "meeting", "capacity": 6, "floor": 2, "location": "HQ",
+        "amenities": ["Projector"], "time_zone": "UTC",
+        "policy": {
+            "booking_window_days": 60, "min_duration_minutes": 15, "max_duration_minutes": 240,
+            "business_hours": [
+                {"day": "mon", "open": "00:00", "close": "00:00"}, {"day": "tue", "open": "00:00", "close": "00:00"},
+                {"day": "wed", "open": "00:00", "close": "00:00"}, {"day": "thu", "open": "00:00", "close": "00:00"},
+                {"day": "fri", "open": "00:00", "close": "00:00"}, {"day": "sat", "open": "00:00", "close": "00:00"},
+                {"day": "sun", "open": "00:00", "close": "00:00"}
+            ],
+            "approval_required": approval
+        }
+    })
+}
+
+/// The day after tomorrow at h:00 UTC (the test rooms are open around the clock).
+fn slot(h: i64) -> (DateTime<Utc>, DateTime<Utc>) {
+    let day = (Utc::now() + Duration::days(2)).date_naive();
+    let start = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + Duration::hours(h);
+    (start, start + Duration::hours(1))
+}
+
+fn booking_json(room: &str, h: i64, attendees: u32) -> Value {
+    let (s, e) = slot(h);
+    json!({"room_id": room, "title": "Planning", "attendees": attendees, "start": s, "end": e})
+}
+
+macro_rules! on_every_backend {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                for backend in backends() {
+                    eprintln!("-- {backend:?}");
+                    cases::$name(backend).await;
+                }
+            }
+        )+
+    };
+}
+
+on_every_backend!(
+    role_matrix,
+    conflicts_rules_and_problem_documents,
+    lockout_after_failed_logins,
+    token_expiry_refresh_and_logout,
+    domain_restriction_and_account_approval,
+    audit_log_records_state_changes,
+    openapi_health_metrics_and_headers,
+);
+
+mod cases {
+    use super::*;
+
+    pub async fn role_matrix(b: Backend) {
+        let srv = server(b, |_| {}).await;
+        srv.user("admin@example.com", Role::SuperAdmin).await;
+        let ra = srv.user("ra@example.com", Role::RoomAdmin).await;
+        srv.user("buyer@example.com", Role::ProcurementOfficer)
+            .await;
+        srv.user("user@example.com", Role::User).await;
+        let admin = srv.login("admin@example.com").await;
+        let room_admin = srv.login("ra@example.com").await;
+        let buyer = srv.login("buyer@example.com").await;
+        let user = srv.login("user@example.com").await;
+
+        // Only super_admin creates rooms.
+        for t in [&room_admin, &buyer, &user] {
+            let (s, p) = srv
+                .call(
+                    Method::POST,
+                    "/api/v1/rooms",
+                    Some(t),
+                    Some(room_json("X", false)),
+                )
+                .await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{p}");
+        }
+        let board = srv.create_room(&admin, "Board", true).await;
+        let other = srv.create_room(&admin, "Other", true).await;
+
+        // Assign Board to the room admin.
+        let (s, _) = srv
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/users/{}", ra.id),
+                Some(&admin),
+                Some(json!({"assigned_rooms": [board]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = srv
+            .call(
+                Method::PUT,
+                &format!("/api/v1/rooms/{board}"),
+                Some(&room_admin),
+                Some(room_json("Board 2", true)),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "room_admin manages an assigned room");
+        let (s, _) = srv
+            .call(
+                Method::PUT,
+                &format!("/api/v1/rooms/{other}"),
+                Some(&room_admin),
+                Some(room_json("Mine", true)),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "not an assigned room");
+        let (s, _) = srv
+            .call(
+                Method::DELETE,
+                &format!("/api/v1/rooms/{other}"),
+                Some(&buyer),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "procurement cannot manage rooms");
+        let (s, _) = srv
+            .call(Method::GET, "/api/v1/users", Some(&room_admin), None)
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+
+        // Approval workflow.
+        let (s, b1) = srv
+            .call(
+                Method::POST,
+                "/api/v1/bookings",
+                Some(&user),
+                Some(booking_json(&board, 9, 4)),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b1}");
+        assert_eq!(b1["status"], "pending");
+        let (s, b2) = srv
+            .call(
+                Method::POST,
+                "/api/v1/bookings",
+                Some(&user),
+                Some(booking_json(&other, 9, 4)),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+        let id1 = b1["id"].as_str().expect("id");
+        let id2 = b2["id"].as_str().expect("id");
+        for t in [&user, &buyer] {
+            let (s, p) = srv
+                .call(
+                    Method::POST,
+                    &format!("/api/v1/bookings/{id1}/approve"),
+                    Some(t),
+                    Some(json!({})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{p}");
+        }
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                &format!("/api/v1/bookings/{id2}/approve"),
+                Some(&room_admin),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "room_admin of another room");
+        let (s, q) = srv
+            .call(Method::GET, "/api/v1/approvals", Some(&room_admin), None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(q.as_array().map(Vec::len), Some(1), "{q}");
+        let (s, a) = srv
+            .call(
+                Method::POST,
+                &format!("/api/v1/bookings/{id1}/approve"),
+                Some(&room_admin),
+                Some(json!({"reason": "ok"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(a["status"], "approved");
+        let (s, r) = srv
+            .call(
+                Method::POST,
+                &format!("/api/v1/bookings/{id2}/reject"),
+                Some(&admin),
+                Some(json!({"reason": "maintenance"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(r["status"], "rejected");
+        assert_eq!(r["decision_reason"], "maintenance");
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                &format!("/api/v1/bookings/{id1}/approve"),
+                Some(&admin),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "already approved");
+        // Users see their own bookings, not others'.
+        let (s, mine) = srv
+            .call(Method::GET, "/api/v1/bookings/mine", Some(&user), None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(mine.as_array().map(Vec::len), Some(2));
+        srv.user("eve@example.com", Role::User).await;
+        let eve = srv.login("eve@example.com").await;
+        let (s, _) = srv
+            .call(
+                Method::GET,
+                &format!("/api/v1/bookings/{id1}"),
+                Some(&eve),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                &format!("/api/v1/bookings/{id1}/cancel"),
+                Some(&eve),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, c) = srv
+            .call(
+                Method::POST,
+                &format!("/api/v1/bookings/{id1}/cancel"),
+                Some(&user),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(
+            (s, c["status"].as_str()),
+            (StatusCode::OK, Some("cancelled"))
+        );
+    }
+
+    pub async fn conflicts_rules_and_problem_documents(b: Backend) {
+        let srv = server(b, |_| {}).await;
+        srv.user("admin@example.com", Role::SuperAdmin).await;
+        srv.user("user@example.com", Role::User).await;
+        let admin = srv.login("admin@example.com").await;
+        let user = srv.login("user@example.com").await;
+        let room = srv.create_room(&admin, "R", false).await;
+
+        let (s, first) = srv
+            .call(
+                Method::POST,
+                "/api/v1/bookings",
+                Some(&user),
+                Some(booking_json(&room, 10, 4)),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+        assert_eq!(first["status"], "approved");
+        let (s, p) = srv
+            .call(
+                Method::POST,
+                "/api/v1/bookings",
+                Some(&admin),
+                Some(booking_json(&room, 10, 2)),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{p}");
+        assert_eq!(p["rule"], "no_overlap");
+        assert_eq!(p["conflict"]["booking_id"], first["id"]);
+        assert_eq!(p["status"], 409);
+
+        let (s, p) = srv
+            .call(
+                Method::POST,
+                "/api/v1/bookings",
+                Some(&user),
+                Some(booking_json(&room, 12, 7)),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+        assert_eq!(p["rule"], "capacity");
+        assert_eq!(p["detail"], "7 attendees exceed the room capacity of 6");
+
+        let (st, en) = slot(12);
+        let (s, p) = srv
+            .call(
+                Method::POST,
+                "/api/v1/bookings",
+                Some(&user),
+                Some(
+                    json!({"room_id": room, "title": "x", "attendees": 1, "start": en, "end": st}),
+                ),
+            )
+            .await;
+        assert_eq!(
+            (s, p["rule"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("end_after_start"))
+        );
+
+        let unknown = RoomId::new_random();
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                "/api/v1/bookings",
+                Some(&user),
+                Some(booking_json(&unknown.to_string(), 12, 2)),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, p) = srv
+            .call(
+                Method::POST,
+                "/api/v1/rooms",
+                Some(&admin),
+                Some(
+                    json!({"name": "Z", "category": "meeting", "capacity": 0, "time_zone": "UTC"}),
+                ),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "capacity 0: {p}");
+        let mut bad_tz = room_json("Tz", false);
+        bad_tz["time_zone"] = json!("Mars/Base");
+        let (s, p) = srv
+            .call(Method::POST, "/api/v1/rooms", Some(&admin), Some(bad_tz))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(
+            p["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("unknown time zone")),
+            "{p}"
+        );
+
+        // Bad JSON, unknown route, wrong method: all problem documents (checked in `call`).
+        let resp = srv
+            .http
+            .post(format!("{}/api/v1/bookings", srv.base))
+            .bearer_auth(&user)
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(resp.headers()["content-type"], "application/problem+json");
+        let (s, _) = srv
+            .call(Method::GET, "/api/v1/nowhere", Some(&user), None)
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, _) = srv
+            .call(Method::DELETE, "/api/v1/bookings/mine", Some(&user), None)
+            .await;
+        assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+        let (s, _) = srv
+            .call(Method::GET, "/api/v1/bookings/mine", None, None)
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+        // Availability and find-a-room reflect the booking.
+        let date = slot(0).0.date_naive();
+        let (s, slots) = srv
+            .call(
+                Method::GET,
+                &format!("/api/v1/rooms/{room}/availability?date={date}"),
+                Some(&user),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(slots.as_array().map(Vec::len), Some(2), "{slots}");
+        let (st, en) = slot(10);
+        let q = format!(
+            "/api/v1/find-room?start={}&end={}&capacity=2",
+            st.to_rfc3339(),
+            en.to_rfc3339()
+        )
+        .replace('+', "%2B");
+        let (s, found) = srv.call(Method::GET, &q, Some(&user), None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            found.as_array().map(Vec::len),
+            Some(0),
+            "room is busy: {found}"
+        );
+        // Moving the booking frees 10:00.
+        let id = first["id"].as_str().expect("id");
+        let (ns, ne) = slot(15);
+        let (s, moved) = srv
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/bookings/{id}"),
+                Some(&user),
+                Some(json!({"start": ns, "end": ne})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{moved}");
+        assert_eq!(moved["sequence"], 1);
+        let (s, found) = srv.call(Method::GET, &q, Some(&user), None).await;
+        assert_eq!(
+            (s, found.as_array().map(Vec::len)),
+            (StatusCode::OK, Some(1))
+        );
+    }
+
+    pub async fn lockout_after_failed_logins(b: Backend) {
+        let srv = server(b, |c| {
+            c.lockout_attempts = 3;
+            c.lockout_minutes = 10;
+        })
+        .await;
+        srv.user("user@example.com", Role::User).await;
+        let wrong = json!({"email": "user@example.com", "password": "not the password"});
+        for _ in 0..3 {
+            let (s, p) = srv
+                .call(
+                    Method::POST,
+                    "/api/v1/auth/login",
+                    None,
+                    Some(wrong.clone()),
+                )
+                .await;
+            assert_eq!(s, StatusCode::UNAUTHORIZED, "{p}");
+        }
+        let right = json!({"email": "user@example.com", "password": PASSWORD});
+        let (s, p) = srv
+            .call(Method::POST, "/api/v1/auth/login", None, Some(right))
+            .await;
+        assert_eq!(s.as_u16(), 423, "locked even with the right password: {p}");
+        assert!(
+            p["detail"].as_str().is_some_and(|d| d.contains("locked")),
+            "{p}"
+        );
+        // Unknown accounts get the same answer as wrong passwords.
+        let (s, p) = srv
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": "nobody@example.com", "password": "x"})),
+            )
+            .await;
+        assert_eq!(
+            (s, p["detail"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("wrong e-mail or password"))
+        );
+    }
+
+    pub async fn token_expiry_refresh_and_logout(b: Backend) {
+        let srv = server(b, |c| c.access_token_ttl_secs = 1).await;
+        srv.user("user@example.com", Role::User).await;
+        let (s, pair) = srv
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": "user@example.com", "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let access = pair["access_token"].as_str().expect("access").to_string();
+        let refresh = pair["refresh_token"].as_str().expect("refresh").to_string();
+        let (s, me) = srv
+            .call(Method::GET, "/api/v1/me", Some(&access), None)
+            .await;
+        assert_eq!(
+            (s, me["email"].as_str()),
+            (StatusCode::OK, Some("user@example.com"))
+        );
+        // A refresh token is not an access token.
+        let (s, _) = srv
+            .call(Method::GET, "/api/v1/me", Some(&refresh), None)
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        tokio::time::sleep(StdDuration::from_millis(2100)).await;
+        let (s, p) = srv
+            .call(Method::GET, "/api/v1/me", Some(&access), None)
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert!(
+            p["detail"].as_str().is_some_and(|d| d.contains("expired")),
+            "{p}"
+        );
+
+        let (s, pair2) = srv
+            .call(
+                Method::POST,
+                "/api/v1/auth/refresh",
+                None,
+                Some(json!({"refresh_token": refresh})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{pair2}");
+        let access2 = pair2["access_token"].as_str().expect("access").to_string();
+        let refresh2 = pair2["refresh_token"]
+            .as_str()
+            .expect("refresh")
+            .to_string();
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                "/api/v1/auth/refresh",
+                None,
+                Some(json!({"refresh_token": refresh})),
+            )
+            .await;
+        assert_eq!(
+            s,
+            StatusCode::UNAUTHORIZED,
+            "a used refresh token is revoked"
+        );
+        let (s, _) = srv
+            .call(Method::GET, "/api/v1/me", Some(&access2), None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                "/api/v1/auth/logout",
+                Some(&access2),
+                Some(json!({"refresh_token": refresh2})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (s, p) = srv
+            .call(Method::GET, "/api/v1/me", Some(&access2), None)
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert!(
+            p["detail"].as_str().is_some_and(|d| d.contains("revoked")),
+            "{p}"
+        );
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                "/api/v1/auth/refresh",
+                None,
+                Some(json!({"refresh_token": refresh2})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+        // Password change: the old password stops working.
+        let access3 = srv.login("user@example.com").await;
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                "/api/v1/me/password",
+                Some(&access3),
+                Some(json!({"current_password": "wrong", "new_password": "a much longer secret"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                "/api/v1/me/password",
+                Some(&access3),
+                Some(json!({"current_password": PASSWORD, "new_password": "a much longer secret"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": "user@example.com", "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+
+    pub async fn domain_restriction_and_account_approval(b: Backend) {
+        let srv = server(b, |c| {
+            c.allowed_email_domains = vec!["example.com".into(), "partner.example".into()];
+            c.approval_email_domains = vec!["partner.example".into()];
+        })
+        .await;
+        srv.user("admin@example.com", Role::SuperAdmin).await;
+        let admin = srv.login("admin@example.com").await;
+        let reg =
+            |email: &str| json!({"email": email, "password": PASSWORD, "display_name": "New"});
+        let (s, p) = srv
+            .call(
+                Method::POST,
+                "/api/v1/auth/register",
+                None,
+                Some(reg("mallory@evil.test")),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        assert!(
+            p["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("example.com")),
+            "{p}"
+        );
+        let (s, u) = srv
+            .call(
+                Method::POST,
+                "/api/v1/auth/register",
+                None,
+                Some(reg("Carol@Example.com")),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{u}");
+        assert_eq!(
+            (u["active"].as_bool(), u["role"].as_str()),
+            (Some(true), Some("user"))
+        );
+        assert_eq!(u["email"], "carol@example.com");
+        srv.login("carol@example.com").await;
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                "/api/v1/auth/register",
+                None,
+                Some(reg("carol@example.com")),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "duplicate");
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                "/api/v1/auth/register",
+                None,
+                Some(
+                    json!({"email": "short@example.com", "password": "short", "display_name": "S"}),
+                ),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "weak password");
+
+        let (s, dave) = srv
+            .call(
+                Method::POST,
+                "/api/v1/auth/register",
+                None,
+                Some(reg("dave@partner.example")),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+        assert_eq!(dave["active"], false);
+        let login = json!({"email": "dave@partner.example", "password": PASSWORD});
+        let (s, p) = srv
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(login.clone()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "awaiting approval: {p}");
+        let (s, _) = srv
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/users/{}", dave["id"].as_str().expect("id")),
+                Some(&admin),
+                Some(json!({"active": true})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = srv
+            .call(Method::POST, "/api/v1/auth/login", None, Some(login))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+    }
+
+    pub async fn audit_log_records_state_changes(b: Backend) {
+        let srv = server(b, |_| {}).await;
+        srv.user("admin@example.com", Role::SuperAdmin).await;
+        let user = srv.user("user@example.com", Role::User).await;
+        let admin = srv.login("admin@example.com").await;
+        let token = srv.login("user@example.com").await;
+        let room = srv.create_room(&admin, "R", false).await;
+        let (s, bk) = srv
+            .call(
+                Method::POST,
+                "/api/v1/bookings",
+                Some(&token),
+                Some(booking_json(&room, 9, 2)),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+        let id = bk["id"].as_str().expect("id");
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                &format!("/api/v1/bookings/{id}/cancel"),
+                Some(&token),
+                Some(json!({"reason": "moved"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+
+        let (s, _) = srv
+            .call(Method::GET, "/api/v1/audit", Some(&token), None)
+            .await;
+        assert_eq!(
+            s,
+            StatusCode::FORBIDDEN,
+            "only super_admin reads the audit log"
+        );
+        let (s, log) = srv
+            .call(
+                Method::GET,
+                &format!("/api/v1/audit?entity=booking&entity_id={id}"),
+                Some(&admin),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let entries = log.as_array().expect("array");
+        let actions: Vec<_> = entries
+            .iter()
+            .filter_map(|e| e["action"].as_str())
+            .collect();
+        assert_eq!(actions, ["booking.cancel", "booking.create"]);
+        let cancel = &entries[0];
+        assert_eq!(cancel["actor_id"], json!(user.id.to_string()));
+        assert_eq!(cancel["actor_ip"], "127.0.0.1");
+        assert_eq!(cancel["before"]["status"], "approved");
+        assert_eq!(cancel["after"]["status"], "cancelled");
+        let (s, log) = srv
+            .call(Method::GET, "/api/v1/audit?entity=room", Some(&admin), None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(log[0]["action"], "room.create");
+    }
+
+    pub async fn openapi_health_metrics_and_headers(b: Backend) {
+        let srv = server(b, |_| {}).await;
+        let (s, spec) = srv.call(Method::GET, "/api/openapi.json", None, None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            spec["openapi"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("3."))
+        );
+        for path in [
+            "/bookings",
+            "/rooms/{id}/availability",
+            "/find-room",
+            "/auth/login",
+            "/audit",
+        ] {
+            assert!(spec["paths"][path].is_object(), "{path} documented");
+        }
+        let post = &spec["paths"]["/bookings"]["post"]["responses"];
+        for code in ["201", "400", "401", "403", "404", "409", "422", "500"] {
+            assert!(post[code].is_object(), "POST /bookings documents {code}");
+        }
+        assert!(post["409"]["content"]["application/problem+json"].is_object());
+
+        let resp = srv
+            .http
+            .get(format!("{}/api/docs", srv.base))
+            .send()
+            .await
+            .expect("docs");
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(
+            resp.text().await.expect("html").contains("swagger"),
+            "Swagger UI"
+        );
+
+        let resp = srv
+            .http
+            .get(format!("{}/healthz", srv.base))
+            .header("x-request-id", "abc-123")
+            .send()
+            .await
+            .expect("h");
+        assert_eq!(resp.status(), StatusCode::OK);
+        let h = resp.headers();
+        assert_eq!(h["x-request-id"], "abc-123");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert!(h.contains_key("content-security-policy"));
+        let (s, _) = srv.call(Method::GET, "/readyz", None, None).await;
+        assert_eq!(s, StatusCode::OK);
+
+        srv.user("admin@example.com", Role::SuperAdmin).await;
+        let admin = srv.login("admin@example.com").await;
+        let room = srv.create_room(&admin, "R", false).await;
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                "/api/v1/bookings",
+                Some(&admin),
+                Some(booking_json(&room, 9, 2)),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+        let text = srv
+            .http
+            .get(format!("{}/metrics", srv.base))
+            .send()
+            .await
+            .expect("m")
+            .text()
+            .await
+            .expect("t");
+        assert!(
+            text.contains(
+                r#"http_requests_total{method="POST",route="/api/v1/bookings",status="201"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"http_request_duration_seconds_bucket{route="/api/v1/bookings",le="+Inf"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(text.contains(r#"bookings{status="approved"} 1"#), "{text}");
+    }
+}
