@@ -219,6 +219,30 @@ impl BookingService {
         Ok(())
     }
 
+    /// The audit entry for a change of `entity` `id` by `actor`.
+    fn audit_entry<T: Serialize>(
+        &self,
+        actor: &Actor,
+        action: &str,
+        entity: &str,
+        id: impl ToString,
+        before: Option<&T>,
+        after: Option<&T>,
+    ) -> AuditEntry {
+        let json = |v: Option<&T>| v.and_then(|v| serde_json::to_value(v).ok());
+        AuditEntry {
+            id: 0,
+            at: self.now(),
+            actor_id: Some(actor.id),
+            actor_ip: actor.ip.clone(),
+            action: action.to_string(),
+            entity: entity.to_string(),
+            entity_id: Some(id.to_string()),
+            before: json(before),
+            after: json(after),
+        }
+    }
+
     async fn audit_change<T: Serialize>(
         &self,
         actor: &Actor,
@@ -228,16 +252,9 @@ impl BookingService {
         before: Option<&T>,
         after: Option<&T>,
     ) -> Result<(), CoreError> {
-        let json = |v: Option<&T>| v.and_then(|v| serde_json::to_value(v).ok());
-        self.audit(
-            Some(actor),
-            action,
-            entity,
-            Some(id.to_string()),
-            json(before),
-            json(after),
-        )
-        .await
+        let entry = self.audit_entry(actor, action, entity, id, before, after);
+        self.store.append_audit(&entry).await?;
+        Ok(())
     }
 
     fn emit(&self, kind: EventKind, booking: &Booking, actor: &Actor) {
@@ -491,27 +508,30 @@ impl BookingService {
             created_at: now,
             updated_at: now,
         };
-        self.store
-            .create_booking(&booking, &|snap| {
-                rules::check_against_existing(
-                    &policy,
-                    start,
-                    end,
-                    &snap.conflicting,
-                    snap.user_active_in_room,
-                    None,
-                )
-            })
-            .await?;
-        self.audit_change(
+        let audit = self.audit_entry(
             actor,
             "booking.create",
             "booking",
             booking.id,
             None,
             Some(&booking),
-        )
-        .await?;
+        );
+        self.store
+            .create_booking(
+                &booking,
+                &|snap| {
+                    rules::check_against_existing(
+                        &policy,
+                        start,
+                        end,
+                        &snap.conflicting,
+                        snap.user_active_in_room,
+                        None,
+                    )
+                },
+                &audit,
+            )
+            .await?;
         self.emit(EventKind::Created, &booking, actor);
         Ok(booking)
     }
@@ -590,27 +610,30 @@ impl BookingService {
             updated_at: now,
             ..before.clone()
         };
-        self.store
-            .update_booking(&after, &|snap| {
-                rules::check_against_existing(
-                    &policy,
-                    start,
-                    end,
-                    &snap.conflicting,
-                    snap.user_active_in_room,
-                    Some(id),
-                )
-            })
-            .await?;
-        self.audit_change(
+        let audit = self.audit_entry(
             actor,
             "booking.update",
             "booking",
             id,
             Some(&before),
             Some(&after),
-        )
-        .await?;
+        );
+        self.store
+            .update_booking(
+                &after,
+                &|snap| {
+                    rules::check_against_existing(
+                        &policy,
+                        start,
+                        end,
+                        &snap.conflicting,
+                        snap.user_active_in_room,
+                        Some(id),
+                    )
+                },
+                &audit,
+            )
+            .await?;
         self.emit(EventKind::Updated, &after, actor);
         Ok(after)
     }
@@ -665,18 +688,21 @@ impl BookingService {
             updated_at: self.now(),
             ..before.clone()
         };
-        if !self.store.set_booking_status(&after, before.status).await? {
-            return Err(CoreError::Stale(format!(
-                "booking {id} changed while it was being {to}; reload and retry"
-            )));
-        }
         let (action, kind) = match to {
             BookingStatus::Approved => ("booking.approve", EventKind::Approved),
             BookingStatus::Rejected => ("booking.reject", EventKind::Rejected),
             _ => ("booking.cancel", EventKind::Cancelled),
         };
-        self.audit_change(actor, action, "booking", id, Some(&before), Some(&after))
-            .await?;
+        let audit = self.audit_entry(actor, action, "booking", id, Some(&before), Some(&after));
+        if !self
+            .store
+            .set_booking_status(&after, before.status, &audit)
+            .await?
+        {
+            return Err(CoreError::Stale(format!(
+                "booking {id} changed while it was being {to}; reload and retry"
+            )));
+        }
         self.emit(kind, &after, actor);
         Ok(after)
     }

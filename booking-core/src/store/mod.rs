@@ -104,19 +104,30 @@ pub trait Store: Send + Sync + 'static {
     async fn get_credentials(&self, id: UserId) -> Result<Option<Credentials>, StoreError>;
     async fn set_credentials(&self, id: UserId, creds: &Credentials) -> Result<(), StoreError>;
 
-    /// Run `check` on a fresh [`Snapshot`] and insert `booking`, atomically.
-    async fn create_booking(&self, booking: &Booking, check: &CheckFn<'_>)
-    -> Result<(), CoreError>;
-    /// Run `check` and replace the stored booking with `booking`, atomically,
-    /// provided it is still at `booking.sequence - 1`.
-    async fn update_booking(&self, booking: &Booking, check: &CheckFn<'_>)
-    -> Result<(), CoreError>;
-    /// Change status/approver/reason of a booking that is still `expected`.
-    /// `false` when it was changed by someone else in between.
+    /// Run `check` on a fresh [`Snapshot`] and insert `booking` and its
+    /// `audit` entry, in one transaction.
+    async fn create_booking(
+        &self,
+        booking: &Booking,
+        check: &CheckFn<'_>,
+        audit: &AuditEntry,
+    ) -> Result<(), CoreError>;
+    /// Run `check` and replace the stored booking with `booking` (provided it
+    /// is still at `booking.sequence - 1`) plus `audit`, in one transaction.
+    async fn update_booking(
+        &self,
+        booking: &Booking,
+        check: &CheckFn<'_>,
+        audit: &AuditEntry,
+    ) -> Result<(), CoreError>;
+    /// Change status/approver/reason of a booking that is still `expected`,
+    /// with its `audit` entry, in one transaction. `false` when it was changed
+    /// by someone else in between (nothing is written then).
     async fn set_booking_status(
         &self,
         booking: &Booking,
         expected: BookingStatus,
+        audit: &AuditEntry,
     ) -> Result<bool, StoreError>;
     async fn get_booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError>;
     async fn list_bookings(&self, filter: &BookingFilter) -> Result<Vec<Booking>, StoreError>;

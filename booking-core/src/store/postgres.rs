@@ -174,6 +174,24 @@ async fn snapshot(conn: &mut PgConnection, b: &Booking) -> Result<Snapshot, Stor
     })
 }
 
+async fn insert_audit(conn: &mut PgConnection, e: &AuditEntry) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_id, actor_ip, action, entity, entity_id, before, after) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(ts(e.at))
+    .bind(e.actor_id.map(|u| u.0))
+    .bind(&e.actor_ip)
+    .bind(&e.action)
+    .bind(&e.entity)
+    .bind(&e.entity_id)
+    .bind(e.before.as_ref().map(Json))
+    .bind(e.after.as_ref().map(Json))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 impl PgStore {
     /// Connect to `url` (e.g. `postgres://postgres@127.0.0.1/booking`).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
@@ -194,6 +212,7 @@ impl PgStore {
         b: &Booking,
         check: &CheckFn<'_>,
         update: bool,
+        audit: &AuditEntry,
     ) -> Result<(), CoreError> {
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         // Serialise writers of one room so the rule check (including the
@@ -273,6 +292,7 @@ impl PgStore {
             }
             Err(e) => return Err(StoreError::Database(e).into()),
         }
+        insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
@@ -463,19 +483,31 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn create_booking(&self, b: &Booking, check: &CheckFn<'_>) -> Result<(), CoreError> {
-        self.write_booking(b, check, false).await
+    async fn create_booking(
+        &self,
+        b: &Booking,
+        check: &CheckFn<'_>,
+        audit: &AuditEntry,
+    ) -> Result<(), CoreError> {
+        self.write_booking(b, check, false, audit).await
     }
 
-    async fn update_booking(&self, b: &Booking, check: &CheckFn<'_>) -> Result<(), CoreError> {
-        self.write_booking(b, check, true).await
+    async fn update_booking(
+        &self,
+        b: &Booking,
+        check: &CheckFn<'_>,
+        audit: &AuditEntry,
+    ) -> Result<(), CoreError> {
+        self.write_booking(b, check, true, audit).await
     }
 
     async fn set_booking_status(
         &self,
         b: &Booking,
         expected: BookingStatus,
+        audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE bookings SET status = $1, approver_id = $2, decision_reason = $3, sequence = $4, updated_at = $5 \
              WHERE id = $6 AND status = $7",
@@ -487,9 +519,14 @@ impl Store for PgStore {
         .bind(ts(b.updated_at))
         .bind(b.id.0)
         .bind(expected.as_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn get_booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError> {
@@ -607,21 +644,8 @@ impl Store for PgStore {
     }
 
     async fn append_audit(&self, e: &AuditEntry) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO audit_log (at, actor_id, actor_ip, action, entity, entity_id, before, after) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(ts(e.at))
-        .bind(e.actor_id.map(|u| u.0))
-        .bind(&e.actor_ip)
-        .bind(&e.action)
-        .bind(&e.entity)
-        .bind(&e.entity_id)
-        .bind(e.before.as_ref().map(Json))
-        .bind(e.after.as_ref().map(Json))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let mut conn = self.pool.acquire().await?;
+        insert_audit(&mut conn, e).await
     }
 
     async fn list_audit(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {

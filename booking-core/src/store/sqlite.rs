@@ -3,13 +3,17 @@
 //! inserts are serialised; a trigger refuses overlaps as a backstop.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::types::Json;
 use sqlx::{Row, SqliteConnection, SqlitePool};
+use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use super::{
@@ -27,6 +31,11 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite"
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// SQLite has one writer at a time. Queueing this process's writers here
+    /// (fair, FIFO) instead of in SQLite's busy handler, which sleeps and
+    /// retries, keeps write latency flat under load. Other processes are still
+    /// kept out by the database lock itself.
+    writer: Arc<Mutex<()>>,
 }
 
 fn ts(t: DateTime<Utc>) -> i64 {
@@ -167,11 +176,32 @@ async fn snapshot(conn: &mut SqliteConnection, b: &Booking) -> Result<Snapshot, 
     })
 }
 
+async fn insert_audit(conn: &mut SqliteConnection, e: &AuditEntry) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_id, actor_ip, action, entity, entity_id, before, after) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(ts(e.at))
+    .bind(e.actor_id.map(|u| u.0))
+    .bind(&e.actor_ip)
+    .bind(&e.action)
+    .bind(&e.entity)
+    .bind(&e.entity_id)
+    .bind(e.before.as_ref().map(Json))
+    .bind(e.after.as_ref().map(Json))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 impl SqliteStore {
     /// Connect to `url` (e.g. `sqlite://booking.db?mode=rwc`, `sqlite::memory:`).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let opts = SqliteConnectOptions::from_str(url)?
             .journal_mode(SqliteJournalMode::Wal)
+            // WAL + NORMAL: every commit survives a crash of the process; a power
+            // failure can lose the last commits but never corrupts the database.
+            .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(StdDuration::from_secs(30));
         // An in-memory database lives in one connection.
@@ -180,7 +210,10 @@ impl SqliteStore {
             .max_connections(max)
             .connect_with(opts)
             .await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            writer: Arc::new(Mutex::new(())),
+        })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -192,7 +225,9 @@ impl SqliteStore {
         b: &Booking,
         check: &CheckFn<'_>,
         update: bool,
+        audit: &AuditEntry,
     ) -> Result<(), CoreError> {
+        let _writer = self.writer.lock().await;
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
@@ -265,6 +300,7 @@ impl SqliteStore {
             }
             Err(e) => return Err(StoreError::Database(e).into()),
         }
+        insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
@@ -283,6 +319,7 @@ impl Store for SqliteStore {
     }
 
     async fn insert_room(&self, room: &Room) -> Result<(), StoreError> {
+        let _writer = self.writer.lock().await;
         sqlx::query(
             "INSERT INTO rooms (id, name, category, capacity, floor, location, amenities, time_zone, active, \
              deleted_at, policy, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -307,6 +344,7 @@ impl Store for SqliteStore {
     }
 
     async fn update_room(&self, room: &Room) -> Result<bool, StoreError> {
+        let _writer = self.writer.lock().await;
         let done = sqlx::query(
             "UPDATE rooms SET name = ?, category = ?, capacity = ?, floor = ?, location = ?, amenities = ?, \
              time_zone = ?, active = ?, deleted_at = ?, policy = ?, updated_at = ? WHERE id = ?",
@@ -359,6 +397,7 @@ impl Store for SqliteStore {
         user: &User,
         password_hash: Option<&str>,
     ) -> Result<(), StoreError> {
+        let _writer = self.writer.lock().await;
         sqlx::query(
             "INSERT INTO users (id, email, display_name, role, assigned_rooms, active, created_at, password_hash) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -378,6 +417,7 @@ impl Store for SqliteStore {
     }
 
     async fn update_user(&self, user: &User) -> Result<bool, StoreError> {
+        let _writer = self.writer.lock().await;
         let done = sqlx::query(
             "UPDATE users SET email = ?, display_name = ?, role = ?, assigned_rooms = ?, active = ? WHERE id = ?",
         )
@@ -443,6 +483,7 @@ impl Store for SqliteStore {
     }
 
     async fn set_credentials(&self, id: UserId, c: &Credentials) -> Result<(), StoreError> {
+        let _writer = self.writer.lock().await;
         sqlx::query(
             "UPDATE users SET password_hash = ?, failed_logins = ?, locked_until = ? WHERE id = ?",
         )
@@ -455,19 +496,32 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn create_booking(&self, b: &Booking, check: &CheckFn<'_>) -> Result<(), CoreError> {
-        self.write_booking(b, check, false).await
+    async fn create_booking(
+        &self,
+        b: &Booking,
+        check: &CheckFn<'_>,
+        audit: &AuditEntry,
+    ) -> Result<(), CoreError> {
+        self.write_booking(b, check, false, audit).await
     }
 
-    async fn update_booking(&self, b: &Booking, check: &CheckFn<'_>) -> Result<(), CoreError> {
-        self.write_booking(b, check, true).await
+    async fn update_booking(
+        &self,
+        b: &Booking,
+        check: &CheckFn<'_>,
+        audit: &AuditEntry,
+    ) -> Result<(), CoreError> {
+        self.write_booking(b, check, true, audit).await
     }
 
     async fn set_booking_status(
         &self,
         b: &Booking,
         expected: BookingStatus,
+        audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
+        let _writer = self.writer.lock().await;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let done = sqlx::query(
             "UPDATE bookings SET status = ?, approver_id = ?, decision_reason = ?, sequence = ?, updated_at = ? \
              WHERE id = ? AND status = ?",
@@ -479,9 +533,14 @@ impl Store for SqliteStore {
         .bind(ts(b.updated_at))
         .bind(b.id.0)
         .bind(expected.as_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn get_booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError> {
@@ -576,6 +635,7 @@ impl Store for SqliteStore {
     }
 
     async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
+        let _writer = self.writer.lock().await;
         sqlx::query("INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)")
             .bind(jti)
             .bind(ts(expires_at))
@@ -597,21 +657,9 @@ impl Store for SqliteStore {
     }
 
     async fn append_audit(&self, e: &AuditEntry) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO audit_log (at, actor_id, actor_ip, action, entity, entity_id, before, after) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(ts(e.at))
-        .bind(e.actor_id.map(|u| u.0))
-        .bind(&e.actor_ip)
-        .bind(&e.action)
-        .bind(&e.entity)
-        .bind(&e.entity_id)
-        .bind(e.before.as_ref().map(Json))
-        .bind(e.after.as_ref().map(Json))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let _writer = self.writer.lock().await;
+        let mut conn = self.pool.acquire().await?;
+        insert_audit(&mut conn, e).await
     }
 
     async fn list_audit(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
