@@ -1,0 +1,154 @@
+//! The `booking-server` binary: exit codes and messages a shell user sees.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_booking-server"));
+    c.env_remove("BOOKING_DATABASE_URL")
+        .env_remove("BOOKING_CONFIG");
+    c
+}
+
+fn run(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write");
+    }
+    child.wait_with_output().expect("wait")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn help_documents_every_command_and_option() {
+    let out = run(&["--help"], None);
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for cmd in ["serve", "migrate", "create-admin"] {
+        assert!(help.contains(cmd), "{help}");
+    }
+    let out = run(&["serve", "--help"], None);
+    let help = text(&out.stdout);
+    for opt in ["--bind", "--database-url", "--demo", "--config"] {
+        assert!(help.contains(opt), "{help}");
+    }
+}
+
+#[test]
+fn migrate_and_create_admin_on_a_fresh_sqlite_file() {
+    let dir = std::env::temp_dir().join(format!("cli-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let url = format!("sqlite://{}/b.db?mode=rwc", dir.display());
+
+    let out = run(&["migrate", "--database-url", &url], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("migrations applied"));
+
+    let out = run(
+        &[
+            "create-admin",
+            "--email",
+            "ops@example.com",
+            "--password-stdin",
+            "--database-url",
+            &url,
+        ],
+        Some("short\n"),
+    );
+    assert_eq!(out.status.code(), Some(1), "weak password refused");
+    assert!(
+        text(&out.stderr).contains("at least 10 characters"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(
+        &[
+            "create-admin",
+            "--email",
+            "ops@example.com",
+            "--password-stdin",
+            "--database-url",
+            &url,
+        ],
+        Some("a long enough passphrase\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("created super_admin ops@example.com"));
+    assert!(
+        !text(&out.stdout).contains("password:"),
+        "a given password is not echoed"
+    );
+
+    // Running it again promotes/resets instead of failing.
+    let out = run(
+        &[
+            "create-admin",
+            "--email",
+            "ops@example.com",
+            "--database-url",
+            &url,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("password: "),
+        "a generated password is printed"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_configuration_fails_with_a_message() {
+    let out = run(&["migrate", "--database-url", "mysql://nope"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("unsupported database URL"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = bin()
+        .args(["migrate"])
+        .env("BOOKING_LOCKOUT_ATTEMPTS", "many")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("BOOKING_LOCKOUT_ATTEMPTS"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(
+        &[
+            "serve",
+            "--bind",
+            "not-an-address",
+            "--database-url",
+            "sqlite::memory:",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("cannot listen on not-an-address"),
+        "{}",
+        text(&out.stderr)
+    );
+}
