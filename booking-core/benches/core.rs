@@ -145,6 +145,10 @@ async fn fixture() -> Fixture {
                 sequence: 0,
                 created_at: base(),
                 updated_at: base(),
+                series_id: None,
+                occurrence_start: None,
+                checked_in_at: None,
+                no_show: false,
             });
         }
     }

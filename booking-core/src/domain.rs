@@ -52,6 +52,14 @@ id_type!(
     /// Identifies a user account.
     UserId
 );
+id_type!(
+    /// Identifies a recurring series of bookings.
+    SeriesId
+);
+id_type!(
+    /// Identifies a waitlist entry.
+    WaitlistId
+);
 
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
@@ -252,8 +260,38 @@ pub const MAX_BUFFER_MINUTES: u32 = 24 * 60;
 /// Upper bound of the interval any booking holds; stores use it to bound range scans.
 pub const MAX_HELD_MINUTES: i64 = (MAX_BOOKING_MINUTES + 2 * MAX_BUFFER_MINUTES) as i64;
 
+/// Check-in: the organizer (or anyone with the room's code) confirms the
+/// meeting between `opens_minutes_before` start and `release_after_minutes`
+/// after it; without check-in the booking is released as a no-show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckInPolicy {
+    pub opens_minutes_before: u32,
+    pub release_after_minutes: u32,
+    /// Code shown in the room for check-in by anyone present.
+    pub room_code: Option<String>,
+}
+
+string_enum!(
+    /// The period a quota counts over (in the room's time zone; weeks start Monday).
+    QuotaPeriod {
+        Day => "day",
+        Week => "week",
+        Month => "month",
+    }
+);
+
+/// At most `max_bookings` bookings and/or `max_minutes` booked minutes per user
+/// and period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quota {
+    pub period: QuotaPeriod,
+    pub max_bookings: Option<u32>,
+    pub max_minutes: Option<u32>,
+}
+
 /// The booking rules of one room.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RoomPolicy {
     /// How far ahead bookings may start, in days.
     pub booking_window_days: u32,
@@ -270,6 +308,15 @@ pub struct RoomPolicy {
     pub max_active_bookings_per_user: Option<u32>,
     /// Roles that may book this room.
     pub allowed_roles: BTreeSet<Role>,
+    /// A recurring series is declined when more than this many occurrences
+    /// cannot be booked...
+    pub series_max_conflicts: u32,
+    /// ...or when more than this percentage of them cannot.
+    pub series_max_conflict_percent: u32,
+    /// No-show protection; `None` = no check-in needed.
+    pub check_in: Option<CheckInPolicy>,
+    /// Per-user limits in this room.
+    pub quotas: Vec<Quota>,
 }
 
 impl Default for RoomPolicy {
@@ -285,6 +332,10 @@ impl Default for RoomPolicy {
             approval_required: false,
             max_active_bookings_per_user: None,
             allowed_roles: Role::ALL.iter().copied().collect(),
+            series_max_conflicts: 5,
+            series_max_conflict_percent: 10,
+            check_in: None,
+            quotas: Vec::new(),
         }
     }
 }
@@ -392,6 +443,14 @@ pub struct Booking {
     pub sequence: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The series this occurrence belongs to.
+    pub series_id: Option<SeriesId>,
+    /// The start the series rule gave this occurrence (iCalendar RECURRENCE-ID),
+    /// kept when the occurrence is moved.
+    pub occurrence_start: Option<DateTime<Utc>>,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    /// Released automatically because nobody checked in.
+    pub no_show: bool,
 }
 
 impl Booking {
@@ -421,6 +480,55 @@ pub struct BookingRequest {
     pub attendees: u32,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+}
+
+/// A recurring booking: a local start time, a duration and an RRULE,
+/// expanded in the room's time zone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub id: SeriesId,
+    pub room_id: RoomId,
+    pub organizer_id: UserId,
+    pub title: String,
+    pub purpose: String,
+    pub attendees: u32,
+    /// Wall-clock start of the first occurrence in the room's zone.
+    pub local_start: chrono::NaiveDateTime,
+    pub duration_minutes: u32,
+    /// The RRULE value, e.g. `FREQ=WEEKLY;BYDAY=MO;COUNT=52`.
+    pub rrule: String,
+    /// The rule went beyond the booking window and was cut there.
+    pub trimmed: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A request to book a series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesRequest {
+    pub room_id: RoomId,
+    pub title: String,
+    pub purpose: String,
+    pub attendees: u32,
+    pub local_start: chrono::NaiveDateTime,
+    pub duration_minutes: u32,
+    pub rrule: String,
+}
+
+/// Someone waiting for a taken slot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaitlistEntry {
+    pub id: WaitlistId,
+    pub room_id: RoomId,
+    pub user_id: UserId,
+    pub title: String,
+    pub purpose: String,
+    pub attendees: u32,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    /// Set when the slot freed up and the entry was booked.
+    pub booking_id: Option<BookingId>,
+    pub active: bool,
 }
 
 /// Changes to an existing booking; `None` keeps the current value.

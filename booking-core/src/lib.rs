@@ -10,6 +10,7 @@
 pub mod availability;
 pub mod domain;
 pub mod error;
+pub mod recurrence;
 pub mod rules;
 pub mod service;
 pub mod store;

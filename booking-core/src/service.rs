@@ -507,6 +507,10 @@ impl BookingService {
             sequence: 0,
             created_at: now,
             updated_at: now,
+            series_id: None,
+            occurrence_start: None,
+            checked_in_at: None,
+            no_show: false,
         };
         let audit = self.audit_entry(
             actor,

@@ -17,7 +17,10 @@ use serde::{Deserialize, Serialize};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
-use crate::domain::{Booking, BookingId, BookingStatus, Occupancy, Room, RoomId, User, UserId};
+use crate::domain::{
+    Booking, BookingId, BookingStatus, Occupancy, Room, RoomId, Series, SeriesId, User, UserId,
+    WaitlistEntry, WaitlistId,
+};
 use crate::error::{CoreError, StoreError};
 use crate::rules::RuleViolation;
 
@@ -35,10 +38,15 @@ pub struct Snapshot {
 /// The rule check a store runs inside its write transaction.
 pub type CheckFn<'a> = dyn Fn(&Snapshot) -> Result<(), RuleViolation> + Send + Sync + 'a;
 
+/// The series decision a store runs inside its write transaction: one
+/// snapshot per occurrence in, the indices of the occurrences to book out.
+pub type SeriesCheckFn<'a> = dyn Fn(&[Snapshot]) -> Result<Vec<usize>, CoreError> + Send + Sync + 'a;
+
 /// Filter for listing bookings; `None` fields do not filter.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BookingFilter {
     pub room_id: Option<RoomId>,
+    pub series_id: Option<SeriesId>,
     pub organizer_id: Option<UserId>,
     pub statuses: Vec<BookingStatus>,
     /// Bookings ending after this instant.
@@ -140,6 +148,48 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<(RoomId, Occupancy)>, StoreError>;
     /// Number of bookings per status.
     async fn count_bookings_by_status(&self) -> Result<Vec<(BookingStatus, i64)>, StoreError>;
+
+    /// Insert `series` and the occurrences `check` accepts, plus `audit`, in
+    /// one transaction. Returns the indices of the inserted occurrences.
+    async fn create_series(
+        &self,
+        series: &Series,
+        occurrences: &[Booking],
+        check: &SeriesCheckFn<'_>,
+        audit: &AuditEntry,
+    ) -> Result<Vec<usize>, CoreError>;
+    async fn get_series(&self, id: SeriesId) -> Result<Option<Series>, StoreError>;
+
+    /// Record the check-in of an approved booking not yet checked in.
+    async fn check_in(&self, id: BookingId, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Approved bookings without check-in that started in `[from, to)`.
+    async fn awaiting_check_in(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Booking>, StoreError>;
+    /// Number and total minutes of a user's pending + approved bookings that
+    /// start in `[from, to)`, in one room or in all.
+    async fn usage(
+        &self,
+        user: UserId,
+        room: Option<RoomId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<(u32, i64), StoreError>;
+
+    async fn insert_waitlist(&self, entry: &WaitlistEntry) -> Result<(), StoreError>;
+    async fn update_waitlist(&self, entry: &WaitlistEntry) -> Result<bool, StoreError>;
+    async fn get_waitlist(&self, id: WaitlistId) -> Result<Option<WaitlistEntry>, StoreError>;
+    /// Active entries of a room overlapping `[from, to)`, oldest first.
+    async fn waiting_for(
+        &self,
+        room: RoomId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<WaitlistEntry>, StoreError>;
+    /// A user's entries, newest first.
+    async fn waitlist_of(&self, user: UserId) -> Result<Vec<WaitlistEntry>, StoreError>;
 
     /// Remember a revoked token id until it would have expired anyway.
     async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError>;

@@ -17,11 +17,12 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use super::{
-    AuditEntry, AuditFilter, BookingFilter, CheckFn, Credentials, Snapshot, Store, conflict_from,
-    parse_enum, to_u32,
+    AuditEntry, AuditFilter, BookingFilter, CheckFn, Credentials, SeriesCheckFn, Snapshot, Store,
+    conflict_from, parse_enum, to_u32,
 };
 use crate::domain::{
-    Booking, BookingId, BookingStatus, MAX_HELD_MINUTES, Occupancy, Room, RoomId, User, UserId,
+    Booking, BookingId, BookingStatus, MAX_HELD_MINUTES, Occupancy, Room, RoomId, Series, SeriesId,
+    User, UserId, WaitlistEntry, WaitlistId,
 };
 use crate::error::{CoreError, StoreError};
 
@@ -111,7 +112,7 @@ fn user_from_row(r: &SqliteRow) -> Result<User, StoreError> {
 
 macro_rules! booking_cols {
     () => {
-        "SELECT id, room_id, organizer_id, title, purpose, attendees, start_at, end_at, held_start, held_end, status, approver_id, decision_reason, sequence, created_at, updated_at FROM bookings"
+        "SELECT id, room_id, organizer_id, title, purpose, attendees, start_at, end_at, held_start, held_end, status, approver_id, decision_reason, sequence, created_at, updated_at, series_id, occurrence_start, checked_in_at, no_show FROM bookings"
     };
 }
 
@@ -133,6 +134,69 @@ fn booking_from_row(r: &SqliteRow) -> Result<Booking, StoreError> {
         sequence: to_u32(r.try_get("sequence")?, "sequence")?,
         created_at: from_ts(r.try_get("created_at")?)?,
         updated_at: from_ts(r.try_get("updated_at")?)?,
+        series_id: r.try_get::<Option<Uuid>, _>("series_id")?.map(SeriesId),
+        occurrence_start: opt_ts(r.try_get("occurrence_start")?)?,
+        checked_in_at: opt_ts(r.try_get("checked_in_at")?)?,
+        no_show: r.try_get("no_show")?,
+    })
+}
+
+async fn insert_booking(
+    conn: &mut SqliteConnection,
+    b: &Booking,
+) -> Result<sqlx::sqlite::SqliteQueryResult, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO bookings (id, room_id, organizer_id, title, purpose, attendees, start_at, end_at, \
+         held_start, held_end, status, approver_id, decision_reason, sequence, created_at, updated_at, \
+         series_id, occurrence_start, checked_in_at, no_show) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(b.id.0)
+    .bind(b.room_id.0)
+    .bind(b.organizer_id.0)
+    .bind(&b.title)
+    .bind(&b.purpose)
+    .bind(i64::from(b.attendees))
+    .bind(ts(b.start))
+    .bind(ts(b.end))
+    .bind(ts(b.held_start))
+    .bind(ts(b.held_end))
+    .bind(b.status.as_str())
+    .bind(b.approver_id.map(|u| u.0))
+    .bind(&b.decision_reason)
+    .bind(i64::from(b.sequence))
+    .bind(ts(b.created_at))
+    .bind(ts(b.updated_at))
+    .bind(b.series_id.map(|x| x.0))
+    .bind(b.occurrence_start.map(ts))
+    .bind(b.checked_in_at.map(ts))
+    .bind(b.no_show)
+    .execute(conn)
+    .await
+}
+
+/// Wall-clock local times (series starts) are stored as ISO text.
+const LOCAL_FMT: &str = "%Y-%m-%dT%H:%M:%S";
+
+macro_rules! waitlist_cols {
+    () => {
+        "SELECT id, room_id, user_id, title, purpose, attendees, start_at, end_at, created_at, booking_id, active FROM waitlist"
+    };
+}
+
+fn waitlist_from_row(r: &SqliteRow) -> Result<WaitlistEntry, StoreError> {
+    Ok(WaitlistEntry {
+        id: WaitlistId(r.try_get("id")?),
+        room_id: RoomId(r.try_get("room_id")?),
+        user_id: UserId(r.try_get("user_id")?),
+        title: r.try_get("title")?,
+        purpose: r.try_get("purpose")?,
+        attendees: to_u32(r.try_get("attendees")?, "attendees")?,
+        start: from_ts(r.try_get("start_at")?)?,
+        end: from_ts(r.try_get("end_at")?)?,
+        created_at: from_ts(r.try_get("created_at")?)?,
+        booking_id: r.try_get::<Option<Uuid>, _>("booking_id")?.map(BookingId),
+        active: r.try_get("active")?,
     })
 }
 
@@ -256,29 +320,7 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await
         } else {
-            sqlx::query(
-                "INSERT INTO bookings (id, room_id, organizer_id, title, purpose, attendees, start_at, end_at, \
-                 held_start, held_end, status, approver_id, decision_reason, sequence, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(b.id.0)
-            .bind(b.room_id.0)
-            .bind(b.organizer_id.0)
-            .bind(&b.title)
-            .bind(&b.purpose)
-            .bind(i64::from(b.attendees))
-            .bind(ts(b.start))
-            .bind(ts(b.end))
-            .bind(ts(b.held_start))
-            .bind(ts(b.held_end))
-            .bind(b.status.as_str())
-            .bind(b.approver_id.map(|u| u.0))
-            .bind(&b.decision_reason)
-            .bind(i64::from(b.sequence))
-            .bind(ts(b.created_at))
-            .bind(ts(b.updated_at))
-            .execute(&mut *tx)
-            .await
+            insert_booking(&mut tx, b).await
         };
         match result {
             Ok(done) if update && done.rows_affected() == 0 => {
@@ -523,14 +565,15 @@ impl Store for SqliteStore {
         let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let done = sqlx::query(
-            "UPDATE bookings SET status = ?, approver_id = ?, decision_reason = ?, sequence = ?, updated_at = ? \
-             WHERE id = ? AND status = ?",
+            "UPDATE bookings SET status = ?, approver_id = ?, decision_reason = ?, sequence = ?, updated_at = ?, \
+             no_show = ? WHERE id = ? AND status = ?",
         )
         .bind(b.status.as_str())
         .bind(b.approver_id.map(|u| u.0))
         .bind(&b.decision_reason)
         .bind(i64::from(b.sequence))
         .bind(ts(b.updated_at))
+        .bind(b.no_show)
         .bind(b.id.0)
         .bind(expected.as_str())
         .execute(&mut *tx)
@@ -560,6 +603,7 @@ impl Store for SqliteStore {
             " WHERE (?1 IS NULL OR room_id = ?1) AND (?2 IS NULL OR organizer_id = ?2) \
               AND (?3 IS NULL OR end_at > ?3) AND (?4 IS NULL OR start_at < ?4) \
               AND (?5 IS NULL OR status IN (SELECT value FROM json_each(?5))) \
+              AND (?7 IS NULL OR series_id = ?7) \
               ORDER BY start_at, id LIMIT ?6",
         );
         let statuses = (!f.statuses.is_empty())
@@ -571,6 +615,7 @@ impl Store for SqliteStore {
             .bind(f.to.map(ts))
             .bind(statuses)
             .bind(i64::from(f.limit.unwrap_or(1000)))
+            .bind(f.series_id.map(|x| x.0))
             .fetch_all(&self.pool)
             .await?
             .iter()
@@ -631,6 +676,213 @@ impl Store for SqliteStore {
                     r.try_get("n")?,
                 ))
             })
+            .collect()
+    }
+
+    async fn create_series(
+        &self,
+        series: &Series,
+        occurrences: &[Booking],
+        check: &SeriesCheckFn<'_>,
+        audit: &AuditEntry,
+    ) -> Result<Vec<usize>, CoreError> {
+        let _writer = self.writer.lock().await;
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(StoreError::from)?;
+        let mut snaps = Vec::with_capacity(occurrences.len());
+        for b in occurrences {
+            snaps.push(snapshot(&mut tx, b).await?);
+        }
+        let chosen = check(&snaps)?;
+        sqlx::query(
+            "INSERT INTO series (id, room_id, organizer_id, title, purpose, attendees, local_start, \
+             duration_minutes, rrule, trimmed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(series.id.0)
+        .bind(series.room_id.0)
+        .bind(series.organizer_id.0)
+        .bind(&series.title)
+        .bind(&series.purpose)
+        .bind(i64::from(series.attendees))
+        .bind(series.local_start.format(LOCAL_FMT).to_string())
+        .bind(i64::from(series.duration_minutes))
+        .bind(&series.rrule)
+        .bind(series.trimmed)
+        .bind(ts(series.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
+        for &i in &chosen {
+            if let Some(b) = occurrences.get(i) {
+                insert_booking(&mut tx, b).await.map_err(StoreError::from)?;
+            }
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(chosen)
+    }
+
+    async fn get_series(&self, id: SeriesId) -> Result<Option<Series>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, room_id, organizer_id, title, purpose, attendees, local_start, duration_minutes, \
+             rrule, trimmed, created_at FROM series WHERE id = ?",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let local: String = r.try_get("local_start")?;
+            Ok(Series {
+                id: SeriesId(r.try_get("id")?),
+                room_id: RoomId(r.try_get("room_id")?),
+                organizer_id: UserId(r.try_get("organizer_id")?),
+                title: r.try_get("title")?,
+                purpose: r.try_get("purpose")?,
+                attendees: to_u32(r.try_get("attendees")?, "attendees")?,
+                local_start: chrono::NaiveDateTime::parse_from_str(&local, LOCAL_FMT)
+                    .map_err(|_| StoreError::Corrupt(format!("bad local_start {local:?}")))?,
+                duration_minutes: to_u32(r.try_get("duration_minutes")?, "duration")?,
+                rrule: r.try_get("rrule")?,
+                trimmed: r.try_get("trimmed")?,
+                created_at: from_ts(r.try_get("created_at")?)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn check_in(&self, id: BookingId, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let _writer = self.writer.lock().await;
+        let done = sqlx::query(
+            "UPDATE bookings SET checked_in_at = ? WHERE id = ? AND status = 'approved' AND checked_in_at IS NULL",
+        )
+        .bind(ts(at))
+        .bind(id.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn awaiting_check_in(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Booking>, StoreError> {
+        const Q: &str = concat!(
+            booking_cols!(),
+            " WHERE status = 'approved' AND checked_in_at IS NULL AND start_at >= ? AND start_at < ? \
+              ORDER BY start_at"
+        );
+        sqlx::query(Q)
+            .bind(ts(from))
+            .bind(ts(to))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(booking_from_row)
+            .collect()
+    }
+
+    async fn usage(
+        &self,
+        user: UserId,
+        room: Option<RoomId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<(u32, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, COALESCE(SUM(end_at - start_at), 0) AS secs FROM bookings \
+             WHERE organizer_id = ?1 AND (?2 IS NULL OR room_id = ?2) \
+             AND status IN ('pending', 'approved') AND start_at >= ?3 AND start_at < ?4",
+        )
+        .bind(user.0)
+        .bind(room.map(|r| r.0))
+        .bind(ts(from))
+        .bind(ts(to))
+        .fetch_one(&self.pool)
+        .await?;
+        let secs: i64 = row.try_get("secs")?;
+        Ok((to_u32(row.try_get("n")?, "count")?, secs / 60))
+    }
+
+    async fn insert_waitlist(&self, e: &WaitlistEntry) -> Result<(), StoreError> {
+        let _writer = self.writer.lock().await;
+        sqlx::query(
+            "INSERT INTO waitlist (id, room_id, user_id, title, purpose, attendees, start_at, end_at, \
+             created_at, booking_id, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(e.id.0)
+        .bind(e.room_id.0)
+        .bind(e.user_id.0)
+        .bind(&e.title)
+        .bind(&e.purpose)
+        .bind(i64::from(e.attendees))
+        .bind(ts(e.start))
+        .bind(ts(e.end))
+        .bind(ts(e.created_at))
+        .bind(e.booking_id.map(|b| b.0))
+        .bind(e.active)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn update_waitlist(&self, e: &WaitlistEntry) -> Result<bool, StoreError> {
+        let _writer = self.writer.lock().await;
+        let done = sqlx::query("UPDATE waitlist SET booking_id = ?, active = ? WHERE id = ?")
+            .bind(e.booking_id.map(|b| b.0))
+            .bind(e.active)
+            .bind(e.id.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn get_waitlist(&self, id: WaitlistId) -> Result<Option<WaitlistEntry>, StoreError> {
+        const Q: &str = concat!(waitlist_cols!(), " WHERE id = ?");
+        sqlx::query(Q)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(waitlist_from_row)
+            .transpose()
+    }
+
+    async fn waiting_for(
+        &self,
+        room: RoomId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<WaitlistEntry>, StoreError> {
+        const Q: &str = concat!(
+            waitlist_cols!(),
+            " WHERE room_id = ? AND active = 1 AND start_at < ? AND end_at > ? ORDER BY created_at, id"
+        );
+        sqlx::query(Q)
+            .bind(room.0)
+            .bind(ts(to))
+            .bind(ts(from))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(waitlist_from_row)
+            .collect()
+    }
+
+    async fn waitlist_of(&self, user: UserId) -> Result<Vec<WaitlistEntry>, StoreError> {
+        const Q: &str = concat!(
+            waitlist_cols!(),
+            " WHERE user_id = ? ORDER BY created_at DESC, id LIMIT 1000"
+        );
+        sqlx::query(Q)
+            .bind(user.0)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(waitlist_from_row)
             .collect()
     }
 
