@@ -59,6 +59,8 @@ pub enum CoreError {
     RoleDenied { role: Role, action: &'static str },
     #[error("{0}")]
     Stale(String),
+    #[error("series declined: {0}")]
+    SeriesDeclined(Box<crate::recurrence::SeriesDeclined>),
     #[error("{0} already exists")]
     AlreadyExists(String),
     #[error(transparent)]

@@ -16,6 +16,7 @@ pub mod service;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod workflow;
 
 pub use domain::*;
 pub use error::{CoreError, InputError, StoreError};

@@ -41,7 +41,9 @@ fn invalid(reason: impl Into<String>) -> InputError {
 pub fn validate_rule(rule: &str) -> Result<(), InputError> {
     let rule = rule.trim().trim_start_matches("RRULE:");
     if rule.is_empty() || rule.contains('\n') || rule.len() > 500 {
-        return Err(invalid("give one RRULE value such as FREQ=WEEKLY;BYDAY=MO;COUNT=10"));
+        return Err(invalid(
+            "give one RRULE value such as FREQ=WEEKLY;BYDAY=MO;COUNT=10",
+        ));
     }
     let parsed: RRule<Unvalidated> = rule.parse().map_err(|e| invalid(format!("{e}")))?;
     if !matches!(
@@ -54,9 +56,14 @@ pub fn validate_rule(rule: &str) -> Result<(), InputError> {
         || !parsed.get_by_minute().is_empty()
         || !parsed.get_by_second().is_empty()
     {
-        return Err(invalid("BYHOUR/BYMINUTE/BYSECOND are not supported: the series start sets the time"));
+        return Err(invalid(
+            "BYHOUR/BYMINUTE/BYSECOND are not supported: the series start sets the time",
+        ));
     }
-    if parsed.get_count().is_some_and(|c| c > u32::from(MAX_OCCURRENCES)) {
+    if parsed
+        .get_count()
+        .is_some_and(|c| c > u32::from(MAX_OCCURRENCES))
+    {
         return Err(invalid(format!("COUNT is limited to {MAX_OCCURRENCES}")));
     }
     Ok(())
@@ -216,7 +223,9 @@ mod tests {
     }
 
     fn utc(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).single().expect("valid")
+        Utc.with_ymd_and_hms(y, m, d, 0, 0, 0)
+            .single()
+            .expect("valid")
     }
 
     #[test]
@@ -240,7 +249,11 @@ mod tests {
         }
         let utc_hours: std::collections::BTreeSet<u32> =
             e.occurrences.iter().map(|o| o.start.hour()).collect();
-        assert_eq!(utc_hours.into_iter().collect::<Vec<_>>(), [7, 8], "CEST and CET");
+        assert_eq!(
+            utc_hours.into_iter().collect::<Vec<_>>(),
+            [7, 8],
+            "CEST and CET"
+        );
     }
 
     #[test]
@@ -266,7 +279,11 @@ mod tests {
         )
         .expect("expand");
         assert!(!e.trimmed);
-        let days: Vec<u32> = e.occurrences.iter().map(|o| chrono::Datelike::day(&o.start)).collect();
+        let days: Vec<u32> = e
+            .occurrences
+            .iter()
+            .map(|o| chrono::Datelike::day(&o.start))
+            .collect();
         assert_eq!(days, [3, 5, 17, 19, 31]);
     }
 
@@ -311,7 +328,15 @@ mod tests {
         let occs: Vec<Occurrence> = (0..52).map(|w| occ(7 * w)).collect();
         let held: Vec<_> = occs.iter().map(|o| (o.start, o.end)).collect();
         let results = |bad: &[usize]| -> Vec<Result<(), RuleViolation>> {
-            (0..52).map(|i| if bad.contains(&i) { Err(conflict()) } else { Ok(()) }).collect()
+            (0..52)
+                .map(|i| {
+                    if bad.contains(&i) {
+                        Err(conflict())
+                    } else {
+                        Ok(())
+                    }
+                })
+                .collect()
         };
         let (book, skipped) = decide(&policy, &occs, &held, results(&[3, 10, 40])).expect("within");
         assert_eq!(book.len(), 49);
@@ -321,10 +346,17 @@ mod tests {
         );
         let declined = decide(&policy, &occs, &held, results(&[1, 2, 3, 4])).expect_err("over N");
         assert_eq!(declined.skipped.len(), 4);
-        assert!(declined.to_string().starts_with("4 of 52 occurrences cannot be booked"), "{declined}");
+        assert!(
+            declined
+                .to_string()
+                .starts_with("4 of 52 occurrences cannot be booked"),
+            "{declined}"
+        );
         // 2 of 10 is over 10 % even though under N.
         let occs10 = &occs[..10];
-        let res10: Vec<_> = (0..10).map(|i| if i < 2 { Err(conflict()) } else { Ok(()) }).collect();
+        let res10: Vec<_> = (0..10)
+            .map(|i| if i < 2 { Err(conflict()) } else { Ok(()) })
+            .collect();
         assert!(decide(&policy, occs10, &held[..10], res10).is_err());
     }
 

@@ -66,6 +66,18 @@ pub enum RuleViolation {
     UserLimitReached { active: u32, max: u32 },
     #[error("role {role} may not book this room")]
     RoleNotAllowed { role: Role },
+    #[error("{scope} quota per {period} reached: {detail}")]
+    QuotaExceeded {
+        /// "room" or "global".
+        scope: String,
+        period: crate::domain::QuotaPeriod,
+        detail: String,
+    },
+    #[error("check-in for this booking is open from {opens} to {closes}")]
+    CheckInClosed {
+        opens: DateTime<Utc>,
+        closes: DateTime<Utc>,
+    },
 }
 
 impl RuleViolation {
@@ -84,6 +96,8 @@ impl RuleViolation {
             RuleViolation::Conflict { .. } => "no_overlap",
             RuleViolation::UserLimitReached { .. } => "user_limit",
             RuleViolation::RoleNotAllowed { .. } => "role_allowed",
+            RuleViolation::QuotaExceeded { .. } => "quota",
+            RuleViolation::CheckInClosed { .. } => "check_in_window",
         }
     }
 }

@@ -88,6 +88,11 @@ pub enum EventKind {
     Approved,
     Rejected,
     Cancelled,
+    CheckedIn,
+    /// Released because nobody checked in; the organizer should be told.
+    NoShowReleased,
+    /// Booked for someone from the waitlist; its owner should be told.
+    WaitlistBooked,
 }
 
 /// A booking change, broadcast to subscribers (notifications, feeds, live updates).
@@ -98,10 +103,10 @@ pub struct BookingEvent {
     pub actor_id: UserId,
 }
 
-const MAX_TITLE: usize = 200;
-const MAX_PURPOSE: usize = 2000;
+pub(crate) const MAX_TITLE: usize = 200;
+pub(crate) const MAX_PURPOSE: usize = 2000;
 
-fn check_text(
+pub(crate) fn check_text(
     field: &'static str,
     value: &str,
     max: usize,
@@ -142,10 +147,11 @@ type RoomCache = Arc<Mutex<Option<(std::time::Instant, Arc<Vec<Room>>)>>>;
 /// The booking API: rooms, users, bookings, availability.
 #[derive(Clone)]
 pub struct BookingService {
-    store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     events: broadcast::Sender<BookingEvent>,
     rooms: RoomCache,
+    pub(crate) global_quotas: Arc<Vec<crate::domain::Quota>>,
 }
 
 impl BookingService {
@@ -156,7 +162,14 @@ impl BookingService {
             clock,
             events,
             rooms: RoomCache::default(),
+            global_quotas: Arc::new(Vec::new()),
         }
+    }
+
+    /// Quotas that count a user's bookings across all rooms.
+    pub fn with_global_quotas(mut self, quotas: Vec<crate::domain::Quota>) -> Self {
+        self.global_quotas = Arc::new(quotas);
+        self
     }
 
     /// Live rooms for search, from a short-lived cache.
@@ -220,7 +233,7 @@ impl BookingService {
     }
 
     /// The audit entry for a change of `entity` `id` by `actor`.
-    fn audit_entry<T: Serialize>(
+    pub(crate) fn audit_entry<T: Serialize>(
         &self,
         actor: &Actor,
         action: &str,
@@ -257,7 +270,7 @@ impl BookingService {
         Ok(())
     }
 
-    fn emit(&self, kind: EventKind, booking: &Booking, actor: &Actor) {
+    pub(crate) fn emit(&self, kind: EventKind, booking: &Booking, actor: &Actor) {
         // No subscriber is fine: the send only fails when nobody listens.
         let _ = self.events.send(BookingEvent {
             kind,
@@ -488,6 +501,8 @@ impl BookingService {
             attendees: req.attendees,
             now,
         })?;
+        self.check_quotas(actor.id, &room, &[(start, end)], None)
+            .await?;
         let policy = room.policy.clone();
         let (held_start, held_end) = rules::held_interval(&policy, start, end);
         let booking = Booking {
@@ -589,6 +604,10 @@ impl BookingService {
             }
             .into());
         }
+        if moved {
+            self.check_quotas(actor.id, &room, &[(start, end)], Some(&before))
+                .await?;
+        }
         let policy = room.policy.clone();
         let (held_start, held_end) = rules::held_interval(&policy, start, end);
         // Moving a booking in an approval room needs a fresh approval,
@@ -639,6 +658,10 @@ impl BookingService {
             )
             .await?;
         self.emit(EventKind::Updated, &after, actor);
+        if moved {
+            self.promote_waitlist(before.room_id, before.start, before.end)
+                .await?;
+        }
         Ok(after)
     }
 
@@ -708,6 +731,10 @@ impl BookingService {
             )));
         }
         self.emit(kind, &after, actor);
+        if !after.status.is_blocking() {
+            self.promote_waitlist(after.room_id, after.start, after.end)
+                .await?;
+        }
         Ok(after)
     }
 

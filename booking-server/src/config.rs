@@ -51,6 +51,8 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Log format: "text" or "json".
     pub log_format: String,
+    /// How often no-shows are released, in seconds.
+    pub no_show_sweep_secs: u64,
 }
 
 impl Default for Config {
@@ -68,6 +70,7 @@ impl Default for Config {
             refresh_token_ttl_secs: 14 * 24 * 3600,
             cors_origins: Vec::new(),
             log_format: "text".into(),
+            no_show_sweep_secs: 60,
         }
     }
 }
@@ -138,6 +141,9 @@ impl Config {
         if let Some(v) = env("BOOKING_CORS_ORIGINS") {
             cfg.cors_origins = list(&v);
         }
+        if let Some(v) = env("BOOKING_NO_SHOW_SWEEP_SECS") {
+            cfg.no_show_sweep_secs = number("BOOKING_NO_SHOW_SWEEP_SECS", &v)?;
+        }
         if let Some(v) = env("BOOKING_LOG_FORMAT") {
             cfg.log_format = v;
         }
@@ -159,6 +165,12 @@ impl Config {
         if self.lockout_attempts == 0 {
             return Err(ConfigError::Invalid {
                 key: "lockout_attempts",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if self.no_show_sweep_secs == 0 {
+            return Err(ConfigError::Invalid {
+                key: "no_show_sweep_secs",
                 reason: "must be at least 1".into(),
             });
         }

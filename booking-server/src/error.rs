@@ -22,6 +22,21 @@ pub struct Problem {
     pub rule: Option<String>,
     /// For conflicts: the booking that holds the slot.
     pub conflict: Option<ConflictSlot>,
+    /// For a declined series: the occurrences that could not be booked.
+    pub skipped: Option<Vec<SkippedOccurrence>>,
+}
+
+/// An occurrence of a series that could not be booked, and the rule that refused it.
+#[derive(Debug, Clone, Object)]
+pub struct SkippedOccurrence {
+    pub start: chrono::DateTime<chrono::Utc>,
+    pub end: chrono::DateTime<chrono::Utc>,
+    pub rule: String,
+    pub detail: String,
+}
+
+fn err_text(d: &booking_core::recurrence::SeriesDeclined) -> String {
+    format!("series declined: {d}")
 }
 
 /// The slot that a conflicting booking holds (buffers included).
@@ -82,6 +97,7 @@ fn problem(status: StatusCode, detail: impl Into<String>) -> Problem {
         detail: detail.into(),
         rule: None,
         conflict: None,
+        skipped: None,
     }
 }
 
@@ -191,6 +207,22 @@ impl From<CoreError> for ApiError {
             CoreError::InvalidTransition { .. }
             | CoreError::Stale(_)
             | CoreError::AlreadyExists(_) => ApiError::new(StatusCode::CONFLICT, err.to_string()),
+            CoreError::SeriesDeclined(d) => {
+                let mut p = problem(StatusCode::CONFLICT, err_text(&d));
+                p.rule = Some("series_conflicts".into());
+                p.skipped = Some(
+                    d.skipped
+                        .iter()
+                        .map(|s| SkippedOccurrence {
+                            start: s.start,
+                            end: s.end,
+                            rule: s.violation.rule().to_string(),
+                            detail: s.violation.to_string(),
+                        })
+                        .collect(),
+                );
+                ApiError::from_problem(p)
+            }
             CoreError::Store(e) => ApiError::from(e),
         }
     }

@@ -124,16 +124,38 @@ pub async fn serve_on(
         .local_addr()
         .map_err(|e| ServerError::Other(e.to_string()))?;
     tracing::info!(%addr, "listening; API docs at http://{addr}/api/docs");
+    let sweeper = tokio::spawn(release_no_shows_periodically(state.clone()));
     let acceptor = poem::listener::TcpAcceptor::from_tokio(listener)
         .map_err(|e| ServerError::Other(e.to_string()))?;
-    poem::Server::new_with_acceptor(acceptor)
+    let result = poem::Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(
             app(state),
             shutdown,
             Some(std::time::Duration::from_secs(10)),
         )
         .await
-        .map_err(|e| ServerError::Other(e.to_string()))
+        .map_err(|e| ServerError::Other(e.to_string()));
+    sweeper.abort();
+    result
+}
+
+/// The background task that releases bookings nobody checked in to.
+async fn release_no_shows_periodically(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(
+        state.config.no_show_sweep_secs,
+    ));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match state.svc.release_no_shows().await {
+            Ok(released) => {
+                for b in released {
+                    tracing::info!(booking = %b.id, room = %b.room_id, organizer = %b.organizer_id, "released no-show");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "no-show release failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

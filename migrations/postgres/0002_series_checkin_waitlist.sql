@@ -31,7 +31,9 @@ CREATE TABLE waitlist (
     end_at     TIMESTAMPTZ NOT NULL,
     created_at TIMESTAMPTZ NOT NULL,
     booking_id UUID,
-    active     BOOLEAN NOT NULL
+    active     BOOLEAN NOT NULL,
+    -- Queue order for entries made in the same instant.
+    seq        BIGSERIAL
 );
 CREATE INDEX waitlist_room_active ON waitlist (room_id, start_at) WHERE active;
 CREATE INDEX waitlist_user ON waitlist (user_id, start_at);

@@ -40,7 +40,8 @@ pub type CheckFn<'a> = dyn Fn(&Snapshot) -> Result<(), RuleViolation> + Send + S
 
 /// The series decision a store runs inside its write transaction: one
 /// snapshot per occurrence in, the indices of the occurrences to book out.
-pub type SeriesCheckFn<'a> = dyn Fn(&[Snapshot]) -> Result<Vec<usize>, CoreError> + Send + Sync + 'a;
+pub type SeriesCheckFn<'a> =
+    dyn Fn(&[Snapshot]) -> Result<Vec<usize>, CoreError> + Send + Sync + 'a;
 
 /// Filter for listing bookings; `None` fields do not filter.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

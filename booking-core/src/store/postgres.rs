@@ -702,18 +702,18 @@ impl Store for PgStore {
         .await
         .map_err(StoreError::from)?;
         for &i in &chosen {
-            if let Some(b) = occurrences.get(i) {
-                if let Err(e) = insert_booking(&mut tx, b).await {
-                    if is_conflict_trigger(&e) {
-                        drop(tx);
-                        let mut conn = self.pool.acquire().await.map_err(StoreError::from)?;
-                        let snap = snapshot(&mut conn, b).await?;
-                        if let Some(c) = snap.conflicting.first() {
-                            return Err(conflict_from(c));
-                        }
+            if let Some(b) = occurrences.get(i)
+                && let Err(e) = insert_booking(&mut tx, b).await
+            {
+                if is_conflict_trigger(&e) {
+                    drop(tx);
+                    let mut conn = self.pool.acquire().await.map_err(StoreError::from)?;
+                    let snap = snapshot(&mut conn, b).await?;
+                    if let Some(c) = snap.conflicting.first() {
+                        return Err(conflict_from(c));
                     }
-                    return Err(StoreError::Database(e).into());
                 }
+                return Err(StoreError::Database(e).into());
             }
         }
         insert_audit(&mut tx, audit).await?;
@@ -852,7 +852,7 @@ impl Store for PgStore {
     ) -> Result<Vec<WaitlistEntry>, StoreError> {
         const Q: &str = concat!(
             waitlist_cols!(),
-            " WHERE room_id = $1 AND active AND start_at < $2 AND end_at > $3 ORDER BY created_at, id"
+            " WHERE room_id = $1 AND active AND start_at < $2 AND end_at > $3 ORDER BY created_at, seq"
         );
         sqlx::query(Q)
             .bind(room.0)

@@ -859,7 +859,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<WaitlistEntry>, StoreError> {
         const Q: &str = concat!(
             waitlist_cols!(),
-            " WHERE room_id = ? AND active = 1 AND start_at < ? AND end_at > ? ORDER BY created_at, id"
+            " WHERE room_id = ? AND active = 1 AND start_at < ? AND end_at > ? ORDER BY created_at, rowid"
         );
         sqlx::query(Q)
             .bind(room.0)

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod bookings;
 pub mod model;
 pub mod rooms;
+pub mod series;
 
 use poem_openapi::{OpenApiService, Tags};
 

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use booking_core::availability::{RoomMatch, Slot};
 use booking_core::store::AuditEntry;
 use booking_core::{
-    Booking, BookingStatus, BusinessHours, DayHours, Role, Room, RoomCategory, RoomId, RoomPolicy,
-    RoomSpec, User,
+    Booking, BookingStatus, BusinessHours, CheckInPolicy, DayHours, Quota, QuotaPeriod, Role, Room,
+    RoomCategory, RoomId, RoomPolicy, RoomSpec, User,
 };
 use chrono::{DateTime, NaiveTime, Utc};
 use poem_openapi::{Enum, Object};
@@ -137,6 +137,86 @@ pub struct PolicyDto {
     /// Roles that may book; all roles when empty.
     #[oai(default)]
     pub allowed_roles: Vec<RoleDto>,
+    /// Decline a recurring series when more occurrences than this conflict.
+    #[oai(default = "default_series_max", validator(maximum(value = "10000")))]
+    pub series_max_conflicts: u32,
+    /// ...or when more than this percentage conflicts.
+    #[oai(default = "default_series_percent", validator(maximum(value = "100")))]
+    pub series_max_conflict_percent: u32,
+    /// No-show protection: bookings are released without check-in.
+    pub check_in: Option<CheckInDto>,
+    /// Per-user quotas in this room.
+    #[oai(default, validator(max_items = 10))]
+    pub quotas: Vec<QuotaDto>,
+}
+
+fn default_series_max() -> u32 {
+    RoomPolicy::default().series_max_conflicts
+}
+
+fn default_series_percent() -> u32 {
+    RoomPolicy::default().series_max_conflict_percent
+}
+
+/// Check-in window and no-show release.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct CheckInDto {
+    /// Check-in opens this many minutes before start.
+    #[oai(validator(maximum(value = "1440")))]
+    pub opens_minutes_before: u32,
+    /// Without check-in this many minutes after start, the booking is released.
+    #[oai(validator(maximum(value = "1440")))]
+    pub release_after_minutes: u32,
+    /// Code displayed in the room: anyone giving it may check in.
+    #[oai(validator(max_length = 64))]
+    pub room_code: Option<String>,
+}
+
+/// Quota period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum QuotaPeriodDto {
+    Day,
+    Week,
+    Month,
+}
+
+/// At most this many bookings and/or minutes per user and period.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct QuotaDto {
+    pub period: QuotaPeriodDto,
+    pub max_bookings: Option<u32>,
+    pub max_minutes: Option<u32>,
+}
+
+impl From<Quota> for QuotaDto {
+    fn from(q: Quota) -> Self {
+        Self {
+            period: match q.period {
+                QuotaPeriod::Day => QuotaPeriodDto::Day,
+                QuotaPeriod::Week => QuotaPeriodDto::Week,
+                QuotaPeriod::Month => QuotaPeriodDto::Month,
+            },
+            max_bookings: q.max_bookings,
+            max_minutes: q.max_minutes,
+        }
+    }
+}
+
+impl From<QuotaDto> for Quota {
+    fn from(q: QuotaDto) -> Self {
+        Self {
+            period: match q.period {
+                QuotaPeriodDto::Day => QuotaPeriod::Day,
+                QuotaPeriodDto::Week => QuotaPeriod::Week,
+                QuotaPeriodDto::Month => QuotaPeriod::Month,
+            },
+            max_bookings: q.max_bookings,
+            max_minutes: q.max_minutes,
+        }
+    }
 }
 
 fn hhmm(t: NaiveTime) -> String {
@@ -167,6 +247,14 @@ impl From<RoomPolicy> for PolicyDto {
             approval_required: p.approval_required,
             max_active_bookings_per_user: p.max_active_bookings_per_user,
             allowed_roles: p.allowed_roles.into_iter().map(Into::into).collect(),
+            series_max_conflicts: p.series_max_conflicts,
+            series_max_conflict_percent: p.series_max_conflict_percent,
+            check_in: p.check_in.map(|c| CheckInDto {
+                opens_minutes_before: c.opens_minutes_before,
+                release_after_minutes: c.release_after_minutes,
+                room_code: c.room_code,
+            }),
+            quotas: p.quotas.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -204,6 +292,14 @@ impl TryFrom<PolicyDto> for RoomPolicy {
             } else {
                 p.allowed_roles.into_iter().map(Into::into).collect()
             },
+            series_max_conflicts: p.series_max_conflicts,
+            series_max_conflict_percent: p.series_max_conflict_percent,
+            check_in: p.check_in.map(|c| CheckInPolicy {
+                opens_minutes_before: c.opens_minutes_before,
+                release_after_minutes: c.release_after_minutes,
+                room_code: c.room_code.filter(|c| !c.trim().is_empty()),
+            }),
+            quotas: p.quotas.into_iter().map(Into::into).collect(),
         })
     }
 }
@@ -352,6 +448,13 @@ pub struct BookingOut {
     pub sequence: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The series this occurrence belongs to.
+    pub series_id: Option<Uuid>,
+    /// The start the series rule gave this occurrence.
+    pub occurrence_start: Option<DateTime<Utc>>,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    /// Released automatically because nobody checked in.
+    pub no_show: bool,
 }
 
 impl From<Booking> for BookingOut {
@@ -371,6 +474,10 @@ impl From<Booking> for BookingOut {
             sequence: b.sequence,
             created_at: b.created_at,
             updated_at: b.updated_at,
+            series_id: b.series_id.map(|s| s.0),
+            occurrence_start: b.occurrence_start,
+            checked_in_at: b.checked_in_at,
+            no_show: b.no_show,
         }
     }
 }
