@@ -182,6 +182,7 @@ on_every_backend!(
     domain_restriction_and_account_approval,
     audit_log_records_state_changes,
     openapi_health_metrics_and_headers,
+    series_check_in_and_waitlist,
 );
 
 mod cases {
@@ -949,5 +950,138 @@ mod cases {
             "{text}"
         );
         assert!(text.contains(r#"bookings{status="approved"} 1"#), "{text}");
+    }
+
+    pub async fn series_check_in_and_waitlist(b: Backend) {
+        let srv = server(b, |_| {}).await;
+        srv.user("admin@example.com", Role::SuperAdmin).await;
+        srv.user("user@example.com", Role::User).await;
+        srv.user("other@example.com", Role::User).await;
+        let admin = srv.login("admin@example.com").await;
+        let user = srv.login("user@example.com").await;
+        let other = srv.login("other@example.com").await;
+        let room = srv.create_room(&admin, "R", false).await;
+        let day = slot(0).0.date_naive();
+
+        // Block the 3rd occurrence, then book a daily series of 10 at 09:00 UTC.
+        let third = day + Duration::days(2);
+        let third_start = third.and_hms_opt(9, 0, 0).expect("t").and_utc();
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                "/api/v1/bookings",
+                Some(&other),
+                Some(json!({"room_id": room, "title": "x", "attendees": 1,
+                "start": third_start, "end": third_start + Duration::minutes(30)})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+        let series = json!({"room_id": room, "title": "Standup", "attendees": 3, "duration_minutes": 30,
+            "local_start": format!("{day}T09:00:00"), "rrule": "FREQ=DAILY;COUNT=10"});
+        let (s, out) = srv
+            .call(
+                Method::POST,
+                "/api/v1/series",
+                Some(&user),
+                Some(series.clone()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{out}");
+        assert_eq!(out["booked"].as_array().map(Vec::len), Some(9));
+        assert_eq!(out["skipped"][0]["rule"], "no_overlap");
+        assert_eq!(out["skipped"][0]["start"], json!(third_start.to_rfc3339()));
+        let sid = out["series"]["id"].as_str().expect("id").to_string();
+        let (s, detail) = srv
+            .call(
+                Method::GET,
+                &format!("/api/v1/series/{sid}"),
+                Some(&user),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (s, detail["occurrences"].as_array().map(Vec::len)),
+            (StatusCode::OK, Some(9))
+        );
+        let (s, _) = srv
+            .call(
+                Method::GET,
+                &format!("/api/v1/series/{sid}"),
+                Some(&other),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+
+        // The same series again conflicts everywhere: declined, 409 naming the dates.
+        let (s, p) = srv
+            .call(Method::POST, "/api/v1/series", Some(&other), Some(series))
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{p}");
+        assert_eq!(p["rule"], "series_conflicts");
+        assert_eq!(p["skipped"].as_array().map(Vec::len), Some(10));
+        let (s, p) = srv
+            .call(Method::POST, "/api/v1/series", Some(&user), Some(json!({"room_id": room, "title": "x", "attendees": 1,
+                "duration_minutes": 30, "local_start": format!("{day}T12:00:00"), "rrule": "FREQ=HOURLY"})))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{p}");
+
+        // This-and-following from the 6th occurrence.
+        let from = detail["occurrences"][5]["occurrence_start"].clone();
+        let (s, ch) = srv
+            .call(
+                Method::POST,
+                &format!("/api/v1/series/{sid}/cancel"),
+                Some(&user),
+                Some(json!({"scope": "this_and_following", "from": from})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{ch}");
+        assert_eq!(ch["changed"].as_array().map(Vec::len), Some(4));
+
+        // Waitlist for the taken third slot, promoted when it is cancelled.
+        let taken = json!({"room_id": room, "title": "wait", "attendees": 1, "start": third_start,
+            "end": third_start + Duration::minutes(30)});
+        let (s, w) = srv
+            .call(Method::POST, "/api/v1/waitlist", Some(&user), Some(taken))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{w}");
+        let (_, mine) = srv
+            .call(Method::GET, "/api/v1/bookings/mine", Some(&other), None)
+            .await;
+        let blocker = mine[0]["id"].as_str().expect("id").to_string();
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                &format!("/api/v1/bookings/{blocker}/cancel"),
+                Some(&other),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, list) = srv
+            .call(Method::GET, "/api/v1/waitlist/mine", Some(&user), None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(list[0]["active"], false);
+        assert!(list[0]["booking_id"].is_string(), "{list}");
+
+        // Check-in is only possible near the start: now is days before.
+        let first = detail["occurrences"][0]["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        let (s, p) = srv
+            .call(
+                Method::POST,
+                &format!("/api/v1/bookings/{first}/check-in"),
+                Some(&user),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(
+            (s, p["rule"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("check_in_window"))
+        );
     }
 }

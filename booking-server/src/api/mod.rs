@@ -26,6 +26,7 @@ pub type Api = (
     accounts::AccountsApi,
     rooms::RoomsApi,
     bookings::BookingsApi,
+    series::SeriesApi,
 );
 
 /// The OpenAPI service, mounted at /api/v1.
@@ -35,6 +36,7 @@ pub fn service() -> OpenApiService<Api, ()> {
             accounts::AccountsApi,
             rooms::RoomsApi,
             bookings::BookingsApi,
+            series::SeriesApi,
         ),
         "Room booking API",
         env!("CARGO_PKG_VERSION"),
