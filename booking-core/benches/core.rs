@@ -254,5 +254,151 @@ fn availability(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, conflict_check, availability);
+/// One room with 50,439 bookings over two years: 69 a day for 731 days (15
+/// minutes every 20 minutes, 00:00-09:00 and 10:00-24:00 UTC), leaving
+/// 09:00-10:00 free.
+async fn series_fixture() -> (BookingService, Actor, RoomId, std::path::PathBuf) {
+    let path =
+        std::env::temp_dir().join(format!("booking-bench-series-{}.db", uuid::Uuid::new_v4()));
+    let store = SqliteStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .expect("open");
+    store.migrate().await.expect("migrate");
+    let svc = BookingService::new(Arc::new(store.clone()), Arc::new(FixedClock::new(base())));
+    let admin = Actor::from(
+        svc.create_user("bench@example.com", "Bench", Role::SuperAdmin, None, true)
+            .await
+            .expect("user"),
+    );
+    let room = svc
+        .create_room(
+            &admin,
+            RoomSpec {
+                name: "Busy".into(),
+                category: RoomCategory::Meeting,
+                capacity: 10,
+                floor: None,
+                location: String::new(),
+                amenities: BTreeSet::new(),
+                time_zone: "UTC".into(),
+                active: true,
+                policy: RoomPolicy {
+                    booking_window_days: 3650,
+                    business_hours: BusinessHours::always(),
+                    series_max_conflicts: 10_000,
+                    series_max_conflict_percent: 100,
+                    ..RoomPolicy::default()
+                },
+            },
+        )
+        .await
+        .expect("room");
+    let hours: Vec<i64> = (0..24).filter(|h| *h != 9).collect();
+    let mut bookings = Vec::with_capacity(731 * 69);
+    for day in 0..731 {
+        for slot in 0..hours.len() * 3 {
+            let start = base()
+                + Duration::days(day)
+                + Duration::hours(hours[slot / 3])
+                + Duration::minutes(20 * (slot % 3) as i64);
+            let end = start + Duration::minutes(15);
+            bookings.push(Booking {
+                id: BookingId::new_random(),
+                room_id: room.id,
+                organizer_id: admin.id,
+                title: "Busy".into(),
+                purpose: String::new(),
+                attendees: 2,
+                start,
+                end,
+                held_start: start,
+                held_end: end,
+                status: BookingStatus::Approved,
+                approver_id: None,
+                decision_reason: None,
+                sequence: 0,
+                created_at: base(),
+                updated_at: base(),
+                series_id: None,
+                occurrence_start: None,
+                checked_in_at: None,
+                no_show: false,
+            });
+        }
+    }
+    bulk_insert(&store, &bookings).await;
+    (svc, admin, room.id, path)
+}
+
+fn series(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (svc, admin, room, path) = rt.block_on(series_fixture());
+    let start = base().date_naive() + Duration::days(1);
+    let request = |hour: u32, title: &str| SeriesRequest {
+        room_id: room,
+        title: title.into(),
+        purpose: String::new(),
+        attendees: 2,
+        local_start: start.and_hms_opt(hour, 0, 0).expect("time"),
+        duration_minutes: 30,
+        rrule: "FREQ=DAILY;COUNT=730".into(),
+    };
+    // In memory: expand two years of days and check each against 50,000 bookings.
+    let idx = ConflictIndex::new(
+        rt.block_on(
+            svc.store()
+                .occupancies(Some(room), base(), base() + Duration::days(800)),
+        )
+        .expect("occupancies")
+        .into_iter()
+        .map(|(_, o)| o)
+        .collect(),
+    );
+    assert!(idx.len() >= 50_000, "{} bookings", idx.len());
+    eprintln!("series fixture: {} bookings in one room", idx.len());
+    let mut group = c.benchmark_group("series_2y_daily_vs_50k");
+    group.sample_size(20);
+    group.bench_function("expand_and_check_in_memory", |b| {
+        b.iter(|| {
+            let e = booking_core::recurrence::expand(
+                "FREQ=DAILY;COUNT=730",
+                chrono_tz::UTC,
+                start.and_hms_opt(9, 0, 0).expect("time"),
+                30,
+                base(),
+                base() + Duration::days(3650),
+            )
+            .expect("expand");
+            e.occurrences
+                .iter()
+                .filter(|o| idx.conflict(o.start, o.end).is_some())
+                .count()
+        })
+    });
+    // Through the service and SQLite, every occurrence conflicting (10:00 is
+    // taken every day): expansion, rules and the in-transaction conflict
+    // check of 730 occurrences, then the series is declined.
+    group.bench_function("book_series_sqlite_all_conflict", |b| {
+        b.iter(|| {
+            let r = rt.block_on(svc.book_series(&admin, request(10, "Clash")));
+            assert!(r.is_err());
+        })
+    });
+    group.finish();
+    // The write path once: 730 occurrences into the free 09:00 gap.
+    let t = Instant::now();
+    let out = rt
+        .block_on(svc.book_series(&admin, request(9, "Fits")))
+        .expect("fits");
+    eprintln!(
+        "book_series_sqlite_fits: {} occurrences booked in {:.1?} (one run)",
+        out.booked.len(),
+        t.elapsed()
+    );
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+criterion_group!(benches, conflict_check, availability, series);
 criterion_main!(benches);

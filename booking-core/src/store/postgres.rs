@@ -198,6 +198,66 @@ fn waitlist_from_row(r: &PgRow) -> Result<WaitlistEntry, StoreError> {
     })
 }
 
+/// One snapshot per occurrence, in one statement: for each held interval the
+/// latest blocking booking starting before its end (O(log n) each).
+async fn series_snapshots(
+    conn: &mut PgConnection,
+    occurrences: &[Booking],
+) -> Result<Vec<Snapshot>, StoreError> {
+    const IDX_BASE: i64 = 1;
+    let Some(room) = occurrences.first().map(|b| b.room_id) else {
+        return Ok(Vec::new());
+    };
+    let starts: Vec<DateTime<Utc>> = occurrences.iter().map(|b| b.held_start).collect();
+    let ends: Vec<DateTime<Utc>> = occurrences.iter().map(|b| b.held_end).collect();
+    let rows = sqlx::query(
+        "SELECT o.idx AS idx, b.id AS id, b.held_start AS held_start, b.held_end AS held_end \
+         FROM unnest($2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS o(s, e, idx) \
+         LEFT JOIN LATERAL ( \
+           SELECT id, held_start, held_end FROM bookings \
+           WHERE room_id = $1 AND status IN ('pending', 'approved') AND held_start < o.e \
+           ORDER BY held_start DESC LIMIT 1) b ON true",
+    )
+    .bind(room.0)
+    .bind(starts)
+    .bind(ends)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut snaps: Vec<Snapshot> = vec![Snapshot::default(); occurrences.len()];
+    for r in &rows {
+        let idx: i64 = r.try_get("idx")?;
+        let Some(snap) = usize::try_from(idx - IDX_BASE)
+            .ok()
+            .and_then(|i| snaps.get_mut(i))
+        else {
+            continue;
+        };
+        let Some(id) = r.try_get::<Option<Uuid>, _>("id")? else {
+            continue;
+        };
+        let (Some(start), Some(end)) = (r.try_get("held_start")?, r.try_get("held_end")?) else {
+            continue;
+        };
+        let o = Occupancy {
+            booking_id: BookingId(id),
+            start: from_ts(start)?,
+            end: from_ts(end)?,
+        };
+        let own = &occurrences[(idx - IDX_BASE) as usize];
+        if o.end > own.held_start {
+            snap.conflicting.push(o);
+        }
+    }
+    // The per-user count is the same for every occurrence.
+    if let Some(first) = occurrences.first() {
+        let n = snapshot(conn, first).await?.user_active_in_room;
+        for s in &mut snaps {
+            s.user_active_in_room = n;
+        }
+    }
+    Ok(snaps)
+}
+
 /// The only blocking occupancy of `room` that can overlap `[start, end)`:
 /// the latest one starting before `end` (blocking occupancies never overlap).
 const LATEST_BEFORE: &str = "SELECT id, held_start, held_end FROM bookings \
@@ -678,10 +738,7 @@ impl Store for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::from)?;
-        let mut snaps = Vec::with_capacity(occurrences.len());
-        for b in occurrences {
-            snaps.push(snapshot(&mut tx, b).await?);
-        }
+        let snaps = series_snapshots(&mut tx, occurrences).await?;
         let chosen = check(&snaps)?;
         sqlx::query(
             "INSERT INTO series (id, room_id, organizer_id, title, purpose, attendees, local_start, \

@@ -200,6 +200,67 @@ fn waitlist_from_row(r: &SqliteRow) -> Result<WaitlistEntry, StoreError> {
     })
 }
 
+/// One snapshot per occurrence, in one statement: for each held interval the
+/// latest blocking booking starting before its end (O(log n) each).
+async fn series_snapshots(
+    conn: &mut SqliteConnection,
+    occurrences: &[Booking],
+) -> Result<Vec<Snapshot>, StoreError> {
+    const IDX_BASE: i64 = 0;
+    let Some(room) = occurrences.first().map(|b| b.room_id) else {
+        return Ok(Vec::new());
+    };
+    let intervals: Vec<[i64; 2]> = occurrences
+        .iter()
+        .map(|b| [ts(b.held_start), ts(b.held_end)])
+        .collect();
+    let rows = sqlx::query(
+        "SELECT CAST(j.key AS INTEGER) AS idx, b.id AS id, b.held_start AS held_start, b.held_end AS held_end \
+         FROM json_each(?2) j LEFT JOIN bookings b ON b.rowid = ( \
+           SELECT b2.rowid FROM bookings b2 \
+           WHERE b2.room_id = ?1 AND b2.status IN ('pending', 'approved') \
+             AND b2.held_start < json_extract(j.value, '$[1]') \
+           ORDER BY b2.held_start DESC LIMIT 1)",
+    )
+    .bind(room.0)
+    .bind(Json(&intervals))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut snaps: Vec<Snapshot> = vec![Snapshot::default(); occurrences.len()];
+    for r in &rows {
+        let idx: i64 = r.try_get("idx")?;
+        let Some(snap) = usize::try_from(idx - IDX_BASE)
+            .ok()
+            .and_then(|i| snaps.get_mut(i))
+        else {
+            continue;
+        };
+        let Some(id) = r.try_get::<Option<Uuid>, _>("id")? else {
+            continue;
+        };
+        let (Some(start), Some(end)) = (r.try_get("held_start")?, r.try_get("held_end")?) else {
+            continue;
+        };
+        let o = Occupancy {
+            booking_id: BookingId(id),
+            start: from_ts(start)?,
+            end: from_ts(end)?,
+        };
+        let own = &occurrences[(idx - IDX_BASE) as usize];
+        if o.end > own.held_start {
+            snap.conflicting.push(o);
+        }
+    }
+    // The per-user count is the same for every occurrence.
+    if let Some(first) = occurrences.first() {
+        let n = snapshot(conn, first).await?.user_active_in_room;
+        for s in &mut snaps {
+            s.user_active_in_room = n;
+        }
+    }
+    Ok(snaps)
+}
+
 /// The only blocking occupancy of `room` that can overlap `[start, end)`:
 /// the latest one starting before `end` (blocking occupancies never overlap).
 const LATEST_BEFORE: &str = "SELECT id, held_start, held_end FROM bookings \
@@ -692,10 +753,7 @@ impl Store for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(StoreError::from)?;
-        let mut snaps = Vec::with_capacity(occurrences.len());
-        for b in occurrences {
-            snaps.push(snapshot(&mut tx, b).await?);
-        }
+        let snaps = series_snapshots(&mut tx, occurrences).await?;
         let chosen = check(&snaps)?;
         sqlx::query(
             "INSERT INTO series (id, room_id, organizer_id, title, purpose, attendees, local_start, \
