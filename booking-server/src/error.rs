@@ -35,6 +35,17 @@ pub struct SkippedOccurrence {
     pub detail: String,
 }
 
+impl From<&booking_core::recurrence::Skipped> for SkippedOccurrence {
+    fn from(s: &booking_core::recurrence::Skipped) -> Self {
+        Self {
+            start: s.start,
+            end: s.end,
+            rule: s.violation.rule().to_string(),
+            detail: s.violation.to_string(),
+        }
+    }
+}
+
 fn err_text(d: &booking_core::recurrence::SeriesDeclined) -> String {
     format!("series declined: {d}")
 }
@@ -210,17 +221,7 @@ impl From<CoreError> for ApiError {
             CoreError::SeriesDeclined(d) => {
                 let mut p = problem(StatusCode::CONFLICT, err_text(&d));
                 p.rule = Some("series_conflicts".into());
-                p.skipped = Some(
-                    d.skipped
-                        .iter()
-                        .map(|s| SkippedOccurrence {
-                            start: s.start,
-                            end: s.end,
-                            rule: s.violation.rule().to_string(),
-                            detail: s.violation.to_string(),
-                        })
-                        .collect(),
-                );
+                p.skipped = Some(d.skipped.iter().map(Into::into).collect());
                 ApiError::from_problem(p)
             }
             CoreError::Store(e) => ApiError::from(e),

@@ -3,7 +3,7 @@
 
 use booking_core::availability::RoomQuery;
 use booking_core::store::BookingFilter;
-use booking_core::{Booking, BookingChanges, BookingId, BookingRequest, Role};
+use booking_core::{Booking, BookingChanges, BookingId, Role};
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -12,9 +12,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 use super::ApiTags;
-use super::model::{
-    BookingIn, BookingOut, BookingPatch, ReasonIn, RoomMatchOut, StatusDto, room_id,
-};
+use super::model::{BookingIn, BookingOut, BookingPatch, ReasonIn, RoomMatchOut, StatusDto};
 use super::rooms::range;
 use crate::auth::{BearerAuth, Session};
 use crate::error::{ApiError, ApiResult};
@@ -47,21 +45,7 @@ impl BookingsApi {
         auth: BearerAuth,
         body: Json<BookingIn>,
     ) -> ApiResult<BookingCreated> {
-        let b = body.0;
-        let booking = state
-            .svc
-            .book(
-                &auth.0.actor,
-                BookingRequest {
-                    room_id: room_id(b.room_id),
-                    title: b.title,
-                    purpose: b.purpose,
-                    attendees: b.attendees,
-                    start: b.start,
-                    end: b.end,
-                },
-            )
-            .await?;
+        let booking = state.svc.book(&auth.0.actor, body.0.into()).await?;
         Ok(BookingCreated::Created(Json(booking.into())))
     }
 

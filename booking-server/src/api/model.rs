@@ -415,6 +415,19 @@ pub struct BookingIn {
     pub end: DateTime<Utc>,
 }
 
+impl From<BookingIn> for booking_core::BookingRequest {
+    fn from(b: BookingIn) -> Self {
+        Self {
+            room_id: RoomId(b.room_id),
+            title: b.title,
+            purpose: b.purpose,
+            attendees: b.attendees,
+            start: b.start,
+            end: b.end,
+        }
+    }
+}
+
 /// Changes to a booking; absent fields stay as they are.
 #[derive(Debug, Clone, Object)]
 #[oai(skip_serializing_if_is_none)]

@@ -2,8 +2,7 @@
 
 use booking_core::workflow::{SeriesChange, SeriesOutcome, SeriesScope};
 use booking_core::{
-    BookingChanges, BookingId, BookingRequest, Series, SeriesId, SeriesRequest, WaitlistEntry,
-    WaitlistId,
+    BookingChanges, BookingId, Series, SeriesId, SeriesRequest, WaitlistEntry, WaitlistId,
 };
 use chrono::{DateTime, NaiveDateTime, Utc};
 use poem::web::Data;
@@ -89,16 +88,7 @@ impl From<SeriesOutcome> for SeriesCreatedOut {
         Self {
             series: o.series.into(),
             booked: o.booked.into_iter().map(Into::into).collect(),
-            skipped: o
-                .skipped
-                .into_iter()
-                .map(|s| SkippedOccurrence {
-                    start: s.start,
-                    end: s.end,
-                    rule: s.violation.rule().to_string(),
-                    detail: s.violation.to_string(),
-                })
-                .collect(),
+            skipped: o.skipped.iter().map(Into::into).collect(),
             trimmed: o.trimmed,
             window_end: o.window_end,
         }
@@ -376,20 +366,9 @@ impl SeriesApi {
         auth: BearerAuth,
         body: Json<BookingIn>,
     ) -> ApiResult<WaitlistCreated> {
-        let b = body.0;
         let e = state
             .svc
-            .join_waitlist(
-                &auth.0.actor,
-                BookingRequest {
-                    room_id: room_id(b.room_id),
-                    title: b.title,
-                    purpose: b.purpose,
-                    attendees: b.attendees,
-                    start: b.start,
-                    end: b.end,
-                },
-            )
+            .join_waitlist(&auth.0.actor, body.0.into())
             .await?;
         Ok(WaitlistCreated::Created(Json(e.into())))
     }
