@@ -565,7 +565,8 @@ fn other_commands() {
 
 #[test]
 fn errors_say_what_is_wrong() {
-    let rows: Vec<(&str, fn(&ParseError) -> bool)> = vec![
+    type Check = fn(&ParseError) -> bool;
+    let rows: Vec<(&str, Check)> = vec![
         ("", |e| *e == ParseError::Empty),
         ("   ", |e| *e == ParseError::Empty),
         (
