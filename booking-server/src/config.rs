@@ -53,6 +53,14 @@ pub struct Config {
     pub log_format: String,
     /// How often no-shows are released, in seconds.
     pub no_show_sweep_secs: u64,
+    /// Zone for chat commands that name no room ("today", "free at 3pm").
+    pub default_time_zone: String,
+    /// Discord application public key (hex), env DISCORD_PUBLIC_KEY.
+    pub discord_public_key: Option<String>,
+    /// Slack signing secret, env SLACK_SIGNING_SECRET.
+    pub slack_signing_secret: Option<String>,
+    /// Teams outgoing-webhook security token (base64), env TEAMS_HMAC_SECRET.
+    pub teams_hmac_secret: Option<String>,
 }
 
 impl Default for Config {
@@ -71,6 +79,10 @@ impl Default for Config {
             cors_origins: Vec::new(),
             log_format: "text".into(),
             no_show_sweep_secs: 60,
+            default_time_zone: "UTC".into(),
+            discord_public_key: None,
+            slack_signing_secret: None,
+            teams_hmac_secret: None,
         }
     }
 }
@@ -144,6 +156,18 @@ impl Config {
         if let Some(v) = env("BOOKING_NO_SHOW_SWEEP_SECS") {
             cfg.no_show_sweep_secs = number("BOOKING_NO_SHOW_SWEEP_SECS", &v)?;
         }
+        if let Some(v) = env("BOOKING_DEFAULT_TIME_ZONE") {
+            cfg.default_time_zone = v;
+        }
+        if let Some(v) = env("DISCORD_PUBLIC_KEY") {
+            cfg.discord_public_key = Some(v);
+        }
+        if let Some(v) = env("SLACK_SIGNING_SECRET") {
+            cfg.slack_signing_secret = Some(v);
+        }
+        if let Some(v) = env("TEAMS_HMAC_SECRET") {
+            cfg.teams_hmac_secret = Some(v);
+        }
         if let Some(v) = env("BOOKING_LOG_FORMAT") {
             cfg.log_format = v;
         }
@@ -188,6 +212,12 @@ impl Config {
                 reason: "use at least 32 characters".into(),
             });
         }
+        if self.default_time_zone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(ConfigError::Invalid {
+                key: "default_time_zone",
+                reason: format!("{:?} is not an IANA time zone", self.default_time_zone),
+            });
+        }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(ConfigError::Invalid {
                 key: "log_format",
@@ -195,6 +225,11 @@ impl Config {
             });
         }
         Ok(())
+    }
+
+    /// The default zone (validated at load time).
+    pub fn default_tz(&self) -> chrono_tz::Tz {
+        self.default_time_zone.parse().unwrap_or(chrono_tz::UTC)
     }
 
     /// Domain part of an address, lower-cased.

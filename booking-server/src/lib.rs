@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod chat;
 pub mod config;
 pub mod demo;
 pub mod error;
@@ -80,7 +81,17 @@ pub fn app(state: AppState) -> BoxEndpoint<'static> {
         .nest("/api/docs", docs)
         .at("/healthz", get(ops::healthz))
         .at("/readyz", get(ops::readyz))
-        .at("/metrics", get(ops::metrics));
+        .at("/metrics", get(ops::metrics))
+        .at("/chat/slack/commands", poem::post(chat::slack_commands))
+        .at(
+            "/chat/slack/interactions",
+            poem::post(chat::slack_interactions),
+        )
+        .at("/chat/teams/messages", poem::post(chat::teams_messages))
+        .at(
+            "/chat/discord/interactions",
+            poem::post(chat::discord_interactions),
+        );
     let with_cors = if cors_origins.is_empty() {
         route.boxed()
     } else {

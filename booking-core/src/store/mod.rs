@@ -192,6 +192,29 @@ pub trait Store: Send + Sync + 'static {
     /// A user's entries, newest first.
     async fn waitlist_of(&self, user: UserId) -> Result<Vec<WaitlistEntry>, StoreError>;
 
+    /// Store a one-time code that links a chat account to `user`.
+    async fn create_link_code(
+        &self,
+        code: &str,
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Consume `code` (if it exists and has not expired) and link
+    /// `platform`/`external_id` to its user, replacing an earlier link.
+    async fn redeem_link_code(
+        &self,
+        code: &str,
+        platform: &str,
+        external_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<UserId>, StoreError>;
+    /// The account a chat user is linked to.
+    async fn chat_user(
+        &self,
+        platform: &str,
+        external_id: &str,
+    ) -> Result<Option<UserId>, StoreError>;
+
     /// Remember a revoked token id until it would have expired anyway.
     async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
     async fn is_token_revoked(&self, jti: &str) -> Result<bool, StoreError>;

@@ -936,6 +936,69 @@ impl Store for PgStore {
             .collect()
     }
 
+    async fn create_link_code(
+        &self,
+        code: &str,
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO chat_link_codes (code, user_id, expires_at) VALUES ($1, $2, $3)")
+            .bind(code)
+            .bind(user.0)
+            .bind(ts(expires_at))
+            .execute(&self.pool)
+            .await
+            .map_err(map_write_err)?;
+        Ok(())
+    }
+
+    async fn redeem_link_code(
+        &self,
+        code: &str,
+        platform: &str,
+        external_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<UserId>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let user: Option<Uuid> = sqlx::query_scalar(
+            "DELETE FROM chat_link_codes WHERE code = $1 AND expires_at > $2 RETURNING user_id",
+        )
+        .bind(code)
+        .bind(ts(now))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(user) = user else {
+            return Ok(None);
+        };
+        sqlx::query(
+            "INSERT INTO chat_links (platform, external_id, user_id, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (platform, external_id) DO UPDATE SET user_id = excluded.user_id, created_at = excluded.created_at",
+        )
+        .bind(platform)
+        .bind(external_id)
+        .bind(user)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(UserId(user)))
+    }
+
+    async fn chat_user(
+        &self,
+        platform: &str,
+        external_id: &str,
+    ) -> Result<Option<UserId>, StoreError> {
+        let user: Option<Uuid> = sqlx::query_scalar(
+            "SELECT user_id FROM chat_links WHERE platform = $1 AND external_id = $2",
+        )
+        .bind(platform)
+        .bind(external_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(user.map(UserId))
+    }
+
     async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",

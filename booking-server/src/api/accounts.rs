@@ -87,6 +87,14 @@ pub struct UserPatch {
     pub active: Option<bool>,
 }
 
+/// A one-time chat link code.
+#[derive(Debug, Object)]
+pub struct LinkCodeOut {
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
+    pub instructions: String,
+}
+
 #[derive(ApiResponse)]
 pub enum UserCreated {
     /// The account exists; `active` is false while it awaits approval.
@@ -259,6 +267,39 @@ impl AccountsApi {
             )
             .await?;
         Ok(NoContent::Done)
+    }
+
+    /// A one-time code (valid 15 minutes) that links a chat account (Slack,
+    /// Teams, Discord) to this account: send `link <code>` to the bot.
+    #[oai(path = "/chat/link-code", method = "post", tag = "ApiTags::Accounts")]
+    async fn link_code(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+    ) -> ApiResult<Json<LinkCodeOut>> {
+        let code: String = {
+            use rand::Rng;
+            let mut rng = rand::rng();
+            (0..8)
+                .map(|_| {
+                    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+                    char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])
+                })
+                .collect()
+        };
+        let expires_at = state.svc.now() + chrono::Duration::minutes(15);
+        state
+            .svc
+            .store()
+            .create_link_code(&code, auth.0.actor.id, expires_at)
+            .await?;
+        Ok(Json(LinkCodeOut {
+            instructions: format!(
+                "Send `link {code}` to the booking bot in Slack, Teams or Discord."
+            ),
+            code,
+            expires_at,
+        }))
     }
 
     /// All accounts (super_admin).

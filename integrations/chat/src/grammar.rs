@@ -246,6 +246,31 @@ fn split(tokens: &[&str], today: NaiveDate) -> Result<Parts, ParseError> {
     while i < tokens.len() {
         let t = tokens[i];
         let next = tokens.get(i + 1).copied();
+        // "2026-12-01T09:00" (what Discord date options and ISO users send).
+        if let Some((ds, ts)) = t.split_once('t')
+            && let (Ok(d), Some(st)) = (NaiveDate::parse_from_str(ds, "%Y-%m-%d"), time_token(ts))
+            && p.date.is_none()
+            && p.start.is_none()
+        {
+            mark(&mut p);
+            p.date = Some(d);
+            p.start = Some(st);
+            i += 1;
+            continue;
+        }
+        // A bare duration right after the time: "09:00 1h", "14:00 30m".
+        if p.start.is_some()
+            && p.duration.is_none()
+            && t.chars().next().is_some_and(|c| c.is_ascii_digit())
+            && t.ends_with(['h', 'm'])
+            && !t.ends_with("am")
+            && !t.ends_with("pm")
+            && let Some((dur, 1)) = duration_tokens(&[t])
+        {
+            p.duration = Some(dur);
+            i += 1;
+            continue;
+        }
         if let Some(d) = date_token(t, today) {
             if p.date.is_some() {
                 return Err(ParseError::BadDate(t.to_string()));

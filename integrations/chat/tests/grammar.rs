@@ -33,7 +33,7 @@ type BookRow = (
 
 #[test]
 fn book_phrasings() {
-    let rows: Vec<BookRow> = vec![
+    let mut rows: Vec<BookRow> = vec![
         (
             "book boardroom tomorrow 10:00-11:00",
             Some("boardroom"),
@@ -439,6 +439,43 @@ fn book_phrasings() {
             Some("quick sync"),
         ),
     ];
+    rows.extend([
+        (
+            "book room101 2026-12-01 09:00 1h",
+            Some("room101"),
+            w(
+                NaiveDate::from_ymd_opt(2026, 12, 1).expect("d"),
+                t(9, 0),
+                None,
+            ),
+            Some(60),
+            None,
+            &[][..],
+            None,
+        ),
+        (
+            "book Room 101 2026-12-01T09:00",
+            Some("room 101"),
+            w(
+                NaiveDate::from_ymd_opt(2026, 12, 1).expect("d"),
+                t(9, 0),
+                None,
+            ),
+            None,
+            None,
+            &[][..],
+            None,
+        ),
+        (
+            "book huddle today 14:00 30m standup",
+            Some("huddle"),
+            w(d(0), t(14, 0), None),
+            Some(30),
+            None,
+            &[][..],
+            Some("standup"),
+        ),
+    ]);
     assert!(rows.len() >= 40);
     for (input, room, when, minutes, people, amenities, title) in rows {
         match parse(input, today()) {
