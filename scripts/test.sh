@@ -21,4 +21,8 @@ if [ -x scripts/api-fuzz.sh ] && [ "${BOOKING_SKIP_SCHEMATHESIS:-0}" != 1 ]; the
   echo "== schemathesis against the OpenAPI document"
   scripts/api-fuzz.sh
 fi
+if [ -x scripts/chat-interop.sh ] && [ "${BOOKING_SKIP_INTEROP:-0}" != 1 ]; then
+  echo "== chat endpoints against platform-signed requests"
+  scripts/chat-interop.sh
+fi
 echo "== all tests passed"
