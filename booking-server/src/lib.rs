@@ -9,6 +9,7 @@ pub mod auth;
 pub mod chat;
 pub mod config;
 pub mod demo;
+pub mod discord_bot;
 pub mod error;
 pub mod ops;
 pub mod state;

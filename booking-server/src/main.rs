@@ -45,6 +45,15 @@ enum Command {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Run the Discord gateway bot (slash commands; needs DISCORD_TOKEN).
+    DiscordBot {
+        /// Bot token [env: DISCORD_TOKEN].
+        #[arg(long, env = "DISCORD_TOKEN", hide_env_values = true)]
+        token: String,
+        /// Database URL (as for serve).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Create a super_admin account (or promote an existing one).
     CreateAdmin {
         /// E-mail address of the administrator.
@@ -105,6 +114,16 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
                 );
             }
             booking_server::serve(state).await
+        }
+        Command::DiscordBot {
+            token,
+            database_url,
+        } => {
+            if let Some(u) = database_url {
+                config.database_url = u;
+            }
+            let state = AppState::open(config).await?;
+            booking_server::discord_bot::run(state, &token).await
         }
         Command::Migrate { database_url } => {
             if let Some(u) = database_url {
