@@ -344,6 +344,49 @@ mod cases {
             "cancel button"
         );
         assert_eq!(srv.bookings().await.len(), 1);
+        // Pressing the button: Slack posts a signed interaction payload.
+        let id = v["blocks"][1]["elements"][0]["value"]
+            .as_str()
+            .expect("value")
+            .to_string();
+        let payload = json!({"type": "block_actions", "user": {"id": "U1"},
+                             "actions": [{"action_id": "cancel_booking", "value": id}]});
+        let form = form_urlencoded::Serializer::new(String::new())
+            .append_pair("payload", &payload.to_string())
+            .finish();
+        let ts = Utc::now().timestamp();
+        let sig = format!(
+            "v0={}",
+            hex::encode(hmac(
+                SLACK_SECRET.as_bytes(),
+                format!("v0:{ts}:{form}").as_bytes()
+            ))
+        );
+        let post = |sig: String| {
+            srv.http
+                .post(format!("{}/chat/slack/interactions", srv.base))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("x-slack-request-timestamp", ts.to_string())
+                .header("x-slack-signature", sig)
+                .body(form.clone())
+                .send()
+        };
+        let r = post("v0=00".into()).await.expect("send");
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert!(
+            srv.bookings().await[0].status.is_blocking(),
+            "a forged click changes nothing"
+        );
+        let r = post(sig).await.expect("send");
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value = r.json().await.expect("json");
+        assert!(
+            v["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Cancelled")),
+            "{v}"
+        );
+        assert!(!srv.bookings().await[0].status.is_blocking());
     }
 
     pub async fn every_command_end_to_end(b: Backend) {
