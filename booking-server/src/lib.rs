@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod discord_bot;
 pub mod error;
+pub mod live;
 pub mod ops;
 pub mod state;
 
@@ -66,6 +67,7 @@ impl AppState {
             jwt: Arc::new(JwtKeys::new(&secret)),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
+            live: live::LiveHub::default(),
         })
     }
 }
@@ -77,6 +79,7 @@ pub fn app(state: AppState) -> BoxEndpoint<'static> {
     let docs = api.swagger_ui();
     let cors_origins = state.config.cors_origins.clone();
     let route = Route::new()
+        .at("/api/v1/events", get(live::events))
         .nest("/api/v1", api)
         .at("/api/openapi.json", spec)
         .nest("/api/docs", docs)
@@ -137,6 +140,7 @@ pub async fn serve_on(
         .map_err(|e| ServerError::Other(e.to_string()))?;
     tracing::info!(%addr, "listening; API docs at http://{addr}/api/docs");
     let sweeper = tokio::spawn(release_no_shows_periodically(state.clone()));
+    let live_tasks = live::start(&state).await;
     let acceptor = poem::listener::TcpAcceptor::from_tokio(listener)
         .map_err(|e| ServerError::Other(e.to_string()))?;
     let result = poem::Server::new_with_acceptor(acceptor)
@@ -148,6 +152,9 @@ pub async fn serve_on(
         .await
         .map_err(|e| ServerError::Other(e.to_string()));
     sweeper.abort();
+    for t in live_tasks {
+        t.abort();
+    }
     result
 }
 

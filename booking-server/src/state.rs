@@ -15,4 +15,5 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub jwt: Arc<JwtKeys>,
     pub metrics: Arc<Metrics>,
+    pub live: crate::live::LiveHub,
 }

@@ -79,6 +79,18 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
 }
 
+/// A booking change as stored for live updates; `id` orders them globally.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub room_id: RoomId,
+    pub organizer_id: UserId,
+    pub booking_id: BookingId,
+    pub payload: serde_json::Value,
+}
+
 /// Filter for the audit log.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -214,6 +226,17 @@ pub trait Store: Send + Sync + 'static {
         platform: &str,
         external_id: &str,
     ) -> Result<Option<UserId>, StoreError>;
+
+    /// Append a booking change to the event log (its `id` is assigned) and
+    /// announce it to every process sharing the database.
+    async fn append_event(&self, event: &StoredEvent) -> Result<i64, StoreError>;
+    /// Events with an id above `after`, oldest first.
+    async fn events_since(&self, after: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError>;
+    /// Drop events older than `before`.
+    async fn prune_events(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// A channel that receives `()` whenever another process appended events
+    /// (PostgreSQL LISTEN/NOTIFY); `None` where the database is not shared.
+    async fn remote_events(&self) -> Result<Option<tokio::sync::mpsc::Receiver<()>>, StoreError>;
 
     /// Remember a revoked token id until it would have expired anyway.
     async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError>;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{
     AuditEntry, AuditFilter, BookingFilter, CheckFn, Credentials, SeriesCheckFn, Snapshot, Store,
-    conflict_from, parse_enum, to_u32,
+    StoredEvent, conflict_from, parse_enum, to_u32,
 };
 use crate::domain::{
     Booking, BookingId, BookingStatus, MAX_HELD_MINUTES, Occupancy, Room, RoomId, Series, SeriesId,
@@ -997,6 +997,88 @@ impl Store for PgStore {
         .fetch_optional(&self.pool)
         .await?;
         Ok(user.map(UserId))
+    }
+
+    async fn append_event(&self, e: &StoredEvent) -> Result<i64, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO events (at, kind, room_id, organizer_id, booking_id, payload) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(ts(e.at))
+        .bind(&e.kind)
+        .bind(e.room_id.0)
+        .bind(e.organizer_id.0)
+        .bind(e.booking_id.0)
+        .bind(Json(&e.payload))
+        .fetch_one(&self.pool)
+        .await?;
+        sqlx::query("SELECT pg_notify('booking_events', $1)")
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(id)
+    }
+
+    async fn events_since(&self, after: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, at, kind, room_id, organizer_id, booking_id, payload FROM events \
+             WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredEvent {
+                    id: r.try_get("id")?,
+                    at: from_ts(r.try_get("at")?)?,
+                    kind: r.try_get("kind")?,
+                    room_id: RoomId(r.try_get("room_id")?),
+                    organizer_id: UserId(r.try_get("organizer_id")?),
+                    booking_id: BookingId(r.try_get("booking_id")?),
+                    payload: r.try_get::<Json<serde_json::Value>, _>("payload")?.0,
+                })
+            })
+            .collect()
+    }
+
+    async fn prune_events(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM events WHERE at < $1")
+            .bind(ts(before))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn remote_events(&self) -> Result<Option<tokio::sync::mpsc::Receiver<()>>, StoreError> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        listener.listen("booking_events").await?;
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(async move {
+            loop {
+                match listener.recv().await {
+                    Ok(_) => {
+                        // A full channel already holds a wake-up: coalesce.
+                        if let Err(tokio::sync::mpsc::error::TrySendError::Closed(())) =
+                            tx.try_send(())
+                        {
+                            return;
+                        }
+                    }
+                    // PgListener reconnects by itself; wake the reader so it
+                    // re-reads anything announced while the link was down.
+                    Err(_) => {
+                        if tx.is_closed() {
+                            return;
+                        }
+                        let _ = tx.try_send(());
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    }
+                }
+            }
+        });
+        Ok(Some(rx))
     }
 
     async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::{
     AuditEntry, AuditFilter, BookingFilter, CheckFn, Credentials, SeriesCheckFn, Snapshot, Store,
-    conflict_from, parse_enum, to_u32,
+    StoredEvent, conflict_from, parse_enum, to_u32,
 };
 use crate::domain::{
     Booking, BookingId, BookingStatus, MAX_HELD_MINUTES, Occupancy, Room, RoomId, Series, SeriesId,
@@ -1007,6 +1007,61 @@ impl Store for SqliteStore {
         .fetch_optional(&self.pool)
         .await?;
         Ok(user.map(UserId))
+    }
+
+    async fn append_event(&self, e: &StoredEvent) -> Result<i64, StoreError> {
+        let _writer = self.writer.lock().await;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO events (at, kind, room_id, organizer_id, booking_id, payload) \
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(ts(e.at))
+        .bind(&e.kind)
+        .bind(e.room_id.0)
+        .bind(e.organizer_id.0)
+        .bind(e.booking_id.0)
+        .bind(Json(&e.payload))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    async fn events_since(&self, after: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, at, kind, room_id, organizer_id, booking_id, payload FROM events \
+             WHERE id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredEvent {
+                    id: r.try_get("id")?,
+                    at: from_ts(r.try_get("at")?)?,
+                    kind: r.try_get("kind")?,
+                    room_id: RoomId(r.try_get("room_id")?),
+                    organizer_id: UserId(r.try_get("organizer_id")?),
+                    booking_id: BookingId(r.try_get("booking_id")?),
+                    payload: r.try_get::<Json<serde_json::Value>, _>("payload")?.0,
+                })
+            })
+            .collect()
+    }
+
+    async fn prune_events(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let _writer = self.writer.lock().await;
+        let done = sqlx::query("DELETE FROM events WHERE at < ?")
+            .bind(ts(before))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn remote_events(&self) -> Result<Option<tokio::sync::mpsc::Receiver<()>>, StoreError> {
+        // One process owns a SQLite file: there is nobody else to hear from.
+        Ok(None)
     }
 
     async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {

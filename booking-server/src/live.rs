@@ -1,0 +1,224 @@
+//! Live updates: booking changes as Server-Sent Events at `/api/v1/events`.
+//!
+//! Every change the service makes is appended to the `events` table (ids are
+//! global and ordered). A pump reads new rows and fans them out to this
+//! process's SSE clients; it wakes on local appends and, on PostgreSQL, on
+//! `NOTIFY booking_events` from any process, so clients of every instance see
+//! every change. Clients reconnecting with `Last-Event-ID` first get what they
+//! missed from the table (kept for [`RETENTION`]).
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use booking_core::store::StoredEvent;
+use booking_core::{Role, User};
+use chrono::{Duration, Utc};
+use futures_util::{StreamExt, stream};
+use poem::http::StatusCode;
+use poem::web::sse::{Event, SSE};
+use poem::web::{Data, Query};
+use poem::{IntoResponse, Request, Response, handler};
+use serde::Deserialize;
+use tokio::sync::{Notify, broadcast};
+use tokio_stream::wrappers::BroadcastStream;
+
+use crate::error::problem_response;
+use crate::state::AppState;
+
+/// How long events stay available for reconnecting clients.
+pub const RETENTION: Duration = Duration::hours(24);
+const BATCH: u32 = 500;
+
+/// Fan-out of stored events to this process's SSE clients.
+#[derive(Clone)]
+pub struct LiveHub {
+    tx: broadcast::Sender<StoredEvent>,
+    wake: Arc<Notify>,
+}
+
+impl Default for LiveHub {
+    fn default() -> Self {
+        let (tx, _) = broadcast::channel(4096);
+        Self {
+            tx,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+}
+
+/// Who may see an event: the organizer, approvers of the room, procurement
+/// officers and super_admins.
+pub fn visible(user: &User, e: &StoredEvent) -> bool {
+    user.id == e.organizer_id
+        || user.manages_room(e.room_id)
+        || matches!(user.role, Role::ProcurementOfficer | Role::SuperAdmin)
+}
+
+/// Start the tasks that persist, pump and prune events. They end with the runtime.
+pub async fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    // 1. Persist every booking event of this process.
+    let (st, mut rx) = (state.clone(), state.svc.subscribe());
+    tasks.push(tokio::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(ev) => {
+                    let stored = StoredEvent {
+                        id: 0,
+                        at: Utc::now(),
+                        kind: serde_json::to_value(ev.kind)
+                            .ok()
+                            .and_then(|v| v.as_str().map(String::from))
+                            .unwrap_or_else(|| "updated".into()),
+                        room_id: ev.booking.room_id,
+                        organizer_id: ev.booking.organizer_id,
+                        booking_id: ev.booking.id,
+                        payload: serde_json::to_value(&ev.booking).unwrap_or_default(),
+                    };
+                    match st.svc.store().append_event(&stored).await {
+                        Ok(_) => st.live.wake.notify_one(),
+                        Err(e) => tracing::warn!(error = %e, "cannot store booking event"),
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "live updates fell behind; events were dropped");
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }));
+    // 2. Wake-ups from other processes (PostgreSQL NOTIFY).
+    match state.svc.store().remote_events().await {
+        Ok(Some(mut remote)) => {
+            let wake = state.live.wake.clone();
+            tasks.push(tokio::spawn(async move {
+                while remote.recv().await.is_some() {
+                    wake.notify_one();
+                }
+            }));
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot listen for events of other instances"),
+    }
+    // 3. The pump: read new rows, fan them out.
+    let st = state.clone();
+    tasks.push(tokio::spawn(async move {
+        let mut last = latest_id(&st).await;
+        loop {
+            // Also poll now and then, in case a notification was lost.
+            let _ = tokio::time::timeout(StdDuration::from_secs(5), st.live.wake.notified()).await;
+            loop {
+                match st.svc.store().events_since(last, BATCH).await {
+                    Ok(batch) if batch.is_empty() => break,
+                    Ok(batch) => {
+                        for e in batch {
+                            last = last.max(e.id);
+                            let _ = st.live.tx.send(e);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot read events");
+                        break;
+                    }
+                }
+            }
+        }
+    }));
+    // 4. Retention.
+    let st = state.clone();
+    tasks.push(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(StdDuration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = st.svc.store().prune_events(Utc::now() - RETENTION).await {
+                tracing::warn!(error = %e, "cannot prune events");
+            }
+        }
+    }));
+    tasks
+}
+
+/// The id of the newest stored event (the pump starts after it).
+async fn latest_id(state: &AppState) -> i64 {
+    let mut last = 0;
+    while let Ok(batch) = state.svc.store().events_since(last, 10_000).await {
+        match batch.last() {
+            Some(e) => last = e.id,
+            None => break,
+        }
+    }
+    last
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EventsQuery {
+    /// Bearer token, for EventSource clients that cannot set headers.
+    access_token: Option<String>,
+    /// Same as the Last-Event-ID header.
+    last_event_id: Option<i64>,
+}
+
+fn to_sse(e: &StoredEvent) -> Event {
+    let data = serde_json::json!({
+        "id": e.id, "kind": e.kind, "at": e.at, "booking": e.payload,
+    });
+    Event::message(data.to_string())
+        .event_type(e.kind.clone())
+        .id(e.id.to_string())
+}
+
+/// `GET /api/v1/events`: booking changes the caller may see, as SSE.
+#[handler]
+pub async fn events(
+    state: Data<&AppState>,
+    req: &Request,
+    Query(q): Query<EventsQuery>,
+) -> Response {
+    let token = req
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::to_string)
+        .or(q.access_token);
+    let Some(token) = token else {
+        return problem_response(
+            StatusCode::UNAUTHORIZED,
+            "send a bearer token (header or access_token)".into(),
+        );
+    };
+    let user = match state.authenticate(&token, "access").await {
+        Ok((u, _)) => u,
+        Err(e) => {
+            let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+            return problem_response(status, "invalid or expired token".into());
+        }
+    };
+    let last_seen = req
+        .header("last-event-id")
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .or(q.last_event_id);
+    // Subscribe before reading the backlog so nothing falls in between.
+    let live = BroadcastStream::new(state.live.tx.subscribe());
+    let mut backlog = Vec::new();
+    let mut cursor = last_seen.unwrap_or(i64::MAX);
+    if last_seen.is_some() {
+        while let Ok(batch) = state.svc.store().events_since(cursor, BATCH).await {
+            let Some(l) = batch.last() else { break };
+            cursor = l.id;
+            backlog.extend(batch.into_iter().filter(|e| visible(&user, e)));
+        }
+    }
+    let after = backlog.last().map(|e| e.id).or(last_seen).unwrap_or(0);
+    let first = stream::iter(backlog.iter().map(to_sse).collect::<Vec<_>>());
+    let rest = live.filter_map(move |item| {
+        let user = user.clone();
+        async move {
+            match item {
+                Ok(e) if e.id > after && visible(&user, &e) => Some(to_sse(&e)),
+                _ => None,
+            }
+        }
+    });
+    SSE::new(first.chain(rest))
+        .keep_alive(StdDuration::from_secs(15))
+        .into_response()
+}
