@@ -91,6 +91,50 @@ pub struct StoredEvent {
     pub payload: serde_json::Value,
 }
 
+/// Bucket size of usage analytics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bucket {
+    Hour,
+    Day,
+}
+
+/// Booked time of one room in one bucket (UTC), from pending + approved
+/// bookings that start in the bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageRow {
+    pub room_id: RoomId,
+    pub bucket_start: DateTime<Utc>,
+    pub bookings: i64,
+    pub booked_minutes: i64,
+    pub attendees: i64,
+}
+
+/// Bookings by weekday (0 = Monday) and hour of day (UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeatCell {
+    pub weekday: u32,
+    pub hour: u32,
+    pub bookings: i64,
+    pub booked_minutes: i64,
+}
+
+/// Counts per room and status over a range, with approval lead time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomStats {
+    pub room_id: RoomId,
+    pub total: i64,
+    pub approved: i64,
+    pub pending: i64,
+    pub rejected: i64,
+    pub cancelled: i64,
+    pub no_shows: i64,
+    pub attendees: i64,
+    /// Sum of (decision time − creation time) over decided bookings, in minutes.
+    pub decision_minutes: i64,
+    pub decided: i64,
+}
+
 /// Filter for the audit log.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -237,6 +281,26 @@ pub trait Store: Send + Sync + 'static {
     /// A channel that receives `()` whenever another process appended events
     /// (PostgreSQL LISTEN/NOTIFY); `None` where the database is not shared.
     async fn remote_events(&self) -> Result<Option<tokio::sync::mpsc::Receiver<()>>, StoreError>;
+
+    /// Usage per room and bucket for bookings starting in `[from, to)`.
+    async fn usage_by_bucket(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        bucket: Bucket,
+    ) -> Result<Vec<UsageRow>, StoreError>;
+    /// Pending + approved bookings by weekday and hour, starting in `[from, to)`.
+    async fn heat_map(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<HeatCell>, StoreError>;
+    /// Per-room counts by status for bookings starting in `[from, to)`.
+    async fn room_stats(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<RoomStats>, StoreError>;
 
     /// Remember a revoked token id until it would have expired anyway.
     async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError>;

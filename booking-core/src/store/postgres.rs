@@ -16,6 +16,7 @@ use super::{
     AuditEntry, AuditFilter, BookingFilter, CheckFn, Credentials, SeriesCheckFn, Snapshot, Store,
     StoredEvent, conflict_from, parse_enum, to_u32,
 };
+use super::{Bucket, HeatCell, RoomStats, UsageRow};
 use crate::domain::{
     Booking, BookingId, BookingStatus, MAX_HELD_MINUTES, Occupancy, Room, RoomId, Series, SeriesId,
     User, UserId, WaitlistEntry, WaitlistId,
@@ -1079,6 +1080,109 @@ impl Store for PgStore {
             }
         });
         Ok(Some(rx))
+    }
+
+    async fn usage_by_bucket(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        bucket: Bucket,
+    ) -> Result<Vec<UsageRow>, StoreError> {
+        let size: i64 = match bucket {
+            Bucket::Hour => 3600,
+            Bucket::Day => 86_400,
+        };
+        let rows = sqlx::query(
+            "SELECT room_id, to_timestamp(floor(extract(epoch FROM start_at) / $3) * $3) AS bucket, \
+             COUNT(*) AS n, (SUM(extract(epoch FROM end_at - start_at)) / 60)::BIGINT AS minutes, \
+             SUM(attendees)::BIGINT AS attendees \
+             FROM bookings WHERE status IN ('pending', 'approved') AND start_at >= $1 AND start_at < $2 \
+             GROUP BY room_id, bucket ORDER BY room_id, bucket",
+        )
+        .bind(ts(from))
+        .bind(ts(to))
+        .bind(size as f64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(UsageRow {
+                    room_id: RoomId(r.try_get("room_id")?),
+                    bucket_start: from_ts(r.try_get("bucket")?)?,
+                    bookings: r.try_get("n")?,
+                    booked_minutes: r.try_get("minutes")?,
+                    attendees: r.try_get("attendees")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn heat_map(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<HeatCell>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT (extract(isodow FROM start_at AT TIME ZONE 'UTC')::BIGINT - 1) AS weekday, \
+             extract(hour FROM start_at AT TIME ZONE 'UTC')::BIGINT AS hour, COUNT(*) AS n, \
+             (SUM(extract(epoch FROM end_at - start_at)) / 60)::BIGINT AS minutes \
+             FROM bookings WHERE status IN ('pending', 'approved') AND start_at >= $1 AND start_at < $2 \
+             GROUP BY weekday, hour ORDER BY weekday, hour",
+        )
+        .bind(ts(from))
+        .bind(ts(to))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(HeatCell {
+                    weekday: to_u32(r.try_get("weekday")?, "weekday")?,
+                    hour: to_u32(r.try_get("hour")?, "hour")?,
+                    bookings: r.try_get("n")?,
+                    booked_minutes: r.try_get("minutes")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn room_stats(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<RoomStats>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT room_id, COUNT(*) AS total, \
+             COUNT(*) FILTER (WHERE status = 'approved') AS approved, \
+             COUNT(*) FILTER (WHERE status = 'pending') AS pending, \
+             COUNT(*) FILTER (WHERE status = 'rejected') AS rejected, \
+             COUNT(*) FILTER (WHERE status = 'cancelled') AS cancelled, \
+             COUNT(*) FILTER (WHERE no_show) AS no_shows, SUM(attendees)::BIGINT AS attendees, \
+             (COALESCE(SUM(extract(epoch FROM updated_at - created_at)) FILTER \
+                 (WHERE approver_id IS NOT NULL AND status IN ('approved', 'rejected')), 0) / 60)::BIGINT \
+                 AS decision_minutes, \
+             COUNT(*) FILTER (WHERE approver_id IS NOT NULL AND status IN ('approved', 'rejected')) AS decided \
+             FROM bookings WHERE start_at >= $1 AND start_at < $2 GROUP BY room_id ORDER BY room_id",
+        )
+        .bind(ts(from))
+        .bind(ts(to))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RoomStats {
+                    room_id: RoomId(r.try_get("room_id")?),
+                    total: r.try_get("total")?,
+                    approved: r.try_get("approved")?,
+                    pending: r.try_get("pending")?,
+                    rejected: r.try_get("rejected")?,
+                    cancelled: r.try_get("cancelled")?,
+                    no_shows: r.try_get("no_shows")?,
+                    attendees: r.try_get("attendees")?,
+                    decision_minutes: r.try_get("decision_minutes")?,
+                    decided: r.try_get("decided")?,
+                })
+            })
+            .collect()
     }
 
     async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {

@@ -20,6 +20,7 @@ use super::{
     AuditEntry, AuditFilter, BookingFilter, CheckFn, Credentials, SeriesCheckFn, Snapshot, Store,
     StoredEvent, conflict_from, parse_enum, to_u32,
 };
+use super::{Bucket, HeatCell, RoomStats, UsageRow};
 use crate::domain::{
     Booking, BookingId, BookingStatus, MAX_HELD_MINUTES, Occupancy, Room, RoomId, Series, SeriesId,
     User, UserId, WaitlistEntry, WaitlistId,
@@ -1062,6 +1063,105 @@ impl Store for SqliteStore {
     async fn remote_events(&self) -> Result<Option<tokio::sync::mpsc::Receiver<()>>, StoreError> {
         // One process owns a SQLite file: there is nobody else to hear from.
         Ok(None)
+    }
+
+    async fn usage_by_bucket(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        bucket: Bucket,
+    ) -> Result<Vec<UsageRow>, StoreError> {
+        let size: i64 = match bucket {
+            Bucket::Hour => 3600,
+            Bucket::Day => 86_400,
+        };
+        let rows = sqlx::query(
+            "SELECT room_id, (start_at / ?3) * ?3 AS bucket, COUNT(*) AS n, \
+             SUM(end_at - start_at) / 60 AS minutes, SUM(attendees) AS attendees \
+             FROM bookings WHERE status IN ('pending', 'approved') AND start_at >= ?1 AND start_at < ?2 \
+             GROUP BY room_id, bucket ORDER BY room_id, bucket",
+        )
+        .bind(ts(from))
+        .bind(ts(to))
+        .bind(size)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(UsageRow {
+                    room_id: RoomId(r.try_get("room_id")?),
+                    bucket_start: from_ts(r.try_get("bucket")?)?,
+                    bookings: r.try_get("n")?,
+                    booked_minutes: r.try_get("minutes")?,
+                    attendees: r.try_get("attendees")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn heat_map(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<HeatCell>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT (CAST(strftime('%w', start_at, 'unixepoch') AS INTEGER) + 6) % 7 AS weekday, \
+             CAST(strftime('%H', start_at, 'unixepoch') AS INTEGER) AS hour, COUNT(*) AS n, \
+             SUM(end_at - start_at) / 60 AS minutes \
+             FROM bookings WHERE status IN ('pending', 'approved') AND start_at >= ? AND start_at < ? \
+             GROUP BY weekday, hour ORDER BY weekday, hour",
+        )
+        .bind(ts(from))
+        .bind(ts(to))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(HeatCell {
+                    weekday: to_u32(r.try_get("weekday")?, "weekday")?,
+                    hour: to_u32(r.try_get("hour")?, "hour")?,
+                    bookings: r.try_get("n")?,
+                    booked_minutes: r.try_get("minutes")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn room_stats(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<RoomStats>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT room_id, COUNT(*) AS total, \
+             SUM(status = 'approved') AS approved, SUM(status = 'pending') AS pending, \
+             SUM(status = 'rejected') AS rejected, SUM(status = 'cancelled') AS cancelled, \
+             SUM(no_show) AS no_shows, SUM(attendees) AS attendees, \
+             COALESCE(SUM(CASE WHEN approver_id IS NOT NULL AND status IN ('approved', 'rejected') \
+                 THEN updated_at - created_at END), 0) / 60 AS decision_minutes, \
+             SUM(approver_id IS NOT NULL AND status IN ('approved', 'rejected')) AS decided \
+             FROM bookings WHERE start_at >= ? AND start_at < ? GROUP BY room_id ORDER BY room_id",
+        )
+        .bind(ts(from))
+        .bind(ts(to))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RoomStats {
+                    room_id: RoomId(r.try_get("room_id")?),
+                    total: r.try_get("total")?,
+                    approved: r.try_get("approved")?,
+                    pending: r.try_get("pending")?,
+                    rejected: r.try_get("rejected")?,
+                    cancelled: r.try_get("cancelled")?,
+                    no_shows: r.try_get("no_shows")?,
+                    attendees: r.try_get("attendees")?,
+                    decision_minutes: r.try_get("decision_minutes")?,
+                    decided: r.try_get("decided")?,
+                })
+            })
+            .collect()
     }
 
     async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
