@@ -32,7 +32,7 @@ fn spec(name: &str, approval: bool, check_in: bool) -> RoomSpec {
         policy: RoomPolicy {
             business_hours: BusinessHours::weekdays(t(8), t(18)),
             approval_required: approval,
-            check_in: check_in.then(|| CheckInPolicy {
+            check_in: check_in.then_some(CheckInPolicy {
                 opens_minutes_before: 10,
                 release_after_minutes: 15,
                 room_code: None,
