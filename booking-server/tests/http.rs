@@ -183,6 +183,7 @@ on_every_backend!(
     audit_log_records_state_changes,
     openapi_health_metrics_and_headers,
     series_check_in_and_waitlist,
+    analytics_roles_json_and_csv,
 );
 
 mod cases {
@@ -1083,5 +1084,155 @@ mod cases {
             (s, p["rule"].as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, Some("check_in_window"))
         );
+    }
+
+    pub async fn analytics_roles_json_and_csv(b: Backend) {
+        let srv = server(b, |_| {}).await;
+        srv.user("admin@example.com", Role::SuperAdmin).await;
+        let ra = srv.user("ra@example.com", Role::RoomAdmin).await;
+        srv.user("buyer@example.com", Role::ProcurementOfficer)
+            .await;
+        srv.user("user@example.com", Role::User).await;
+        let admin = srv.login("admin@example.com").await;
+        let room_admin = srv.login("ra@example.com").await;
+        let buyer = srv.login("buyer@example.com").await;
+        let user = srv.login("user@example.com").await;
+        let r1 = srv.create_room(&admin, "Room, \"One\"", false).await;
+        srv.create_room(&admin, "Two", false).await;
+        let (s, _) = srv
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/users/{}", ra.id),
+                Some(&admin),
+                Some(json!({"assigned_rooms": [r1]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                "/api/v1/bookings",
+                Some(&user),
+                Some(booking_json(&r1, 9, 3)),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+        let day = slot(0).0;
+        let range = format!(
+            "from={}&to={}",
+            day.to_rfc3339(),
+            (day + Duration::days(1)).to_rfc3339()
+        )
+        .replace('+', "%2B");
+
+        let (s, _) = srv
+            .call(
+                Method::GET,
+                &format!("/api/v1/analytics/utilisation?{range}"),
+                Some(&user),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "plain users get no analytics");
+        let (s, rows) = srv
+            .call(
+                Method::GET,
+                &format!("/api/v1/analytics/utilisation?{range}"),
+                Some(&admin),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            rows.as_array().map(Vec::len),
+            Some(2),
+            "two rooms, one day: {rows}"
+        );
+        let (_, rows) = srv
+            .call(
+                Method::GET,
+                &format!("/api/v1/analytics/utilisation?{range}"),
+                Some(&room_admin),
+                None,
+            )
+            .await;
+        assert_eq!(
+            rows.as_array().map(Vec::len),
+            Some(1),
+            "a room admin sees their room"
+        );
+        assert_eq!(rows[0]["booked_minutes"], 60);
+        assert_eq!(rows[0]["available_minutes"], 1440);
+        let (s, _) = srv
+            .call(
+                Method::GET,
+                &format!("/api/v1/analytics/heatmap?{range}"),
+                Some(&room_admin),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, heat) = srv
+            .call(
+                Method::GET,
+                &format!("/api/v1/analytics/heatmap?{range}"),
+                Some(&buyer),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(heat[0]["hour"], 9);
+
+        // CSV opens with Python's csv module, quoting intact.
+        for path in ["utilisation.csv", "rooms.csv", "heatmap.csv"] {
+            let resp = srv
+                .http
+                .get(format!("{}/api/v1/analytics/{path}?{range}", srv.base))
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .expect("csv");
+            assert_eq!(resp.status(), StatusCode::OK);
+            assert!(
+                resp.headers()["content-type"]
+                    .to_str()
+                    .unwrap_or("")
+                    .starts_with("text/csv")
+            );
+            let text = resp.text().await.expect("text");
+            let mut child = std::process::Command::new("python3")
+                .args([
+                    "-c",
+                    "import csv, sys, json; print(json.dumps(list(csv.DictReader(sys.stdin))))",
+                ])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("python3");
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(text.as_bytes())
+                .expect("write");
+            let out = child.wait_with_output().expect("python");
+            assert!(out.status.success(), "{path}");
+            let parsed: Value = serde_json::from_slice(&out.stdout).expect("json");
+            assert!(
+                !parsed.as_array().map(Vec::is_empty).unwrap_or(true),
+                "{path}: {text}"
+            );
+            if path == "rooms.csv" {
+                let names: Vec<&str> = parsed
+                    .as_array()
+                    .expect("rows")
+                    .iter()
+                    .filter_map(|r| r["room_name"].as_str())
+                    .collect();
+                assert!(names.contains(&"Room, \"One\""), "{names:?}");
+                assert_eq!(parsed[0]["bookings"], "1", "busiest first");
+            }
+        }
     }
 }

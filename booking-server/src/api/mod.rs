@@ -1,6 +1,7 @@
 //! The REST API under /api/v1, described by poem-openapi.
 
 pub mod accounts;
+pub mod analytics;
 pub mod bookings;
 pub mod model;
 pub mod rooms;
@@ -20,6 +21,8 @@ pub enum ApiTags {
     Bookings,
     /// Who changed what, when and from where.
     Audit,
+    /// Utilisation, heat map, no-shows and other figures for BI tools (JSON and CSV).
+    Analytics,
 }
 
 pub type Api = (
@@ -27,6 +30,7 @@ pub type Api = (
     rooms::RoomsApi,
     bookings::BookingsApi,
     series::SeriesApi,
+    analytics::AnalyticsApi,
 );
 
 /// The OpenAPI service, mounted at /api/v1.
@@ -37,6 +41,7 @@ pub fn service() -> OpenApiService<Api, ()> {
             rooms::RoomsApi,
             bookings::BookingsApi,
             series::SeriesApi,
+            analytics::AnalyticsApi,
         ),
         "Room booking API",
         env!("CARGO_PKG_VERSION"),
