@@ -78,6 +78,27 @@ pub fn available_minutes(room: &Room, start: DateTime<Utc>, bucket: Bucket) -> i
     total
 }
 
+/// The room's opening windows (UTC) of every local day touching `[from, to)`, in order.
+fn opening_windows(
+    room: &Room,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    let mut out = Vec::new();
+    let mut d = from.with_timezone(&room.time_zone).date_naive();
+    let last = to.with_timezone(&room.time_zone).date_naive();
+    while d <= last {
+        if let Some(w) = rules::business_window(&room.policy, room.time_zone, d) {
+            out.push(w);
+        }
+        match d.succ_opt() {
+            Some(n) => d = n,
+            None => break,
+        }
+    }
+    out
+}
+
 fn bucket_floor(t: DateTime<Utc>, bucket: Bucket) -> DateTime<Utc> {
     let size = match bucket {
         Bucket::Hour => 3600,
@@ -134,13 +155,25 @@ impl BookingService {
             Bucket::Hour => Duration::hours(1),
             Bucket::Day => Duration::days(1),
         };
+        let first = bucket_floor(from, bucket);
         let mut rows = Vec::new();
         for room in rooms {
-            let mut b = bucket_floor(from, bucket);
+            // The room's opening windows over the range, computed once.
+            let windows = opening_windows(room, first - Duration::days(1), to + Duration::days(1));
+            let mut w = 0;
+            let mut b = first;
             while b < to {
+                let end = b + step;
+                while w < windows.len() && windows[w].1 <= b {
+                    w += 1;
+                }
+                let available_minutes: i64 = windows[w..]
+                    .iter()
+                    .take_while(|(open, _)| *open < end)
+                    .map(|(open, close)| ((*close).min(end) - (*open).max(b)).num_minutes().max(0))
+                    .sum();
                 let (bookings, booked_minutes) =
                     booked.get(&(room.id, b)).copied().unwrap_or((0, 0));
-                let available_minutes = available_minutes(room, b, bucket);
                 rows.push(UtilisationRow {
                     room_id: room.id,
                     room_name: room.name.clone(),
@@ -154,7 +187,7 @@ impl BookingService {
                         0.0
                     },
                 });
-                b += step;
+                b = end;
             }
         }
         Ok(rows)

@@ -107,7 +107,6 @@ pub struct UsageRow {
     pub bucket_start: DateTime<Utc>,
     pub bookings: i64,
     pub booked_minutes: i64,
-    pub attendees: i64,
 }
 
 /// Bookings by weekday (0 = Monday) and hour of day (UTC).

@@ -1077,7 +1077,7 @@ impl Store for SqliteStore {
         };
         let rows = sqlx::query(
             "SELECT room_id, (start_at / ?3) * ?3 AS bucket, COUNT(*) AS n, \
-             SUM(end_at - start_at) / 60 AS minutes, SUM(attendees) AS attendees \
+             SUM(end_at - start_at) / 60 AS minutes \
              FROM bookings WHERE status IN ('pending', 'approved') AND start_at >= ?1 AND start_at < ?2 \
              GROUP BY room_id, bucket ORDER BY room_id, bucket",
         )
@@ -1093,7 +1093,6 @@ impl Store for SqliteStore {
                     bucket_start: from_ts(r.try_get("bucket")?)?,
                     bookings: r.try_get("n")?,
                     booked_minutes: r.try_get("minutes")?,
-                    attendees: r.try_get("attendees")?,
                 })
             })
             .collect()
