@@ -11,6 +11,7 @@ pub mod analytics;
 pub mod availability;
 pub mod domain;
 pub mod error;
+pub mod procurement;
 pub mod recurrence;
 pub mod rules;
 pub mod service;

@@ -659,6 +659,7 @@ impl BookingService {
             .await?;
         self.emit(EventKind::Updated, &after, actor);
         if moved {
+            self.orders_follow_booking(id, None).await?;
             self.promote_waitlist(before.room_id, before.start, before.end)
                 .await?;
         }
@@ -732,6 +733,11 @@ impl BookingService {
         }
         self.emit(kind, &after, actor);
         if !after.status.is_blocking() {
+            let why = match to {
+                BookingStatus::Rejected => "booking rejected",
+                _ => "booking cancelled",
+            };
+            self.orders_follow_booking(id, Some(why)).await?;
             self.promote_waitlist(after.room_id, after.start, after.end)
                 .await?;
         }

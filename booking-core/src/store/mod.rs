@@ -301,6 +301,23 @@ pub trait Store: Send + Sync + 'static {
         to: DateTime<Utc>,
     ) -> Result<Vec<RoomStats>, StoreError>;
 
+    async fn insert_order(&self, order: &crate::procurement::Order) -> Result<(), StoreError>;
+    /// Replace an order still in `expected` status; `false` if it changed meanwhile.
+    async fn update_order(
+        &self,
+        order: &crate::procurement::Order,
+        expected: crate::procurement::OrderStatus,
+    ) -> Result<bool, StoreError>;
+    async fn get_order(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<Option<crate::procurement::Order>, StoreError>;
+    async fn list_orders(
+        &self,
+        status: Option<crate::procurement::OrderStatus>,
+        booking: Option<BookingId>,
+    ) -> Result<Vec<crate::procurement::Order>, StoreError>;
+
     /// Remember a revoked token id until it would have expired anyway.
     async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
     async fn is_token_revoked(&self, jti: &str) -> Result<bool, StoreError>;

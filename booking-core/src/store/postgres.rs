@@ -22,6 +22,7 @@ use crate::domain::{
     User, UserId, WaitlistEntry, WaitlistId,
 };
 use crate::error::{CoreError, StoreError};
+use crate::procurement::{Order, OrderStatus};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -257,6 +258,31 @@ async fn series_snapshots(
         }
     }
     Ok(snaps)
+}
+
+macro_rules! order_cols {
+    () => {
+        "SELECT id, booking_id, requested_by, kind, items, priority, status, cost_centre, notes, needs_review, notice, created_at, updated_at FROM orders"
+    };
+}
+
+fn order_from_row(r: &PgRow) -> Result<Order, StoreError> {
+    let Json(items) = r.try_get("items")?;
+    Ok(Order {
+        id: r.try_get("id")?,
+        booking_id: BookingId(r.try_get("booking_id")?),
+        requested_by: UserId(r.try_get("requested_by")?),
+        kind: parse_enum(r.try_get::<&str, _>("kind")?, "kind")?,
+        items,
+        priority: parse_enum(r.try_get::<&str, _>("priority")?, "priority")?,
+        status: parse_enum(r.try_get::<&str, _>("status")?, "status")?,
+        cost_centre: r.try_get("cost_centre")?,
+        notes: r.try_get("notes")?,
+        needs_review: r.try_get("needs_review")?,
+        notice: r.try_get("notice")?,
+        created_at: from_ts(r.try_get("created_at")?)?,
+        updated_at: from_ts(r.try_get("updated_at")?)?,
+    })
 }
 
 /// The only blocking occupancy of `room` that can overlap `[start, end)`:
@@ -1193,6 +1219,74 @@ impl Store for PgStore {
                     decided: r.try_get("decided")?,
                 })
             })
+            .collect()
+    }
+
+    async fn insert_order(&self, o: &Order) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO orders (id, booking_id, requested_by, kind, items, priority, status, cost_centre, notes, \
+             needs_review, notice, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(o.id)
+        .bind(o.booking_id.0)
+        .bind(o.requested_by.0)
+        .bind(o.kind.as_str())
+        .bind(Json(&o.items))
+        .bind(o.priority.as_str())
+        .bind(o.status.as_str())
+        .bind(&o.cost_centre)
+        .bind(&o.notes)
+        .bind(o.needs_review)
+        .bind(&o.notice)
+        .bind(ts(o.created_at))
+        .bind(ts(o.updated_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn update_order(&self, o: &Order, expected: OrderStatus) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE orders SET status = $1, needs_review = $2, notice = $3, updated_at = $4 WHERE id = $5 AND status = $6",
+        )
+        .bind(o.status.as_str())
+        .bind(o.needs_review)
+        .bind(&o.notice)
+        .bind(ts(o.updated_at))
+        .bind(o.id)
+        .bind(expected.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn get_order(&self, id: uuid::Uuid) -> Result<Option<Order>, StoreError> {
+        const Q: &str = concat!(order_cols!(), " WHERE id = $1");
+        sqlx::query(Q)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(order_from_row)
+            .transpose()
+    }
+
+    async fn list_orders(
+        &self,
+        status: Option<OrderStatus>,
+        booking: Option<BookingId>,
+    ) -> Result<Vec<Order>, StoreError> {
+        const Q: &str = concat!(
+            order_cols!(),
+            " WHERE ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR booking_id = $2) ORDER BY created_at LIMIT 5000"
+        );
+        sqlx::query(Q)
+            .bind(status.map(|s| s.as_str()))
+            .bind(booking.map(|b| b.0))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(order_from_row)
             .collect()
     }
 

@@ -1,0 +1,322 @@
+//! Procurement orders attached to bookings: catering, equipment, supplies,
+//! decoration, transportation. Officers approve and advance them; an order
+//! follows its booking (a moved booking flags it for review, a cancelled one
+//! cancels it with a notice).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{BookingId, Role, User, UserId};
+use crate::error::{CoreError, InputError};
+use crate::service::{Actor, BookingService, check_text};
+
+macro_rules! order_enum {
+    ($(#[$m:meta])* $name:ident { $($v:ident => $t:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($v),+ }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$v),+];
+            pub fn as_str(self) -> &'static str { match self { $($name::$v => $t),+ } }
+        }
+        impl std::str::FromStr for $name {
+            type Err = InputError;
+            fn from_str(s: &str) -> Result<Self, InputError> {
+                match s {
+                    $($t => Ok($name::$v),)+
+                    other => Err(InputError::UnknownValue { field: stringify!($name), value: other.into(), allowed: vec![$($t),+] }),
+                }
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
+        }
+    };
+}
+
+order_enum!(
+    /// What is ordered.
+    OrderKind { Catering => "catering", Equipment => "equipment", Supplies => "supplies",
+                Decoration => "decoration", Transportation => "transportation" }
+);
+order_enum!(
+    /// How urgent.
+    Priority { Low => "low", Medium => "medium", High => "high", Urgent => "urgent" }
+);
+order_enum!(
+    /// Order lifecycle.
+    OrderStatus { Pending => "pending", Approved => "approved", Ordered => "ordered",
+                  Delivered => "delivered", Cancelled => "cancelled" }
+);
+
+/// One line of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderItem {
+    pub name: String,
+    pub quantity: u32,
+    /// Estimated unit cost in cents of the organisation's currency.
+    pub unit_cost_cents: u64,
+}
+
+/// A procurement order attached to a booking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: uuid::Uuid,
+    pub booking_id: BookingId,
+    pub requested_by: UserId,
+    pub kind: OrderKind,
+    pub items: Vec<OrderItem>,
+    pub priority: Priority,
+    pub status: OrderStatus,
+    pub cost_centre: String,
+    pub notes: String,
+    /// The booking moved after the order was placed: an officer should check it.
+    pub needs_review: bool,
+    /// Why the system changed the order (e.g. "booking cancelled").
+    pub notice: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Order {
+    /// Estimated cost in cents.
+    pub fn estimated_cost_cents(&self) -> u64 {
+        self.items
+            .iter()
+            .map(|i| u64::from(i.quantity).saturating_mul(i.unit_cost_cents))
+            .sum()
+    }
+}
+
+/// What a requester asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRequest {
+    pub kind: OrderKind,
+    pub items: Vec<OrderItem>,
+    pub priority: Priority,
+    pub cost_centre: String,
+    pub notes: String,
+}
+
+/// The next status when an officer advances an order.
+pub fn next_status(s: OrderStatus) -> Option<OrderStatus> {
+    match s {
+        OrderStatus::Pending => Some(OrderStatus::Approved),
+        OrderStatus::Approved => Some(OrderStatus::Ordered),
+        OrderStatus::Ordered => Some(OrderStatus::Delivered),
+        OrderStatus::Delivered | OrderStatus::Cancelled => None,
+    }
+}
+
+/// Whether `user` may approve and advance orders.
+pub fn is_officer(user: &User) -> bool {
+    matches!(user.role, Role::ProcurementOfficer | Role::SuperAdmin)
+}
+
+fn invalid(field: &'static str, reason: &str) -> CoreError {
+    InputError::Invalid {
+        field,
+        reason: reason.into(),
+    }
+    .into()
+}
+
+impl BookingService {
+    /// Attach an order to a booking (its organizer, or an officer).
+    pub async fn place_order(
+        &self,
+        actor: &Actor,
+        booking: BookingId,
+        req: OrderRequest,
+    ) -> Result<Order, CoreError> {
+        let b = self.get_booking(booking).await?;
+        if b.organizer_id != actor.id && !is_officer(actor) {
+            return Err(CoreError::Forbidden(
+                "only the organizer may order for this booking".into(),
+            ));
+        }
+        if !b.status.is_blocking() {
+            return Err(invalid(
+                "booking_id",
+                "the booking is not pending or approved",
+            ));
+        }
+        if req.items.is_empty() || req.items.len() > 100 {
+            return Err(invalid("items", "give 1 to 100 items"));
+        }
+        for i in &req.items {
+            check_text("item name", &i.name, 200, true)?;
+            if i.quantity == 0 {
+                return Err(invalid("quantity", "must be at least 1"));
+            }
+        }
+        check_text("cost_centre", &req.cost_centre, 100, true)?;
+        check_text("notes", &req.notes, 2000, false)?;
+        let now = self.now();
+        let order = Order {
+            id: uuid::Uuid::new_v4(),
+            booking_id: booking,
+            requested_by: actor.id,
+            kind: req.kind,
+            items: req.items,
+            priority: req.priority,
+            status: OrderStatus::Pending,
+            cost_centre: req.cost_centre.trim().to_string(),
+            notes: req.notes,
+            needs_review: false,
+            notice: None,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_order(&order).await?;
+        self.audit(
+            Some(actor),
+            "order.create",
+            "order",
+            Some(order.id.to_string()),
+            None,
+            serde_json::to_value(&order).ok(),
+        )
+        .await?;
+        Ok(order)
+    }
+
+    pub async fn get_order(&self, id: uuid::Uuid) -> Result<Order, CoreError> {
+        self.store
+            .get_order(id)
+            .await?
+            .ok_or_else(|| CoreError::not_found("order", id))
+    }
+
+    async fn change_order(
+        &self,
+        actor: &Actor,
+        before: Order,
+        after: Order,
+        action: &str,
+    ) -> Result<Order, CoreError> {
+        if !self.store.update_order(&after, before.status).await? {
+            return Err(CoreError::Stale(format!(
+                "order {} changed; reload and retry",
+                before.id
+            )));
+        }
+        self.audit(
+            Some(actor),
+            action,
+            "order",
+            Some(after.id.to_string()),
+            serde_json::to_value(&before).ok(),
+            serde_json::to_value(&after).ok(),
+        )
+        .await?;
+        Ok(after)
+    }
+
+    /// Advance an order one step (pending → approved → ordered → delivered);
+    /// officers only. Advancing clears a review flag.
+    pub async fn advance_order(&self, actor: &Actor, id: uuid::Uuid) -> Result<Order, CoreError> {
+        if !is_officer(actor) {
+            return Err(CoreError::RoleDenied {
+                role: actor.role,
+                action: "approve or advance orders",
+            });
+        }
+        let before = self.get_order(id).await?;
+        let Some(next) = next_status(before.status) else {
+            return Err(invalid(
+                "status",
+                &format!("a {} order cannot advance", before.status),
+            ));
+        };
+        let after = Order {
+            status: next,
+            needs_review: false,
+            updated_at: self.now(),
+            ..before.clone()
+        };
+        self.change_order(actor, before, after, &format!("order.{next}"))
+            .await
+    }
+
+    /// Cancel an order: officers any time before delivery, the requester while pending.
+    pub async fn cancel_order(
+        &self,
+        actor: &Actor,
+        id: uuid::Uuid,
+        reason: Option<String>,
+    ) -> Result<Order, CoreError> {
+        let before = self.get_order(id).await?;
+        let own_pending = before.requested_by == actor.id && before.status == OrderStatus::Pending;
+        if !is_officer(actor) && !own_pending {
+            return Err(CoreError::Forbidden(
+                "only an officer, or the requester while pending, may cancel".into(),
+            ));
+        }
+        if matches!(
+            before.status,
+            OrderStatus::Delivered | OrderStatus::Cancelled
+        ) {
+            return Err(invalid(
+                "status",
+                &format!("a {} order cannot be cancelled", before.status),
+            ));
+        }
+        let after = Order {
+            status: OrderStatus::Cancelled,
+            notice: reason.or_else(|| before.notice.clone()),
+            updated_at: self.now(),
+            ..before.clone()
+        };
+        self.change_order(actor, before, after, "order.cancel")
+            .await
+    }
+
+    /// Orders by status (officer queue: pending first, most urgent first).
+    pub async fn list_orders(
+        &self,
+        status: Option<OrderStatus>,
+        booking: Option<BookingId>,
+    ) -> Result<Vec<Order>, CoreError> {
+        let mut orders = self.store.list_orders(status, booking).await?;
+        orders.sort_by(|a, b| {
+            a.status
+                .cmp(&b.status)
+                .then(b.priority.cmp(&a.priority))
+                .then(a.created_at.cmp(&b.created_at))
+        });
+        Ok(orders)
+    }
+
+    /// Make a booking's open orders follow it: moved → flag for review,
+    /// gone → cancel with a notice.
+    pub(crate) async fn orders_follow_booking(
+        &self,
+        booking: BookingId,
+        gone: Option<&str>,
+    ) -> Result<(), CoreError> {
+        let now = self.now();
+        for o in self.store.list_orders(None, Some(booking)).await? {
+            if matches!(o.status, OrderStatus::Delivered | OrderStatus::Cancelled) {
+                continue;
+            }
+            let after = match gone {
+                Some(why) => Order {
+                    status: OrderStatus::Cancelled,
+                    notice: Some(why.to_string()),
+                    updated_at: now,
+                    ..o.clone()
+                },
+                None => Order {
+                    needs_review: true,
+                    notice: Some("the booking moved: check dates and delivery".into()),
+                    updated_at: now,
+                    ..o.clone()
+                },
+            };
+            self.store.update_order(&after, o.status).await?;
+        }
+        Ok(())
+    }
+}
