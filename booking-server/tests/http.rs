@@ -184,6 +184,7 @@ on_every_backend!(
     openapi_health_metrics_and_headers,
     series_check_in_and_waitlist,
     analytics_roles_json_and_csv,
+    procurement_over_http,
 );
 
 mod cases {
@@ -1234,5 +1235,150 @@ mod cases {
                 assert_eq!(parsed[0]["bookings"], "1", "busiest first");
             }
         }
+    }
+
+    pub async fn procurement_over_http(b: Backend) {
+        let srv = server(b, |_| {}).await;
+        srv.user("admin@example.com", Role::SuperAdmin).await;
+        srv.user("buyer@example.com", Role::ProcurementOfficer)
+            .await;
+        srv.user("user@example.com", Role::User).await;
+        srv.user("eve@example.com", Role::User).await;
+        let admin = srv.login("admin@example.com").await;
+        let buyer = srv.login("buyer@example.com").await;
+        let user = srv.login("user@example.com").await;
+        let eve = srv.login("eve@example.com").await;
+        let room = srv.create_room(&admin, "R", false).await;
+        let (_, bk) = srv
+            .call(
+                Method::POST,
+                "/api/v1/bookings",
+                Some(&user),
+                Some(booking_json(&room, 9, 4)),
+            )
+            .await;
+        let bid = bk["id"].as_str().expect("id").to_string();
+        let body = json!({"kind": "catering", "priority": "high", "cost_centre": "CC-1, Sales",
+                          "items": [{"name": "Lunch \"deluxe\"", "quantity": 4, "unit_cost_cents": 1250}]});
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                &format!("/api/v1/bookings/{bid}/orders"),
+                Some(&eve),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "only the organizer orders");
+        let (s, o) = srv
+            .call(
+                Method::POST,
+                &format!("/api/v1/bookings/{bid}/orders"),
+                Some(&user),
+                Some(body),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{o}");
+        assert_eq!(
+            (o["status"].as_str(), o["estimated_cost_cents"].as_u64()),
+            (Some("pending"), Some(5000))
+        );
+        let oid = o["id"].as_str().expect("id").to_string();
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                &format!("/api/v1/orders/{oid}/advance"),
+                Some(&user),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, a) = srv
+            .call(
+                Method::POST,
+                &format!("/api/v1/orders/{oid}/advance"),
+                Some(&buyer),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (s, a["status"].as_str()),
+            (StatusCode::OK, Some("approved"))
+        );
+        let (_, mine) = srv
+            .call(Method::GET, "/api/v1/orders", Some(&user), None)
+            .await;
+        assert_eq!(mine.as_array().map(Vec::len), Some(1));
+        let (_, theirs) = srv
+            .call(Method::GET, "/api/v1/orders", Some(&eve), None)
+            .await;
+        assert_eq!(theirs.as_array().map(Vec::len), Some(0));
+        let (s, _) = srv
+            .call(Method::GET, "/api/v1/orders/report", Some(&user), None)
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, rep) = srv
+            .call(Method::GET, "/api/v1/orders/report", Some(&buyer), None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            (rep[0]["kind"].as_str(), rep[0]["orders"].as_u64()),
+            (Some("catering"), Some(1))
+        );
+
+        // Cancelling the booking cancels the order with a notice.
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                &format!("/api/v1/bookings/{bid}/cancel"),
+                Some(&user),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, o) = srv
+            .call(
+                Method::GET,
+                &format!("/api/v1/orders/{oid}"),
+                Some(&user),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (o["status"].as_str(), o["notice"].as_str()),
+            (Some("cancelled"), Some("booking cancelled"))
+        );
+
+        // The export opens with Python's csv module, quoting intact.
+        let text = srv
+            .http
+            .get(format!("{}/api/v1/orders.csv", srv.base))
+            .bearer_auth(&buyer)
+            .send()
+            .await
+            .expect("csv")
+            .text()
+            .await
+            .expect("text");
+        let mut child = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import csv, sys, json; print(json.dumps(list(csv.DictReader(sys.stdin))))",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write");
+        let out = child.wait_with_output().expect("python");
+        let rows: Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(rows[0]["item"], "Lunch \"deluxe\"");
+        assert_eq!(rows[0]["cost_centre"], "CC-1, Sales");
+        assert_eq!(rows[0]["status"], "cancelled");
     }
 }

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod analytics;
 pub mod bookings;
 pub mod model;
+pub mod procurement;
 pub mod rooms;
 pub mod series;
 
@@ -23,6 +24,8 @@ pub enum ApiTags {
     Audit,
     /// Utilisation, heat map, no-shows and other figures for BI tools (JSON and CSV).
     Analytics,
+    /// Orders for bookings (catering, equipment, …), the officer queue and reports.
+    Procurement,
 }
 
 pub type Api = (
@@ -31,6 +34,7 @@ pub type Api = (
     bookings::BookingsApi,
     series::SeriesApi,
     analytics::AnalyticsApi,
+    procurement::ProcurementApi,
 );
 
 /// The OpenAPI service, mounted at /api/v1.
@@ -42,6 +46,7 @@ pub fn service() -> OpenApiService<Api, ()> {
             bookings::BookingsApi,
             series::SeriesApi,
             analytics::AnalyticsApi,
+            procurement::ProcurementApi,
         ),
         "Room booking API",
         env!("CARGO_PKG_VERSION"),
