@@ -544,25 +544,32 @@ fn slack_blocks(reply: &Reply) -> Value {
     json!({"response_type": "ephemeral", "text": reply.text, "blocks": blocks})
 }
 
-/// Slack slash commands (`application/x-www-form-urlencoded`, v0 signature).
-#[handler]
-pub async fn slack_commands(state: Data<&AppState>, req: &Request, body: Body) -> Response {
-    let body = match read_body(body).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
+/// The raw body of a Slack request whose v0 signature and timestamp check out.
+async fn slack_verified(state: &AppState, req: &Request, body: Body) -> Result<Vec<u8>, Response> {
+    let body = read_body(body).await?;
     let Some(secret) = state.config.slack_signing_secret.as_deref() else {
-        return unauthorized(VerifyError::NotConfigured("SLACK_SIGNING_SECRET"));
+        return Err(unauthorized(VerifyError::NotConfigured(
+            "SLACK_SIGNING_SECRET",
+        )));
     };
-    if let Err(e) = verify::slack(
+    verify::slack(
         secret,
         header(req, "x-slack-request-timestamp"),
         header(req, "x-slack-signature"),
         &body,
         Utc::now().timestamp(),
-    ) {
-        return unauthorized(e);
-    }
+    )
+    .map_err(unauthorized)?;
+    Ok(body)
+}
+
+/// Slack slash commands (`application/x-www-form-urlencoded`, v0 signature).
+#[handler]
+pub async fn slack_commands(state: Data<&AppState>, req: &Request, body: Body) -> Response {
+    let body = match slack_verified(&state, req, body).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     let user = form_field(&body, "user_id").unwrap_or_default();
     let text = command_text(
         &form_field(&body, "command").unwrap_or_default(),
@@ -575,22 +582,10 @@ pub async fn slack_commands(state: Data<&AppState>, req: &Request, body: Body) -
 /// Slack interactive components (the cancel button).
 #[handler]
 pub async fn slack_interactions(state: Data<&AppState>, req: &Request, body: Body) -> Response {
-    let body = match read_body(body).await {
+    let body = match slack_verified(&state, req, body).await {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let Some(secret) = state.config.slack_signing_secret.as_deref() else {
-        return unauthorized(VerifyError::NotConfigured("SLACK_SIGNING_SECRET"));
-    };
-    if let Err(e) = verify::slack(
-        secret,
-        header(req, "x-slack-request-timestamp"),
-        header(req, "x-slack-signature"),
-        &body,
-        Utc::now().timestamp(),
-    ) {
-        return unauthorized(e);
-    }
     let payload: Value = form_field(&body, "payload")
         .and_then(|p| serde_json::from_str(&p).ok())
         .unwrap_or(Value::Null);

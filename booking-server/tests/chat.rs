@@ -18,45 +18,35 @@ use sha2::Sha256;
 const SLACK_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 const TEAMS_KEY: &[u8] = b"teams-shared-secret-32-bytes-xx!";
 
+mod common;
+
 struct Srv {
     base: String,
     state: AppState,
     http: Client,
     discord: SigningKey,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _running: common::Running,
     _db: TestDb,
 }
 
 async fn server(b: Backend) -> Srv {
     let db = TestDb::create(b).await;
     let discord = SigningKey::from_bytes(&[9u8; 32]);
-    let config = Config {
+    let running = common::spawn(Config {
         database_url: db.url.clone(),
         jwt_secret: Some("test-secret-test-secret-test-secret".into()),
         slack_signing_secret: Some(SLACK_SECRET.into()),
         teams_hmac_secret: Some(B64.encode(TEAMS_KEY)),
         discord_public_key: Some(hex::encode(discord.verifying_key().to_bytes())),
         ..Config::default()
-    };
-    let state = AppState::open(config).await.expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let st = state.clone();
-    tokio::spawn(async move {
-        let _ = booking_server::serve_on(listener, st, async {
-            let _ = stopped.await;
-        })
-        .await;
-    });
+    })
+    .await;
     Srv {
-        base,
-        state,
+        base: running.base.clone(),
+        state: running.state.clone(),
         http: Client::new(),
         discord,
-        _stop: stop,
+        _running: running,
         _db: db,
     }
 }

@@ -13,20 +13,14 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse battery";
 
+mod common;
+
 struct Server {
     base: String,
     state: AppState,
     http: Client,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _running: common::Running,
     _db: TestDb,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
 }
 
 async fn server(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Server {
@@ -37,24 +31,12 @@ async fn server(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Server {
         ..Config::default()
     };
     tweak(&mut config);
-    let state = AppState::open(config).await.expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let st = state.clone();
-    tokio::spawn(async move {
-        let _ = booking_server::serve_on(listener, st, async {
-            let _ = stopped.await;
-        })
-        .await;
-    });
+    let running = common::spawn(config).await;
     Server {
-        base,
-        state,
+        base: running.base.clone(),
+        state: running.state.clone(),
         http: Client::new(),
-        stop: Some(stop),
+        _running: running,
         _db: db,
     }
 }
@@ -1201,25 +1183,7 @@ mod cases {
                     .starts_with("text/csv")
             );
             let text = resp.text().await.expect("text");
-            let mut child = std::process::Command::new("python3")
-                .args([
-                    "-c",
-                    "import csv, sys, json; print(json.dumps(list(csv.DictReader(sys.stdin))))",
-                ])
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .expect("python3");
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(text.as_bytes())
-                .expect("write");
-            let out = child.wait_with_output().expect("python");
-            assert!(out.status.success(), "{path}");
-            let parsed: Value = serde_json::from_slice(&out.stdout).expect("json");
+            let parsed = common::python_csv(&text);
             assert!(
                 !parsed.as_array().map(Vec::is_empty).unwrap_or(true),
                 "{path}: {text}"
@@ -1359,24 +1323,7 @@ mod cases {
             .text()
             .await
             .expect("text");
-        let mut child = std::process::Command::new("python3")
-            .args([
-                "-c",
-                "import csv, sys, json; print(json.dumps(list(csv.DictReader(sys.stdin))))",
-            ])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("python3");
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(text.as_bytes())
-            .expect("write");
-        let out = child.wait_with_output().expect("python");
-        let rows: Value = serde_json::from_slice(&out.stdout).expect("json");
+        let rows = common::python_csv(&text);
         assert_eq!(rows[0]["item"], "Lunch \"deluxe\"");
         assert_eq!(rows[0]["cost_centre"], "CC-1, Sales");
         assert_eq!(rows[0]["status"], "cancelled");

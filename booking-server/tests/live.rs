@@ -11,10 +11,11 @@ use booking_core::{
 };
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
-use booking_server::state::AppState;
 use chrono::{Duration, Utc};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
+
+mod common;
 
 const PASSWORD: &str = "correct horse battery";
 const SECRET: &str = "live-test-secret-live-test-secret-xx";
@@ -131,25 +132,13 @@ async fn events_reach_permitted_clients_and_survive_reconnects() {
 
 async fn in_process(b: Backend) {
     let db = TestDb::create(b).await;
-    let state = AppState::open(Config {
+    let running = common::spawn(Config {
         database_url: db.url.clone(),
         jwt_secret: Some(SECRET.into()),
         ..Config::default()
     })
-    .await
-    .expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let st = state.clone();
-    tokio::spawn(async move {
-        let _ = booking_server::serve_on(listener, st, async {
-            let _ = stopped.await;
-        })
-        .await;
-    });
+    .await;
+    let (base, state) = (running.base.clone(), running.state.clone());
     let hash = hash_password(PASSWORD).expect("hash");
     let svc = &state.svc;
     let admin = Actor::from(
@@ -227,7 +216,7 @@ async fn in_process(b: Backend) {
         (Some("cancelled"), json!(b1.id.to_string()))
     );
     assert_eq!(e2["booking"]["id"], json!(b3.id.to_string()));
-    let _ = stop.send(());
+    drop(running);
 }
 
 struct Proc(Child);

@@ -1,0 +1,59 @@
+//! Shared by the HTTP test files: a real server on an ephemeral port, and
+//! Python's csv module as an independent CSV reader.
+#![allow(dead_code)]
+
+use booking_server::config::Config;
+use booking_server::state::AppState;
+use serde_json::Value;
+
+/// A running server; it stops when this is dropped.
+pub struct Running {
+    pub base: String,
+    pub state: AppState,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Open the state for `config` and serve it on 127.0.0.1 with an ephemeral port.
+pub async fn spawn(config: Config) -> Running {
+    let state = AppState::open(config).await.expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let st = state.clone();
+    tokio::spawn(async move {
+        let _ = booking_server::serve_on(listener, st, async {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    Running {
+        base,
+        state,
+        _stop: stop,
+    }
+}
+
+/// Parse `text` with Python's `csv.DictReader`; the rows as JSON objects.
+pub fn python_csv(text: &str) -> Value {
+    use std::io::Write;
+    let mut child = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import csv, sys, json; print(json.dumps(list(csv.DictReader(sys.stdin))))",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("python");
+    assert!(out.status.success(), "python's csv module rejected: {text}");
+    serde_json::from_slice(&out.stdout).expect("json")
+}
