@@ -54,9 +54,6 @@ impl AppState {
         let secret = match &config.jwt_secret {
             Some(s) => s.as_bytes().to_vec(),
             None => {
-                tracing::warn!(
-                    "BOOKING_JWT_SECRET is not set: using a random secret; tokens will not survive a restart"
-                );
                 let mut key = vec![0u8; 32];
                 rand::rng().fill_bytes(&mut key);
                 key

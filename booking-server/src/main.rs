@@ -39,6 +39,16 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Write a consistent backup while the server runs: SQLite → a database
+    /// file (VACUUM INTO); PostgreSQL → a pg_dump custom-format archive.
+    Backup {
+        /// Where to write the backup (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+        /// Database URL (as for serve).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Apply pending database migrations and exit.
     Migrate {
         /// Database URL (as for serve).
@@ -99,6 +109,11 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             if let Some(u) = database_url {
                 config.database_url = u;
             }
+            if config.jwt_secret.is_none() {
+                tracing::warn!(
+                    "BOOKING_JWT_SECRET is not set: using a random secret; tokens will not survive a restart"
+                );
+            }
             let state = AppState::open(config).await?;
             if demo {
                 let accounts = demo::load(&state).await?;
@@ -124,6 +139,14 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             }
             let state = AppState::open(config).await?;
             booking_server::discord_bot::run(state, &token).await
+        }
+        Command::Backup { to, database_url } => {
+            if let Some(u) = database_url {
+                config.database_url = u;
+            }
+            backup(&config.database_url, &to).await?;
+            println!("backup written to {}", to.display());
+            Ok(())
         }
         Command::Migrate { database_url } => {
             if let Some(u) = database_url {
@@ -191,6 +214,37 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             Ok(())
         }
     }
+}
+
+async fn backup(url: &str, to: &std::path::Path) -> Result<(), ServerError> {
+    if url.starts_with("sqlite:") {
+        let store = booking_core::store::SqliteStore::connect(url).await?;
+        store.backup_to(to).await?;
+        return Ok(());
+    }
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        if to.exists() {
+            return Err(ServerError::Other(format!(
+                "{} exists already; choose a new file",
+                to.display()
+            )));
+        }
+        let status = tokio::process::Command::new("pg_dump")
+            .args(["--format=custom", "--file"])
+            .arg(to)
+            .arg(url)
+            .status()
+            .await
+            .map_err(|e| ServerError::Other(format!("cannot run pg_dump: {e}")))?;
+        return if status.success() {
+            Ok(())
+        } else {
+            Err(ServerError::Other(format!("pg_dump failed ({status})")))
+        };
+    }
+    Err(ServerError::Other(format!(
+        "unsupported database URL {url:?}"
+    )))
 }
 
 fn main() -> ExitCode {

@@ -94,6 +94,52 @@ fn migrate_and_create_admin_on_a_fresh_sqlite_file() {
         "a given password is not echoed"
     );
 
+    // A backup holds the account: create-admin on the copy finds it.
+    let copy = dir.join("copy.db");
+    let out = run(
+        &[
+            "backup",
+            "--to",
+            &copy.display().to_string(),
+            "--database-url",
+            &url,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(
+        &[
+            "backup",
+            "--to",
+            &copy.display().to_string(),
+            "--database-url",
+            &url,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "never overwrites");
+    assert!(
+        text(&out.stderr).contains("exists already"),
+        "{}",
+        text(&out.stderr)
+    );
+    let copy_url = format!("sqlite://{}?mode=rw", copy.display());
+    let out = run(
+        &[
+            "create-admin",
+            "--email",
+            "ops@example.com",
+            "--database-url",
+            &copy_url,
+        ],
+        None,
+    );
+    assert!(
+        text(&out.stdout).contains("is now a super_admin"),
+        "{}",
+        text(&out.stdout)
+    );
+
     // Running it again promotes/resets instead of failing.
     let out = run(
         &[
@@ -151,4 +197,30 @@ fn bad_configuration_fails_with_a_message() {
         "{}",
         text(&out.stderr)
     );
+}
+
+#[tokio::test]
+async fn backup_of_postgres_is_a_pg_dump_archive() {
+    use booking_core::testing::{Backend, TestDb, backends};
+    if !backends().contains(&Backend::Postgres) {
+        return;
+    }
+    let db = TestDb::create(Backend::Postgres).await;
+    let out = run(&["migrate", "--database-url", &db.url], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let file = std::env::temp_dir().join(format!("pg-{}.dump", uuid::Uuid::new_v4()));
+    let out = run(
+        &[
+            "backup",
+            "--to",
+            &file.display().to_string(),
+            "--database-url",
+            &db.url,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let bytes = std::fs::read(&file).expect("dump");
+    let _ = std::fs::remove_file(&file);
+    assert!(bytes.starts_with(b"PGDMP"), "custom-format archive");
 }

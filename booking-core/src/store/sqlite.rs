@@ -372,6 +372,22 @@ impl SqliteStore {
         &self.pool
     }
 
+    /// Write a consistent copy of the database to `path` (`VACUUM INTO`),
+    /// safe while the server runs. The file must not exist yet.
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        if path.exists() {
+            return Err(StoreError::Corrupt(format!(
+                "{} exists already; choose a new file",
+                path.display()
+            )));
+        }
+        sqlx::query("VACUUM INTO ?")
+            .bind(path.display().to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn write_booking(
         &self,
         b: &Booking,
