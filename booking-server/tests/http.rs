@@ -167,6 +167,7 @@ on_every_backend!(
     series_check_in_and_waitlist,
     analytics_roles_json_and_csv,
     procurement_over_http,
+    cors_is_configurable,
 );
 
 mod cases {
@@ -1327,5 +1328,42 @@ mod cases {
         assert_eq!(rows[0]["item"], "Lunch \"deluxe\"");
         assert_eq!(rows[0]["cost_centre"], "CC-1, Sales");
         assert_eq!(rows[0]["status"], "cancelled");
+    }
+
+    pub async fn cors_is_configurable(b: Backend) {
+        let srv = server(b, |c| {
+            c.cors_origins = vec!["https://portal.example".into()]
+        })
+        .await;
+        let preflight = |origin: &'static str| {
+            srv.http
+                .request(Method::OPTIONS, format!("{}/api/v1/rooms", srv.base))
+                .header("origin", origin)
+                .header("access-control-request-method", "GET")
+                .header("access-control-request-headers", "authorization")
+                .send()
+        };
+        let ok = preflight("https://portal.example")
+            .await
+            .expect("preflight");
+        assert_eq!(
+            ok.headers()["access-control-allow-origin"],
+            "https://portal.example"
+        );
+        let other = preflight("https://evil.example").await.expect("preflight");
+        assert!(
+            !other.headers().contains_key("access-control-allow-origin"),
+            "other origins get no CORS grant"
+        );
+        // Without configuration there is no CORS at all.
+        let plain = server(b, |_| {}).await;
+        let r = plain
+            .http
+            .get(format!("{}/healthz", plain.base))
+            .header("origin", "https://portal.example")
+            .send()
+            .await
+            .expect("get");
+        assert!(!r.headers().contains_key("access-control-allow-origin"));
     }
 }
