@@ -659,9 +659,8 @@ impl BookingService {
             .await?;
         self.emit(EventKind::Updated, &after, actor);
         if moved {
-            self.orders_follow_booking(id, None).await?;
-            self.promote_waitlist(before.room_id, before.start, before.end)
-                .await?;
+            self.after_change(id, None, (before.room_id, before.start, before.end))
+                .await;
         }
         Ok(after)
     }
@@ -737,11 +736,27 @@ impl BookingService {
                 BookingStatus::Rejected => "booking rejected",
                 _ => "booking cancelled",
             };
-            self.orders_follow_booking(id, Some(why)).await?;
-            self.promote_waitlist(after.room_id, after.start, after.end)
-                .await?;
+            self.after_change(id, Some(why), (after.room_id, after.start, after.end))
+                .await;
         }
         Ok(after)
+    }
+
+    /// Follow-ups of a committed change that freed or moved a slot: orders
+    /// follow the booking and the freed time goes to the waitlist. The change
+    /// itself stands whatever happens here, so failures are logged, not returned.
+    pub(crate) async fn after_change(
+        &self,
+        id: BookingId,
+        gone: Option<&str>,
+        freed: (RoomId, DateTime<Utc>, DateTime<Utc>),
+    ) {
+        if let Err(e) = self.orders_follow_booking(id, gone).await {
+            tracing::warn!(booking = %id, error = %e, "orders could not follow the booking");
+        }
+        if let Err(e) = self.promote_waitlist(freed.0, freed.1, freed.2).await {
+            tracing::warn!(booking = %id, error = %e, "waitlist promotion failed");
+        }
     }
 
     /// Cancel a booking (its organizer, or an approver of the room).

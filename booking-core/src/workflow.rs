@@ -532,10 +532,12 @@ impl BookingService {
                 .await?
             {
                 self.emit(EventKind::NoShowReleased, &after, &system);
-                self.orders_follow_booking(after.id, Some("booking released: nobody checked in"))
-                    .await?;
-                self.promote_waitlist(after.room_id, after.start, after.end)
-                    .await?;
+                self.after_change(
+                    after.id,
+                    Some("booking released: nobody checked in"),
+                    (after.room_id, after.start, after.end),
+                )
+                .await;
                 released.push(after);
             }
         }
