@@ -17,7 +17,7 @@ use crate::domain::{
 };
 use crate::error::{CoreError, InputError};
 use crate::rules::{self, RuleInput};
-use crate::store::{AuditEntry, BookingFilter, Store};
+use crate::store::{AuditEntry, BookingFilter, ChangeLog, Store, StoredEvent};
 
 /// Source of "now". Rules never read the clock; the service asks this.
 pub trait Clock: Send + Sync + 'static {
@@ -93,6 +93,22 @@ pub enum EventKind {
     NoShowReleased,
     /// Booked for someone from the waitlist; its owner should be told.
     WaitlistBooked,
+}
+
+/// The stored form of a booking change, for live updates.
+pub fn stored_event(kind: EventKind, booking: &Booking, at: DateTime<Utc>) -> StoredEvent {
+    StoredEvent {
+        id: 0,
+        at,
+        kind: serde_json::to_value(kind)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_else(|| "updated".into()),
+        room_id: booking.room_id,
+        organizer_id: booking.organizer_id,
+        booking_id: booking.id,
+        payload: serde_json::to_value(booking).unwrap_or_default(),
+    }
 }
 
 /// A booking change, broadcast to subscribers (notifications, feeds, live updates).
@@ -548,7 +564,10 @@ impl BookingService {
                         None,
                     )
                 },
-                &audit,
+                &ChangeLog {
+                    audit,
+                    events: vec![stored_event(EventKind::Created, &booking, now)],
+                },
             )
             .await?;
         self.emit(EventKind::Created, &booking, actor);
@@ -654,7 +673,10 @@ impl BookingService {
                         Some(id),
                     )
                 },
-                &audit,
+                &ChangeLog {
+                    audit,
+                    events: vec![stored_event(EventKind::Updated, &after, now)],
+                },
             )
             .await?;
         self.emit(EventKind::Updated, &after, actor);
@@ -723,7 +745,14 @@ impl BookingService {
         let audit = self.audit_entry(actor, action, "booking", id, Some(&before), Some(&after));
         if !self
             .store
-            .set_booking_status(&after, before.status, &audit)
+            .set_booking_status(
+                &after,
+                before.status,
+                &ChangeLog {
+                    audit,
+                    events: vec![stored_event(kind, &after, after.updated_at)],
+                },
+            )
             .await?
         {
             return Err(CoreError::Stale(format!(

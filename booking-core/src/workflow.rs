@@ -16,8 +16,11 @@ use crate::domain::{
 use crate::error::{CoreError, InputError};
 use crate::recurrence::{self, Occurrence, Skipped};
 use crate::rules::{self, RuleInput, RuleViolation};
-use crate::service::{Actor, BookingService, EventKind, MAX_PURPOSE, MAX_TITLE, check_text};
+use crate::service::{
+    Actor, BookingService, EventKind, MAX_PURPOSE, MAX_TITLE, check_text, stored_event,
+};
 use crate::store::BookingFilter;
+use crate::store::ChangeLog;
 
 /// What booking a series did.
 #[derive(Debug, Clone, Serialize)]
@@ -307,7 +310,13 @@ impl BookingService {
                         Err(declined) => Err(CoreError::SeriesDeclined(Box::new(declined))),
                     }
                 },
-                &audit,
+                &ChangeLog {
+                    audit,
+                    events: bookings
+                        .iter()
+                        .map(|b| stored_event(EventKind::Created, b, now))
+                        .collect(),
+                },
             )
             .await?;
         let booked: Vec<Booking> = chosen
@@ -482,6 +491,9 @@ impl BookingService {
             serde_json::to_value(&after_b).ok(),
         )
         .await?;
+        self.store
+            .append_events(&[stored_event(EventKind::CheckedIn, &after_b, now)])
+            .await?;
         self.emit(EventKind::CheckedIn, &after_b, actor);
         Ok(after_b)
     }
@@ -528,7 +540,14 @@ impl BookingService {
             );
             if self
                 .store
-                .set_booking_status(&after, BookingStatus::Approved, &audit)
+                .set_booking_status(
+                    &after,
+                    BookingStatus::Approved,
+                    &ChangeLog {
+                        audit,
+                        events: vec![stored_event(EventKind::NoShowReleased, &after, now)],
+                    },
+                )
                 .await?
             {
                 self.emit(EventKind::NoShowReleased, &after, &system);

@@ -1,7 +1,7 @@
 //! Live updates: booking changes as Server-Sent Events at `/api/v1/events`.
 //!
-//! Every change the service makes is appended to the `events` table (ids are
-//! global and ordered). A pump reads new rows and fans them out to this
+//! Every change the service makes writes its event to the `events` table in
+//! the same transaction as the change (ids are global and ordered). A pump reads new rows and fans them out to this
 //! process's SSE clients; it wakes on local appends and, on PostgreSQL, on
 //! `NOTIFY booking_events` from any process, so clients of every instance see
 //! every change. Clients reconnecting with `Last-Event-ID` first get what they
@@ -57,32 +57,13 @@ pub fn visible(user: &User, e: &StoredEvent) -> bool {
 /// Start the tasks that persist, pump and prune events. They end with the runtime.
 pub async fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tasks = Vec::new();
-    // 1. Persist every booking event of this process.
+    // 1. Changes of this process are stored with the change itself (an
+    //    outbox in the same transaction); wake the pump when one happens.
     let (st, mut rx) = (state.clone(), state.svc.subscribe());
     tasks.push(tokio::spawn(async move {
         loop {
             match rx.recv().await {
-                Ok(ev) => {
-                    let stored = StoredEvent {
-                        id: 0,
-                        at: Utc::now(),
-                        kind: serde_json::to_value(ev.kind)
-                            .ok()
-                            .and_then(|v| v.as_str().map(String::from))
-                            .unwrap_or_else(|| "updated".into()),
-                        room_id: ev.booking.room_id,
-                        organizer_id: ev.booking.organizer_id,
-                        booking_id: ev.booking.id,
-                        payload: serde_json::to_value(&ev.booking).unwrap_or_default(),
-                    };
-                    match st.svc.store().append_event(&stored).await {
-                        Ok(_) => st.live.wake.notify_one(),
-                        Err(e) => tracing::warn!(error = %e, "cannot store booking event"),
-                    }
-                }
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::warn!(missed = n, "live updates fell behind; events were dropped");
-                }
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => st.live.wake.notify_one(),
                 Err(broadcast::error::RecvError::Closed) => return,
             }
         }
@@ -103,10 +84,18 @@ pub async fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     // 3. The pump: read new rows, fan them out.
     let st = state.clone();
     tasks.push(tokio::spawn(async move {
-        let mut last = latest_id(&st).await;
+        let mut last = st.svc.store().latest_event_id().await.unwrap_or(0);
         loop {
             // Also poll now and then, in case a notification was lost.
             let _ = tokio::time::timeout(StdDuration::from_secs(5), st.live.wake.notified()).await;
+            if st.live.tx.receiver_count() == 0 {
+                // Nobody is listening here: skip ahead. Clients that connect
+                // later replay from the table with Last-Event-ID.
+                if let Ok(id) = st.svc.store().latest_event_id().await {
+                    last = last.max(id);
+                }
+                continue;
+            }
             loop {
                 match st.svc.store().events_since(last, BATCH).await {
                     Ok(batch) if batch.is_empty() => break,
@@ -136,18 +125,6 @@ pub async fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         }
     }));
     tasks
-}
-
-/// The id of the newest stored event (the pump starts after it).
-async fn latest_id(state: &AppState) -> i64 {
-    let mut last = 0;
-    while let Ok(batch) = state.svc.store().events_since(last, 10_000).await {
-        match batch.last() {
-            Some(e) => last = e.id,
-            None => break,
-        }
-    }
-    last
 }
 
 #[derive(Debug, Deserialize)]

@@ -134,6 +134,17 @@ pub struct RoomStats {
     pub decided: i64,
 }
 
+/// What a booking change writes besides the booking itself, in the same
+/// transaction: its audit entry and its live-update events (an outbox, so an
+/// event exists exactly when the change committed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeLog {
+    pub audit: AuditEntry,
+    /// For `create_series`: one per occurrence, in order; only those of
+    /// booked occurrences are written.
+    pub events: Vec<StoredEvent>,
+}
+
 /// Filter for the audit log.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -174,7 +185,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         booking: &Booking,
         check: &CheckFn<'_>,
-        audit: &AuditEntry,
+        log: &ChangeLog,
     ) -> Result<(), CoreError>;
     /// Run `check` and replace the stored booking with `booking` (provided it
     /// is still at `booking.sequence - 1`) plus `audit`, in one transaction.
@@ -182,7 +193,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         booking: &Booking,
         check: &CheckFn<'_>,
-        audit: &AuditEntry,
+        log: &ChangeLog,
     ) -> Result<(), CoreError>;
     /// Change status/approver/reason of a booking that is still `expected`,
     /// with its `audit` entry, in one transaction. `false` when it was changed
@@ -191,7 +202,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         booking: &Booking,
         expected: BookingStatus,
-        audit: &AuditEntry,
+        log: &ChangeLog,
     ) -> Result<bool, StoreError>;
     async fn get_booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError>;
     async fn list_bookings(&self, filter: &BookingFilter) -> Result<Vec<Booking>, StoreError>;
@@ -212,7 +223,7 @@ pub trait Store: Send + Sync + 'static {
         series: &Series,
         occurrences: &[Booking],
         check: &SeriesCheckFn<'_>,
-        audit: &AuditEntry,
+        log: &ChangeLog,
     ) -> Result<Vec<usize>, CoreError>;
     async fn get_series(&self, id: SeriesId) -> Result<Option<Series>, StoreError>;
 
@@ -270,9 +281,11 @@ pub trait Store: Send + Sync + 'static {
         external_id: &str,
     ) -> Result<Option<UserId>, StoreError>;
 
-    /// Append a booking change to the event log (its `id` is assigned) and
-    /// announce it to every process sharing the database.
-    async fn append_event(&self, event: &StoredEvent) -> Result<i64, StoreError>;
+    /// Append events outside a booking change (e.g. a check-in) and announce
+    /// them to every process sharing the database.
+    async fn append_events(&self, events: &[StoredEvent]) -> Result<(), StoreError>;
+    /// The id of the newest event (0 when there is none).
+    async fn latest_event_id(&self) -> Result<i64, StoreError>;
     /// Events with an id above `after`, oldest first.
     async fn events_since(&self, after: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError>;
     /// Drop events older than `before`.

@@ -13,8 +13,8 @@ use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
 use super::{
-    AuditEntry, AuditFilter, BookingFilter, CheckFn, Credentials, SeriesCheckFn, Snapshot, Store,
-    StoredEvent, conflict_from, parse_enum, to_u32,
+    AuditEntry, AuditFilter, BookingFilter, ChangeLog, CheckFn, Credentials, SeriesCheckFn,
+    Snapshot, Store, StoredEvent, conflict_from, parse_enum, to_u32,
 };
 use super::{Bucket, HeatCell, RoomStats, UsageRow};
 use crate::domain::{
@@ -325,6 +325,30 @@ async fn snapshot(conn: &mut PgConnection, b: &Booking) -> Result<Snapshot, Stor
     })
 }
 
+/// Write live-update events inside the caller's transaction.
+async fn insert_events(conn: &mut PgConnection, events: &[StoredEvent]) -> Result<(), StoreError> {
+    for e in events {
+        sqlx::query(
+            "INSERT INTO events (at, kind, room_id, organizer_id, booking_id, payload) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(ts(e.at))
+        .bind(&e.kind)
+        .bind(e.room_id.0)
+        .bind(e.organizer_id.0)
+        .bind(e.booking_id.0)
+        .bind(Json(&e.payload))
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !events.is_empty() {
+        // Delivered to every listening process when the transaction commits.
+        sqlx::query("SELECT pg_notify('booking_events', '')")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 async fn insert_audit(conn: &mut PgConnection, e: &AuditEntry) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO audit_log (at, actor_id, actor_ip, action, entity, entity_id, before, after) \
@@ -363,7 +387,7 @@ impl PgStore {
         b: &Booking,
         check: &CheckFn<'_>,
         update: bool,
-        audit: &AuditEntry,
+        log: &ChangeLog,
     ) -> Result<(), CoreError> {
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         // Serialise writers of one room so the rule check (including the
@@ -421,7 +445,8 @@ impl PgStore {
             }
             Err(e) => return Err(StoreError::Database(e).into()),
         }
-        insert_audit(&mut tx, audit).await?;
+        insert_audit(&mut tx, &log.audit).await?;
+        insert_events(&mut tx, &log.events).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
@@ -616,25 +641,25 @@ impl Store for PgStore {
         &self,
         b: &Booking,
         check: &CheckFn<'_>,
-        audit: &AuditEntry,
+        log: &ChangeLog,
     ) -> Result<(), CoreError> {
-        self.write_booking(b, check, false, audit).await
+        self.write_booking(b, check, false, log).await
     }
 
     async fn update_booking(
         &self,
         b: &Booking,
         check: &CheckFn<'_>,
-        audit: &AuditEntry,
+        log: &ChangeLog,
     ) -> Result<(), CoreError> {
-        self.write_booking(b, check, true, audit).await
+        self.write_booking(b, check, true, log).await
     }
 
     async fn set_booking_status(
         &self,
         b: &Booking,
         expected: BookingStatus,
-        audit: &AuditEntry,
+        log: &ChangeLog,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
@@ -654,7 +679,8 @@ impl Store for PgStore {
         if done.rows_affected() != 1 {
             return Ok(false);
         }
-        insert_audit(&mut tx, audit).await?;
+        insert_audit(&mut tx, &log.audit).await?;
+        insert_events(&mut tx, &log.events).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -757,7 +783,7 @@ impl Store for PgStore {
         series: &Series,
         occurrences: &[Booking],
         check: &SeriesCheckFn<'_>,
-        audit: &AuditEntry,
+        log: &ChangeLog,
     ) -> Result<Vec<usize>, CoreError> {
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -800,7 +826,12 @@ impl Store for PgStore {
                 return Err(StoreError::Database(e).into());
             }
         }
-        insert_audit(&mut tx, audit).await?;
+        insert_audit(&mut tx, &log.audit).await?;
+        let events: Vec<StoredEvent> = chosen
+            .iter()
+            .filter_map(|&i| log.events.get(i).cloned())
+            .collect();
+        insert_events(&mut tx, &events).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(chosen)
     }
@@ -1026,22 +1057,16 @@ impl Store for PgStore {
         Ok(user.map(UserId))
     }
 
-    async fn append_event(&self, e: &StoredEvent) -> Result<i64, StoreError> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO events (at, kind, room_id, organizer_id, booking_id, payload) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(ts(e.at))
-        .bind(&e.kind)
-        .bind(e.room_id.0)
-        .bind(e.organizer_id.0)
-        .bind(e.booking_id.0)
-        .bind(Json(&e.payload))
-        .fetch_one(&self.pool)
-        .await?;
-        sqlx::query("SELECT pg_notify('booking_events', $1)")
-            .bind(id.to_string())
-            .execute(&self.pool)
+    async fn append_events(&self, events: &[StoredEvent]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        insert_events(&mut tx, events).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn latest_event_id(&self) -> Result<i64, StoreError> {
+        let id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events")
+            .fetch_one(&self.pool)
             .await?;
         Ok(id)
     }

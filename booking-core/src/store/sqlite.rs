@@ -17,8 +17,8 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use super::{
-    AuditEntry, AuditFilter, BookingFilter, CheckFn, Credentials, SeriesCheckFn, Snapshot, Store,
-    StoredEvent, conflict_from, parse_enum, to_u32,
+    AuditEntry, AuditFilter, BookingFilter, ChangeLog, CheckFn, Credentials, SeriesCheckFn,
+    Snapshot, Store, StoredEvent, conflict_from, parse_enum, to_u32,
 };
 use super::{Bucket, HeatCell, RoomStats, UsageRow};
 use crate::domain::{
@@ -328,6 +328,27 @@ async fn snapshot(conn: &mut SqliteConnection, b: &Booking) -> Result<Snapshot, 
     })
 }
 
+/// Write live-update events inside the caller's transaction.
+async fn insert_events(
+    conn: &mut SqliteConnection,
+    events: &[StoredEvent],
+) -> Result<(), StoreError> {
+    for e in events {
+        sqlx::query(
+            "INSERT INTO events (at, kind, room_id, organizer_id, booking_id, payload) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(ts(e.at))
+        .bind(&e.kind)
+        .bind(e.room_id.0)
+        .bind(e.organizer_id.0)
+        .bind(e.booking_id.0)
+        .bind(Json(&e.payload))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 async fn insert_audit(conn: &mut SqliteConnection, e: &AuditEntry) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO audit_log (at, actor_id, actor_ip, action, entity, entity_id, before, after) \
@@ -393,7 +414,7 @@ impl SqliteStore {
         b: &Booking,
         check: &CheckFn<'_>,
         update: bool,
-        audit: &AuditEntry,
+        log: &ChangeLog,
     ) -> Result<(), CoreError> {
         let _writer = self.writer.lock().await;
         let mut tx = self
@@ -446,7 +467,8 @@ impl SqliteStore {
             }
             Err(e) => return Err(StoreError::Database(e).into()),
         }
-        insert_audit(&mut tx, audit).await?;
+        insert_audit(&mut tx, &log.audit).await?;
+        insert_events(&mut tx, &log.events).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
@@ -646,25 +668,25 @@ impl Store for SqliteStore {
         &self,
         b: &Booking,
         check: &CheckFn<'_>,
-        audit: &AuditEntry,
+        log: &ChangeLog,
     ) -> Result<(), CoreError> {
-        self.write_booking(b, check, false, audit).await
+        self.write_booking(b, check, false, log).await
     }
 
     async fn update_booking(
         &self,
         b: &Booking,
         check: &CheckFn<'_>,
-        audit: &AuditEntry,
+        log: &ChangeLog,
     ) -> Result<(), CoreError> {
-        self.write_booking(b, check, true, audit).await
+        self.write_booking(b, check, true, log).await
     }
 
     async fn set_booking_status(
         &self,
         b: &Booking,
         expected: BookingStatus,
-        audit: &AuditEntry,
+        log: &ChangeLog,
     ) -> Result<bool, StoreError> {
         let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -685,7 +707,8 @@ impl Store for SqliteStore {
         if done.rows_affected() != 1 {
             return Ok(false);
         }
-        insert_audit(&mut tx, audit).await?;
+        insert_audit(&mut tx, &log.audit).await?;
+        insert_events(&mut tx, &log.events).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -788,7 +811,7 @@ impl Store for SqliteStore {
         series: &Series,
         occurrences: &[Booking],
         check: &SeriesCheckFn<'_>,
-        audit: &AuditEntry,
+        log: &ChangeLog,
     ) -> Result<Vec<usize>, CoreError> {
         let _writer = self.writer.lock().await;
         let mut tx = self
@@ -821,7 +844,12 @@ impl Store for SqliteStore {
                 insert_booking(&mut tx, b).await.map_err(StoreError::from)?;
             }
         }
-        insert_audit(&mut tx, audit).await?;
+        insert_audit(&mut tx, &log.audit).await?;
+        let events: Vec<StoredEvent> = chosen
+            .iter()
+            .filter_map(|&i| log.events.get(i).cloned())
+            .collect();
+        insert_events(&mut tx, &events).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(chosen)
     }
@@ -1052,20 +1080,18 @@ impl Store for SqliteStore {
         Ok(user.map(UserId))
     }
 
-    async fn append_event(&self, e: &StoredEvent) -> Result<i64, StoreError> {
+    async fn append_events(&self, events: &[StoredEvent]) -> Result<(), StoreError> {
         let _writer = self.writer.lock().await;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO events (at, kind, room_id, organizer_id, booking_id, payload) \
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(ts(e.at))
-        .bind(&e.kind)
-        .bind(e.room_id.0)
-        .bind(e.organizer_id.0)
-        .bind(e.booking_id.0)
-        .bind(Json(&e.payload))
-        .fetch_one(&self.pool)
-        .await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        insert_events(&mut tx, events).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn latest_event_id(&self) -> Result<i64, StoreError> {
+        let id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(id)
     }
 
