@@ -85,16 +85,21 @@ pub async fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     let st = state.clone();
     tasks.push(tokio::spawn(async move {
         let mut last = st.svc.store().latest_event_id().await.unwrap_or(0);
+        let mut idle = false;
         loop {
             // Also poll now and then, in case a notification was lost.
             let _ = tokio::time::timeout(StdDuration::from_secs(5), st.live.wake.notified()).await;
             if st.live.tx.receiver_count() == 0 {
-                // Nobody is listening here: skip ahead. Clients that connect
-                // later replay from the table with Last-Event-ID.
+                // Nobody listens here: no work. Clients that connect later
+                // start from the newest event, or replay with Last-Event-ID.
+                idle = true;
+                continue;
+            }
+            if idle {
                 if let Ok(id) = st.svc.store().latest_event_id().await {
                     last = last.max(id);
                 }
-                continue;
+                idle = false;
             }
             loop {
                 match st.svc.store().events_since(last, BATCH).await {
@@ -184,7 +189,11 @@ pub async fn events(
             backlog.extend(batch.into_iter().filter(|e| visible(&user, e)));
         }
     }
-    let after = backlog.last().map(|e| e.id).or(last_seen).unwrap_or(0);
+    let after = match backlog.last().map(|e| e.id).or(last_seen) {
+        Some(id) => id,
+        // A new client: only what happens from now on.
+        None => state.svc.store().latest_event_id().await.unwrap_or(0),
+    };
     let first = stream::iter(backlog.iter().map(to_sse).collect::<Vec<_>>());
     let rest = live.filter_map(move |item| {
         let user = user.clone();
