@@ -342,6 +342,60 @@ mod tests {
             .expect_err("twice");
         assert!(matches!(err, CoreError::InvalidTransition { .. }));
 
+        // Moving an approved booking in an approval room needs approval again,
+        // unless an approver moves it.
+        let moved = e
+            .svc
+            .update_booking(
+                &e.alice,
+                pending.id,
+                BookingChanges {
+                    start: Some(at(10, 30)),
+                    end: Some(at(11, 30)),
+                    ..BookingChanges::default()
+                },
+            )
+            .await
+            .expect("move");
+        assert_eq!(moved.status, BookingStatus::Pending);
+        let moved = e
+            .svc
+            .update_booking(
+                &ra,
+                pending.id,
+                BookingChanges {
+                    start: Some(at(10, 0)),
+                    end: Some(at(11, 0)),
+                    ..BookingChanges::default()
+                },
+            )
+            .await
+            .expect("approver moves it");
+        assert_eq!(moved.status, BookingStatus::Pending, "stays as it was");
+        let moved = e
+            .svc
+            .approve(&ra, pending.id, None)
+            .await
+            .expect("approve again");
+        let moved = e
+            .svc
+            .update_booking(
+                &ra,
+                moved.id,
+                BookingChanges {
+                    start: Some(at(10, 15)),
+                    end: Some(at(11, 15)),
+                    ..BookingChanges::default()
+                },
+            )
+            .await
+            .expect("approver moves approved");
+        assert_eq!(
+            moved.status,
+            BookingStatus::Approved,
+            "an approver's move keeps approval"
+        );
+
         let second = e
             .svc
             .book(&e.bob, req(room.id, at(12, 0), at(13, 0)))
