@@ -14,8 +14,27 @@ use clap::{Parser, Subcommand};
 ///
 /// Every option can also be set in the environment (BOOKING_*) or in the TOML
 /// file given with --config; the command line wins over both.
+const ENVIRONMENT: &str = "\
+Environment (each also a key of the --config TOML file, lower-case without BOOKING_):
+  BOOKING_DATABASE_URL            sqlite://booking.db?mode=rwc | postgres://USER@HOST/DB
+  BOOKING_BIND                    listen address [127.0.0.1:8080]
+  BOOKING_PUBLIC_URL              public base URL [http://127.0.0.1:8080]
+  BOOKING_JWT_SECRET              token signing secret, >= 32 characters [random per start]
+  BOOKING_ALLOWED_EMAIL_DOMAINS   domains that may register, comma-separated [any]
+  BOOKING_APPROVAL_EMAIL_DOMAINS  domains whose accounts wait for approval
+  BOOKING_LOCKOUT_ATTEMPTS        failed logins before a lock [5]
+  BOOKING_LOCKOUT_MINUTES         lock duration [15]
+  BOOKING_ACCESS_TOKEN_TTL_SECS   access token lifetime [900]
+  BOOKING_REFRESH_TOKEN_TTL_SECS  refresh token lifetime [1209600]
+  BOOKING_CORS_ORIGINS            allowed origins, comma-separated, * for any [off]
+  BOOKING_NO_SHOW_SWEEP_SECS      how often no-shows are released [60]
+  BOOKING_DEFAULT_TIME_ZONE       zone for chat commands without a room [UTC]
+  BOOKING_LOG_FORMAT              text | json [text]; RUST_LOG filters
+  SLACK_SIGNING_SECRET, TEAMS_HMAC_SECRET, DISCORD_PUBLIC_KEY, DISCORD_TOKEN   chat platforms
+See docs/OPERATIONS.md.";
+
 #[derive(Debug, Parser)]
-#[command(name = "booking-server", version, about, long_about = None)]
+#[command(name = "booking-server", version, about, long_about = None, after_help = ENVIRONMENT)]
 struct Cli {
     /// TOML configuration file (keys as in docs/OPERATIONS.md).
     #[arg(long, global = true, env = "BOOKING_CONFIG")]

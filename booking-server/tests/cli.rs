@@ -38,7 +38,15 @@ fn help_documents_every_command_and_option() {
     let out = run(&["--help"], None);
     assert!(out.status.success());
     let help = text(&out.stdout);
-    for cmd in ["serve", "migrate", "create-admin"] {
+    for cmd in [
+        "serve",
+        "migrate",
+        "create-admin",
+        "backup",
+        "discord-bot",
+        "BOOKING_JWT_SECRET",
+        "BOOKING_DATABASE_URL",
+    ] {
         assert!(help.contains(cmd), "{help}");
     }
     let out = run(&["serve", "--help"], None);
