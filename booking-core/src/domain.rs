@@ -317,6 +317,10 @@ pub struct RoomPolicy {
     pub check_in: Option<CheckInPolicy>,
     /// Per-user limits in this room.
     pub quotas: Vec<Quota>,
+    /// The room's calendar feed may be read without a token.
+    pub public_feed: bool,
+    /// Feeds show "Busy" instead of titles and organizers.
+    pub feed_hides_details: bool,
 }
 
 impl Default for RoomPolicy {
@@ -336,6 +340,8 @@ impl Default for RoomPolicy {
             series_max_conflict_percent: 10,
             check_in: None,
             quotas: Vec::new(),
+            public_feed: false,
+            feed_hides_details: false,
         }
     }
 }

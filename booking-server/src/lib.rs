@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod discord_bot;
 pub mod error;
+pub mod ical;
 pub mod live;
 pub mod ops;
 pub mod state;
@@ -83,6 +84,10 @@ pub fn app(state: AppState) -> BoxEndpoint<'static> {
         .at("/healthz", get(ops::healthz))
         .at("/readyz", get(ops::readyz))
         .at("/metrics", get(ops::metrics))
+        .at("/ical/me.ics", get(ical::my_feed))
+        .at("/ical/all.ics", get(ical::all_feed))
+        .at("/ical/rooms/:file", get(ical::room_feed))
+        .at("/ical/rooms/:room/freebusy.ics", get(ical::room_freebusy))
         .at("/chat/slack/commands", poem::post(chat::slack_commands))
         .at(
             "/chat/slack/interactions",

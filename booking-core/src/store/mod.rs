@@ -331,6 +331,12 @@ pub trait Store: Send + Sync + 'static {
         booking: Option<BookingId>,
     ) -> Result<Vec<crate::procurement::Order>, StoreError>;
 
+    /// Set (or replace) a user's calendar feed token.
+    async fn set_feed_token(&self, user: UserId, token: &str) -> Result<(), StoreError>;
+    async fn feed_token(&self, user: UserId) -> Result<Option<String>, StoreError>;
+    /// The active user a feed token belongs to.
+    async fn user_by_feed_token(&self, token: &str) -> Result<Option<User>, StoreError>;
+
     /// Remember a revoked token id until it would have expired anyway.
     async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
     async fn is_token_revoked(&self, jti: &str) -> Result<bool, StoreError>;

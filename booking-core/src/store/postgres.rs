@@ -1315,6 +1315,35 @@ impl Store for PgStore {
             .collect()
     }
 
+    async fn set_feed_token(&self, user: UserId, token: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET feed_token = $1 WHERE id = $2")
+            .bind(token)
+            .bind(user.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn feed_token(&self, user: UserId) -> Result<Option<String>, StoreError> {
+        let t: Option<Option<String>> =
+            sqlx::query_scalar("SELECT feed_token FROM users WHERE id = $1")
+                .bind(user.0)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(t.flatten())
+    }
+
+    async fn user_by_feed_token(&self, token: &str) -> Result<Option<User>, StoreError> {
+        const Q: &str = concat!(user_cols!(), " WHERE feed_token = $1 AND active");
+        sqlx::query(Q)
+            .bind(token)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()
+    }
+
     async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",

@@ -87,6 +87,37 @@ pub struct UserPatch {
     pub active: Option<bool>,
 }
 
+/// Calendar feed URLs for subscriptions (Outlook, Google, Apple, Thunderbird).
+#[derive(Debug, Object)]
+pub struct FeedOut {
+    pub token: String,
+    /// Your bookings.
+    pub my_bookings_url: String,
+    /// Every room.
+    pub all_rooms_url: String,
+    /// Replace {room_id} with a room's id.
+    pub room_url_template: String,
+}
+
+async fn new_feed_token(state: &AppState, user: booking_core::UserId) -> ApiResult<String> {
+    use rand::RngCore;
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    state.svc.store().set_feed_token(user, &token).await?;
+    Ok(token)
+}
+
+fn feed_out(state: &AppState, token: String) -> FeedOut {
+    let base = state.config.public_url.trim_end_matches('/');
+    FeedOut {
+        my_bookings_url: format!("{base}/ical/me.ics?token={token}"),
+        all_rooms_url: format!("{base}/ical/all.ics?token={token}"),
+        room_url_template: format!("{base}/ical/rooms/{{room_id}}.ics?token={token}"),
+        token,
+    }
+}
+
 /// A one-time chat link code.
 #[derive(Debug, Object)]
 pub struct LinkCodeOut {
@@ -300,6 +331,43 @@ impl AccountsApi {
             code,
             expires_at,
         }))
+    }
+
+    /// Your calendar feed URLs (a secret token is created on first use).
+    #[oai(path = "/me/feed-token", method = "get", tag = "ApiTags::Accounts")]
+    async fn feed_token(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+    ) -> ApiResult<Json<FeedOut>> {
+        let id = auth.0.actor.id;
+        let token = match state.svc.store().feed_token(id).await? {
+            Some(t) => t,
+            None => new_feed_token(&state, id).await?,
+        };
+        Ok(Json(feed_out(&state, token)))
+    }
+
+    /// Rotate your feed token: the old feed URLs stop working at once.
+    #[oai(path = "/me/feed-token", method = "post", tag = "ApiTags::Accounts")]
+    async fn rotate_feed_token(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+    ) -> ApiResult<Json<FeedOut>> {
+        let token = new_feed_token(&state, auth.0.actor.id).await?;
+        state
+            .svc
+            .audit(
+                Some(&auth.0.actor),
+                "user.feed_token",
+                "user",
+                Some(auth.0.actor.id.to_string()),
+                None,
+                None,
+            )
+            .await?;
+        Ok(Json(feed_out(&state, token)))
     }
 
     /// All accounts (super_admin).

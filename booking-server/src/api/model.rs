@@ -148,6 +148,12 @@ pub struct PolicyDto {
     /// Per-user quotas in this room.
     #[oai(default, validator(max_items = 10))]
     pub quotas: Vec<QuotaDto>,
+    /// The room's calendar feed may be read without a token.
+    #[oai(default)]
+    pub public_feed: bool,
+    /// Feeds show "Busy" instead of titles (organizers and approvers still see them).
+    #[oai(default)]
+    pub feed_hides_details: bool,
 }
 
 fn default_series_max() -> u32 {
@@ -255,6 +261,8 @@ impl From<RoomPolicy> for PolicyDto {
                 room_code: c.room_code,
             }),
             quotas: p.quotas.into_iter().map(Into::into).collect(),
+            public_feed: p.public_feed,
+            feed_hides_details: p.feed_hides_details,
         }
     }
 }
@@ -300,6 +308,8 @@ impl TryFrom<PolicyDto> for RoomPolicy {
                 room_code: c.room_code.filter(|c| !c.trim().is_empty()),
             }),
             quotas: p.quotas.into_iter().map(Into::into).collect(),
+            public_feed: p.public_feed,
+            feed_hides_details: p.feed_hides_details,
         })
     }
 }

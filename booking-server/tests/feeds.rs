@@ -1,0 +1,366 @@
+//! iCalendar feeds over HTTP: tokens and rotation, RFC 5545 output (CRLF,
+//! folding, VTIMEZONE, series with RRULE/EXDATE/RECURRENCE-ID, SEQUENCE,
+//! STATUS), ETag/304, VFREEBUSY; and parsers written by others.
+
+use booking_core::testing::{Backend, TestDb, backends};
+use booking_core::{
+    Actor, BookingChanges, BookingRequest, BusinessHours, Role, RoomCategory, RoomPolicy, RoomSpec,
+    SeriesRequest,
+};
+use booking_server::auth::hash_password;
+use booking_server::config::Config;
+use chrono::{Duration, Utc};
+use reqwest::{Client, StatusCode};
+use serde_json::Value;
+
+mod common;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// Our own lint: CRLF everywhere, no bare LF, no line over 75 octets.
+fn lint(ics: &str) {
+    assert!(ics.ends_with("\r\n"), "ends with CRLF");
+    assert!(!ics.replace("\r\n", "").contains('\n'), "bare LF");
+    assert!(!ics.replace("\r\n", "").contains('\r'), "bare CR");
+    for line in ics.split("\r\n") {
+        assert!(line.len() <= 75, "{} octets: {line:?}", line.len());
+    }
+}
+
+fn unfold(ics: &str) -> String {
+    ics.replace("\r\n ", "")
+}
+
+/// Python peers (icalendar, vobject with validation, recurring-ical-events)
+/// via ../shared/interop/check_py.py, when installed (CI installs them).
+fn python_peers(ics: &str) -> Option<String> {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/interop/check_py.py");
+    if !script.exists() {
+        return None;
+    }
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import icalendar, vobject, recurring_ical_events"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        if std::env::var("BOOKING_INTEROP").as_deref() == Ok("required") {
+            panic!(
+                "python icalendar/vobject/recurring_ical_events are required (BOOKING_INTEROP=required)"
+            );
+        }
+        eprintln!("python iCalendar peers not installed: skipped");
+        return None;
+    }
+    let file = std::env::temp_dir().join(format!("feed-{}.ics", uuid::Uuid::new_v4()));
+    std::fs::write(&file, ics).expect("write");
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(&file)
+        .output()
+        .expect("python");
+    let _ = std::fs::remove_file(&file);
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feeds_are_correct_icalendar() {
+    for b in backends() {
+        eprintln!("-- {b:?}");
+        run(b).await;
+    }
+}
+
+async fn run(b: Backend) {
+    let db = TestDb::create(b).await;
+    let srv = common::spawn(Config {
+        database_url: db.url.clone(),
+        jwt_secret: Some("feeds-secret-feeds-secret-feeds-secret".into()),
+        ..Config::default()
+    })
+    .await;
+    let svc = &srv.state.svc;
+    let hash = hash_password(PASSWORD).expect("hash");
+    let admin = Actor::from(
+        svc.create_user(
+            "admin@example.com",
+            "A",
+            Role::SuperAdmin,
+            Some(&hash),
+            true,
+        )
+        .await
+        .expect("u"),
+    );
+    let alice = Actor::from(
+        svc.create_user("alice@example.com", "Alice", Role::User, Some(&hash), true)
+            .await
+            .expect("u"),
+    );
+    let room = svc
+        .create_room(
+            &admin,
+            RoomSpec {
+                name: "Café Überraschung, the long-named boardroom with a view".into(),
+                category: RoomCategory::Boardroom,
+                capacity: 10,
+                floor: Some(3),
+                location: "HQ".into(),
+                amenities: Default::default(),
+                time_zone: "Europe/Berlin".into(),
+                active: true,
+                policy: RoomPolicy {
+                    booking_window_days: 365,
+                    business_hours: BusinessHours::always(),
+                    ..RoomPolicy::default()
+                },
+            },
+        )
+        .await
+        .expect("room");
+    let start = (Utc::now() + Duration::days(2)).date_naive();
+    let single_start = start.and_hms_opt(13, 0, 0).expect("t").and_utc();
+    let single = svc
+        .book(
+            &alice,
+            BookingRequest {
+                room_id: room.id,
+                title: "Budget; review, Q4 \\ final".into(),
+                purpose: String::new(),
+                attendees: 4,
+                start: single_start,
+                end: single_start + Duration::hours(1),
+            },
+        )
+        .await
+        .expect("single");
+    let series = svc
+        .book_series(
+            &alice,
+            SeriesRequest {
+                room_id: room.id,
+                title: "Weekly sync".into(),
+                purpose: String::new(),
+                attendees: 3,
+                local_start: start.and_hms_opt(9, 0, 0).expect("t"),
+                duration_minutes: 30,
+                rrule: "FREQ=WEEKLY;COUNT=30".into(),
+            },
+        )
+        .await
+        .expect("series");
+    // Cancel the 3rd occurrence, move the 5th by an hour.
+    svc.cancel(&alice, series.booked[2].id, None)
+        .await
+        .expect("cancel");
+    let moved = &series.booked[4];
+    svc.update_booking(
+        &alice,
+        moved.id,
+        BookingChanges {
+            start: Some(moved.start + Duration::hours(1)),
+            end: Some(moved.end + Duration::hours(1)),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("move");
+
+    let http = Client::new();
+    let login: Value = http
+        .post(format!("{}/api/v1/auth/login", srv.base))
+        .json(&serde_json::json!({"email": "alice@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let token = login["access_token"].as_str().expect("token").to_string();
+    let feed: Value = http
+        .get(format!("{}/api/v1/me/feed-token", srv.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("feed token")
+        .json()
+        .await
+        .expect("json");
+    let ft = feed["token"].as_str().expect("ft").to_string();
+    let room_url = format!("{}/ical/rooms/{}.ics?token={ft}", srv.base, room.id);
+
+    // Without or with a wrong token: nothing.
+    let r = http
+        .get(format!("{}/ical/rooms/{}.ics", srv.base, room.id))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = http
+        .get(format!(
+            "{}/ical/me.ics?token=wrong-token-wrong-token",
+            srv.base
+        ))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    let r = http.get(&room_url).send().await.expect("feed");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "text/calendar; charset=utf-8");
+    let tag = r.headers()["etag"].to_str().expect("etag").to_string();
+    let ics = r.text().await.expect("text");
+    lint(&ics);
+    let flat = unfold(&ics);
+    for needle in [
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n",
+        "REFRESH-INTERVAL;VALUE=DURATION:PT15M\r\n",
+        "X-PUBLISHED-TTL:PT15M\r\n",
+        "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n",
+        "SUMMARY:Budget\\; review\\, Q4 \\\\ final\r\n",
+        "LOCATION:Café Überraschung\\, the long-named boardroom with a view\\, floor 3\r\n",
+        "STATUS:CONFIRMED\r\n",
+        "RRULE:FREQ=WEEKLY;UNTIL=",
+        "EXDATE;TZID=Europe/Berlin:",
+        "RECURRENCE-ID;TZID=Europe/Berlin:",
+    ] {
+        assert!(flat.contains(needle), "missing {needle:?} in\n{flat}");
+    }
+    assert!(
+        flat.contains(&format!("UID:{}@", single.id)),
+        "stable UID per booking"
+    );
+    assert!(
+        flat.contains(&format!("UID:{}@", series.series.id)),
+        "series UID"
+    );
+    assert_eq!(
+        flat.matches("BEGIN:VEVENT").count(),
+        3,
+        "single + series master + one override"
+    );
+    let cancelled_local = series.booked[2]
+        .start
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .format("%Y%m%dT%H%M%S")
+        .to_string();
+    assert!(
+        flat.contains(&cancelled_local),
+        "the cancelled date is an EXDATE"
+    );
+
+    // 304 while nothing changed; a change bumps SEQUENCE and the ETag.
+    let r = http
+        .get(&room_url)
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .expect("feed");
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    svc.update_booking(
+        &alice,
+        single.id,
+        BookingChanges {
+            title: Some("Budget review".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("rename");
+    let r = http
+        .get(&room_url)
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .expect("feed");
+    assert_eq!(r.status(), StatusCode::OK);
+    let flat = unfold(&r.text().await.expect("text"));
+    let ev = flat
+        .split("BEGIN:VEVENT")
+        .find(|e| e.contains(&single.id.to_string()))
+        .expect("single event");
+    assert!(ev.contains("SEQUENCE:1\r\n"), "{ev}");
+    svc.cancel(&alice, single.id, None)
+        .await
+        .expect("cancel single");
+    let flat = unfold(
+        &http
+            .get(&room_url)
+            .send()
+            .await
+            .expect("feed")
+            .text()
+            .await
+            .expect("text"),
+    );
+    let ev = flat
+        .split("BEGIN:VEVENT")
+        .find(|e| e.contains(&single.id.to_string()))
+        .expect("single event");
+    assert!(
+        ev.contains("STATUS:CANCELLED\r\n") && ev.contains("SEQUENCE:2\r\n"),
+        "{ev}"
+    );
+
+    // My feed and the all-rooms feed.
+    for url in [
+        feed["my_bookings_url"].as_str(),
+        feed["all_rooms_url"].as_str(),
+    ] {
+        let url = url
+            .expect("url")
+            .replace("http://127.0.0.1:8080", &srv.base);
+        let r = http.get(&url).send().await.expect("feed");
+        assert_eq!(r.status(), StatusCode::OK, "{url}");
+        let ics = r.text().await.expect("text");
+        lint(&ics);
+        if let Some(out) = python_peers(&ics) {
+            assert!(out.contains("icalendar: parsed; errors: []"), "{out}");
+            assert!(out.contains("vobject(validate=True): ok"), "{out}");
+            assert!(!out.contains("FAIL"), "{out}");
+        }
+    }
+
+    // Free/busy.
+    let r = http
+        .get(format!(
+            "{}/ical/rooms/{}/freebusy.ics?token={ft}",
+            srv.base, room.id
+        ))
+        .send()
+        .await
+        .expect("fb");
+    assert_eq!(r.status(), StatusCode::OK);
+    let fb = unfold(&r.text().await.expect("text"));
+    assert!(
+        fb.contains("BEGIN:VFREEBUSY") && fb.contains("FREEBUSY;FBTYPE=BUSY:"),
+        "{fb}"
+    );
+
+    // Rotating the token: the old URL stops working.
+    let rotated: Value = http
+        .post(format!("{}/api/v1/me/feed-token", srv.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("rotate")
+        .json()
+        .await
+        .expect("json");
+    assert_ne!(rotated["token"], feed["token"]);
+    assert_eq!(
+        http.get(&room_url).send().await.expect("feed").status(),
+        StatusCode::NOT_FOUND
+    );
+    let new_url = format!(
+        "{}/ical/rooms/{}.ics?token={}",
+        srv.base,
+        room.id,
+        rotated["token"].as_str().expect("t")
+    );
+    assert_eq!(
+        http.get(&new_url).send().await.expect("feed").status(),
+        StatusCode::OK
+    );
+}

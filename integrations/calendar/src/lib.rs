@@ -1,0 +1,294 @@
+//! # booking-calendar
+//!
+//! Writes iCalendar (RFC 5545) the way subscription clients (Outlook, Google,
+//! Apple, Thunderbird) expect it: CRLF line ends, lines folded at 75 octets
+//! without splitting UTF-8 characters, escaped text, and a VTIMEZONE for every
+//! zone used, generated from the IANA database (chrono-tz) as the explicit
+//! list of offset changes in the years the calendar covers.
+//!
+//! Reusable alone: it knows nothing about bookings.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// Escape a TEXT value (RFC 5545 §3.3.11).
+pub fn escape_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Fold one content line at 75 octets (continuation lines start with a
+/// space), never inside a UTF-8 character, and end it with CRLF.
+pub fn fold(line: &str, out: &mut String) {
+    let mut width = 0;
+    for c in line.chars() {
+        let n = c.len_utf8();
+        if width + n > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += n;
+    }
+    out.push_str("\r\n");
+}
+
+/// A calendar being written.
+#[derive(Debug, Default)]
+pub struct Writer {
+    out: String,
+}
+
+impl Writer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A raw content line (`NAME;PARAMS:value`), folded.
+    pub fn line(&mut self, line: &str) -> &mut Self {
+        fold(line, &mut self.out);
+        self
+    }
+
+    /// A property with an escaped TEXT value.
+    pub fn text(&mut self, name: &str, value: &str) -> &mut Self {
+        let l = format!("{name}:{}", escape_text(value));
+        self.line(&l)
+    }
+
+    pub fn begin(&mut self, component: &str) -> &mut Self {
+        self.line(&format!("BEGIN:{component}"))
+    }
+
+    pub fn end(&mut self, component: &str) -> &mut Self {
+        self.line(&format!("END:{component}"))
+    }
+
+    /// A UTC date-time property (`NAME:YYYYMMDDTHHMMSSZ`).
+    pub fn utc(&mut self, name: &str, t: DateTime<Utc>) -> &mut Self {
+        self.line(&format!("{name}:{}", utc_stamp(t)))
+    }
+
+    /// A local date-time with its zone (`NAME;TZID=Zone:YYYYMMDDTHHMMSS`).
+    pub fn local(&mut self, name: &str, t: DateTime<Utc>, tz: Tz) -> &mut Self {
+        self.line(&format!("{name};TZID={}:{}", tz.name(), local_stamp(t, tz)))
+    }
+
+    /// A VTIMEZONE for `tz` covering the years `from_year..=to_year`.
+    pub fn vtimezone(&mut self, tz: Tz, from_year: i32, to_year: i32) -> &mut Self {
+        vtimezone(self, tz, from_year, to_year);
+        self
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+pub fn utc_stamp(t: DateTime<Utc>) -> String {
+    t.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+pub fn local_stamp(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%Y%m%dT%H%M%S").to_string()
+}
+
+fn offset_secs(tz: Tz, t: DateTime<Utc>) -> i32 {
+    tz.offset_from_utc_datetime(&t.naive_utc())
+        .fix()
+        .local_minus_utc()
+}
+
+fn fmt_offset(secs: i32) -> String {
+    let sign = if secs < 0 { '-' } else { '+' };
+    let a = secs.abs();
+    format!("{sign}{:02}{:02}", a / 3600, (a % 3600) / 60)
+}
+
+fn abbreviation(tz: Tz, t: DateTime<Utc>) -> String {
+    t.with_timezone(&tz).format("%Z").to_string()
+}
+
+/// The instants in `[from, to)` at which `tz` changes its UTC offset.
+pub fn transitions(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+    let mut out = Vec::new();
+    let mut t = from;
+    let step = Duration::days(7);
+    while t < to {
+        let next = (t + step).min(to);
+        if offset_secs(tz, t) != offset_secs(tz, next) {
+            // Bisect to the second; at most one change per week in practice.
+            let at = |secs: i64| DateTime::from_timestamp(secs, 0).unwrap_or(t);
+            let (mut lo, mut hi) = (t.timestamp(), next.timestamp());
+            let before = offset_secs(tz, at(lo));
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if offset_secs(tz, at(mid)) == before {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            out.push(at(hi));
+        }
+        t = next;
+    }
+    out
+}
+
+fn vtimezone(w: &mut Writer, tz: Tz, from_year: i32, to_year: i32) {
+    let start = Utc
+        .with_ymd_and_hms(from_year, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_else(Utc::now);
+    let end = Utc
+        .with_ymd_and_hms(to_year + 1, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_else(Utc::now);
+    w.begin("VTIMEZONE").line(&format!("TZID:{}", tz.name()));
+    let changes = transitions(tz, start, end);
+    let observance = |w: &mut Writer, at: DateTime<Utc>, from: i32, to: i32| {
+        // Daylight when the new offset is larger than the other one in the year.
+        let jan = offset_secs(
+            tz,
+            Utc.with_ymd_and_hms(at.year(), 1, 15, 0, 0, 0)
+                .single()
+                .unwrap_or(at),
+        );
+        let jul = offset_secs(
+            tz,
+            Utc.with_ymd_and_hms(at.year(), 7, 15, 0, 0, 0)
+                .single()
+                .unwrap_or(at),
+        );
+        let daylight = jan != jul && to == jan.max(jul);
+        let kind = if daylight { "DAYLIGHT" } else { "STANDARD" };
+        // DTSTART is the local time just before the change, in the old offset.
+        let local: NaiveDateTime = at.naive_utc() + Duration::seconds(i64::from(from));
+        w.begin(kind)
+            .line(&format!("DTSTART:{}", local.format("%Y%m%dT%H%M%S")))
+            .line(&format!("TZOFFSETFROM:{}", fmt_offset(from)))
+            .line(&format!("TZOFFSETTO:{}", fmt_offset(to)))
+            .text("TZNAME", &abbreviation(tz, at))
+            .end(kind);
+    };
+    if changes.is_empty() {
+        // A fixed offset all along: one STANDARD observance.
+        let off = offset_secs(tz, start);
+        observance(w, start, off, off);
+    } else {
+        // The offset in force at the start, then every change.
+        let first_from = offset_secs(tz, start);
+        observance(w, start, first_from, first_from);
+        for at in changes {
+            let from = offset_secs(tz, at - Duration::seconds(1));
+            let to = offset_secs(tz, at);
+            observance(w, at, from, to);
+        }
+    }
+    w.end("VTIMEZONE");
+}
+
+/// A VFREEBUSY calendar: `busy` intervals of `[from, to)` for `organizer` (e.g. a room).
+pub fn freebusy(
+    prodid: &str,
+    uid: &str,
+    name: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    busy: &[(DateTime<Utc>, DateTime<Utc>)],
+    now: DateTime<Utc>,
+) -> String {
+    let mut w = Writer::new();
+    w.begin("VCALENDAR")
+        .line("VERSION:2.0")
+        .text("PRODID", prodid)
+        .begin("VFREEBUSY")
+        .text("UID", uid)
+        .utc("DTSTAMP", now)
+        .utc("DTSTART", from)
+        .utc("DTEND", to)
+        .text("SUMMARY", name);
+    for (s, e) in busy {
+        let l = format!("FREEBUSY;FBTYPE=BUSY:{}/{}", utc_stamp(*s), utc_stamp(*e));
+        w.line(&l);
+    }
+    w.end("VFREEBUSY").end("VCALENDAR");
+    let mut s = String::new();
+    let _ = write!(s, "{}", w.finish());
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_is_utf8_safe_and_crlf() {
+        let mut out = String::new();
+        let long = format!("SUMMARY:{}", "Café Überraschung ".repeat(10));
+        fold(&long, &mut out);
+        for l in out.split("\r\n").filter(|l| !l.is_empty()) {
+            assert!(l.len() <= 75, "{} octets: {l}", l.len());
+        }
+        assert!(!out.replace("\r\n", "").contains('\n'), "no bare LF");
+        let unfolded = out.replace("\r\n ", "");
+        assert_eq!(unfolded.trim_end_matches("\r\n"), long);
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(escape_text("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
+    }
+
+    #[test]
+    fn berlin_has_two_changes_a_year_with_the_right_offsets() {
+        let tz = chrono_tz::Europe::Berlin;
+        let y = |m, d| {
+            Utc.with_ymd_and_hms(2026, m, d, 0, 0, 0)
+                .single()
+                .expect("t")
+        };
+        let t = transitions(tz, y(1, 1), y(12, 31));
+        assert_eq!(t.len(), 2);
+        assert_eq!(
+            t[0],
+            Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0)
+                .single()
+                .expect("t")
+        );
+        assert_eq!(
+            t[1],
+            Utc.with_ymd_and_hms(2026, 10, 25, 1, 0, 0)
+                .single()
+                .expect("t")
+        );
+        let mut w = Writer::new();
+        w.vtimezone(tz, 2026, 2026);
+        let s = w.finish();
+        assert!(s.contains("BEGIN:DAYLIGHT\r\nDTSTART:20260329T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST"), "{s}");
+        assert!(s.contains("BEGIN:STANDARD\r\nDTSTART:20261025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET"), "{s}");
+    }
+
+    #[test]
+    fn fixed_zone_has_one_standard_observance() {
+        let mut w = Writer::new();
+        w.vtimezone(chrono_tz::Asia::Tokyo, 2026, 2027);
+        let s = w.finish();
+        assert_eq!(s.matches("BEGIN:STANDARD").count(), 1);
+        assert!(s.contains("TZOFFSETFROM:+0900\r\nTZOFFSETTO:+0900"));
+    }
+}
