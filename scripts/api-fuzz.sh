@@ -40,4 +40,4 @@ token=$(curl -fs -X POST "$base/api/v1/auth/login" -H 'content-type: application
   --seed 1 \
   --workers 2 \
   --warnings off \
-  --request-timeout 10
+  --request-timeout 30
