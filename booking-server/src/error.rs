@@ -131,6 +131,21 @@ impl ApiError {
         }
     }
 
+    /// The human-readable explanation.
+    pub fn detail(&self) -> &str {
+        match self {
+            ApiError::BadRequest(p)
+            | ApiError::Unauthorized(p)
+            | ApiError::Forbidden(p)
+            | ApiError::NotFound(p)
+            | ApiError::Conflict(p)
+            | ApiError::Unprocessable(p)
+            | ApiError::UnsupportedMediaType(p)
+            | ApiError::Locked(p)
+            | ApiError::Internal(p) => &p.0.detail,
+        }
+    }
+
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, detail)
     }

@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use booking_calendar::{Writer, freebusy, local_stamp, utc_stamp};
-use booking_core::store::BookingFilter;
-use booking_core::{Booking, BookingStatus, Room, RoomId, SeriesId, User};
+use booking_core::store::{BookingFilter, VersionScope};
+use booking_core::{Booking, BookingStatus, Room, RoomId, SeriesId, User, UserId};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
 use poem::http::{HeaderValue, StatusCode};
@@ -41,7 +41,7 @@ fn status_text(s: BookingStatus) -> &'static str {
 }
 
 /// FNV-1a: a stable content hash for ETags.
-fn etag(body: &str) -> String {
+pub(crate) fn etag(body: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in body.as_bytes() {
         h ^= u64::from(*b);
@@ -50,18 +50,50 @@ fn etag(body: &str) -> String {
     format!("\"{h:016x}\"")
 }
 
-fn calendar_response(req: &Request, body: String) -> Response {
-    let tag = etag(&body);
-    if req
-        .header("if-none-match")
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag))
-    {
-        let mut r = Response::builder()
-            .status(StatusCode::NOT_MODIFIED)
-            .finish();
-        if let Ok(v) = HeaderValue::from_str(&tag) {
-            r.headers_mut().insert("etag", v);
-        }
+/// The validator of a feed, computed without rendering it: which feed, for
+/// whom, the day its window starts, and the version of the bookings and
+/// rooms in it. Weak, because DTSTAMP differs between renderings.
+pub(crate) async fn feed_tag(
+    state: &AppState,
+    scope: VersionScope,
+    feed: &str,
+    viewer: Option<UserId>,
+) -> Option<String> {
+    let (from, to) = window(state);
+    let v = state
+        .svc
+        .store()
+        .bookings_version(scope, from, to)
+        .await
+        .ok()?;
+    let key = format!("{feed}|{viewer:?}|{}|{v:?}", from.date_naive());
+    Some(format!("W/{}", etag(&key)))
+}
+
+/// `304 Not Modified` when the client already has this version.
+pub(crate) fn not_modified(req: &Request, tag: Option<&str>) -> Option<Response> {
+    let tag = tag?;
+    let bare = tag.trim_start_matches("W/");
+    let hit = req.header("if-none-match").is_some_and(|v| {
+        v.split(',')
+            .any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == bare)
+    });
+    if !hit {
+        return None;
+    }
+    let mut r = Response::builder()
+        .status(StatusCode::NOT_MODIFIED)
+        .finish();
+    if let Ok(v) = HeaderValue::from_str(tag) {
+        r.headers_mut().insert("etag", v);
+    }
+    Some(r)
+}
+
+fn calendar_response(req: &Request, tag: Option<String>, body: String) -> Response {
+    // Without a version (database trouble), fall back to hashing the body.
+    let tag = tag.unwrap_or_else(|| etag(&body));
+    if let Some(r) = not_modified(req, Some(&tag)) {
         return r;
     }
     let mut r = Response::builder()
@@ -81,7 +113,7 @@ fn not_found() -> Response {
     )
 }
 
-async fn token_user(state: &AppState, token: Option<&str>) -> Option<User> {
+pub(crate) async fn token_user(state: &AppState, token: Option<&str>) -> Option<User> {
     let token = token?.trim();
     if token.len() < 16 {
         return None;
@@ -95,16 +127,16 @@ async fn token_user(state: &AppState, token: Option<&str>) -> Option<User> {
         .flatten()
 }
 
-struct Feed<'a> {
-    name: String,
-    rooms: &'a HashMap<RoomId, Room>,
-    host: String,
+pub(crate) struct Feed<'a> {
+    pub name: String,
+    pub rooms: &'a HashMap<RoomId, Room>,
+    pub host: String,
     /// Hide titles and organizers for this viewer, per room.
-    hide: &'a (dyn Fn(&Room, &Booking) -> bool + Send + Sync),
+    pub hide: &'a (dyn Fn(&Room, &Booking) -> bool + Send + Sync),
 }
 
 /// Render `bookings` (all of them, any status, so cancellations propagate).
-async fn render(state: &AppState, feed: &Feed<'_>, bookings: Vec<Booking>) -> String {
+pub(crate) async fn render(state: &AppState, feed: &Feed<'_>, bookings: Vec<Booking>) -> String {
     let now = state.svc.now();
     let mut w = Writer::new();
     w.begin("VCALENDAR")
@@ -319,7 +351,7 @@ async fn series_events(
     }
 }
 
-fn host(state: &AppState) -> String {
+pub(crate) fn host(state: &AppState) -> String {
     state
         .config
         .public_url
@@ -332,17 +364,17 @@ fn host(state: &AppState) -> String {
         .to_string()
 }
 
-async fn rooms_map(state: &AppState) -> Option<HashMap<RoomId, Room>> {
+pub(crate) async fn rooms_map(state: &AppState) -> Option<HashMap<RoomId, Room>> {
     let rooms = state.svc.list_rooms(true).await.ok()?;
     Some(rooms.into_iter().map(|r| (r.id, r)).collect())
 }
 
-fn window(state: &AppState) -> (DateTime<Utc>, DateTime<Utc>) {
+pub(crate) fn window(state: &AppState) -> (DateTime<Utc>, DateTime<Utc>) {
     let now = state.svc.now();
     (now - Duration::days(31), now + Duration::days(366))
 }
 
-async fn bookings(state: &AppState, filter: BookingFilter) -> Vec<Booking> {
+pub(crate) async fn bookings(state: &AppState, filter: BookingFilter) -> Vec<Booking> {
     let (from, to) = window(state);
     state
         .svc
@@ -356,7 +388,7 @@ async fn bookings(state: &AppState, filter: BookingFilter) -> Vec<Booking> {
         .unwrap_or_default()
 }
 
-fn hides_for(viewer: Option<User>) -> impl Fn(&Room, &Booking) -> bool + Send + Sync {
+pub(crate) fn hides_for(viewer: Option<User>) -> impl Fn(&Room, &Booking) -> bool + Send + Sync {
     move |room: &Room, b: &Booking| {
         room.policy.feed_hides_details
             && !viewer
@@ -389,6 +421,16 @@ pub async fn room_feed(
     if viewer.is_none() && !room.policy.public_feed {
         return not_found();
     }
+    let tag = feed_tag(
+        &state,
+        VersionScope::Room(room_id),
+        "room",
+        viewer.as_ref().map(|u| u.id),
+    )
+    .await;
+    if let Some(r) = not_modified(req, tag.as_deref()) {
+        return r;
+    }
     let list = bookings(
         &state,
         BookingFilter {
@@ -405,7 +447,7 @@ pub async fn room_feed(
         hide: &hide,
     };
     let body = render(&state, &feed, list).await;
-    calendar_response(req, body)
+    calendar_response(req, tag, body)
 }
 
 /// `GET /ical/me.ics?token=T`: the token owner's bookings.
@@ -418,6 +460,16 @@ pub async fn my_feed(
     let Some(user) = token_user(&state, q.token.as_deref()).await else {
         return not_found();
     };
+    let tag = feed_tag(
+        &state,
+        VersionScope::Organizer(user.id),
+        "me",
+        Some(user.id),
+    )
+    .await;
+    if let Some(r) = not_modified(req, tag.as_deref()) {
+        return r;
+    }
     let Some(rooms) = rooms_map(&state).await else {
         return problem_response(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -441,7 +493,7 @@ pub async fn my_feed(
         hide: &hide,
     };
     let body = render(&state, &feed, list).await;
-    calendar_response(req, body)
+    calendar_response(req, tag, body)
 }
 
 /// `GET /ical/all.ics?token=T`: every room.
@@ -454,6 +506,10 @@ pub async fn all_feed(
     let Some(user) = token_user(&state, q.token.as_deref()).await else {
         return not_found();
     };
+    let tag = feed_tag(&state, VersionScope::All, "all", Some(user.id)).await;
+    if let Some(r) = not_modified(req, tag.as_deref()) {
+        return r;
+    }
     let Some(rooms) = rooms_map(&state).await else {
         return problem_response(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -469,7 +525,7 @@ pub async fn all_feed(
         hide: &hide,
     };
     let body = render(&state, &feed, list).await;
-    calendar_response(req, body)
+    calendar_response(req, tag, body)
 }
 
 /// `GET /ical/rooms/{room}/freebusy.ics?token=T&start=…&end=…`
@@ -520,7 +576,7 @@ pub async fn room_freebusy(
         &busy,
         now,
     );
-    calendar_response(req, body)
+    calendar_response(req, None, body)
 }
 
 #[cfg(test)]

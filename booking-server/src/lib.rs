@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod chat;
 pub mod config;
+pub mod dav;
 pub mod demo;
 pub mod discord_bot;
 pub mod error;
@@ -88,6 +89,9 @@ pub fn app(state: AppState) -> BoxEndpoint<'static> {
         .at("/ical/all.ics", get(ical::all_feed))
         .at("/ical/rooms/:file", get(ical::room_feed))
         .at("/ical/rooms/:room/freebusy.ics", get(ical::room_freebusy))
+        .at("/dav", dav::endpoint)
+        .at("/dav/*path", dav::endpoint)
+        .at("/.well-known/caldav", dav::endpoint)
         .at("/chat/slack/commands", poem::post(chat::slack_commands))
         .at(
             "/chat/slack/interactions",

@@ -145,12 +145,28 @@ fn is_problem(resp: &Response) -> bool {
         .is_some_and(|c| c.starts_with("application/problem+json"))
 }
 
-/// Turn any error response that is not yet a problem document into one.
+/// Turn any error response that is not yet a problem document into one,
+/// keeping the headers clients act on (`WWW-Authenticate`, `Allow`, …).
+/// WebDAV's XML error bodies stay as they are: DAV clients read them.
 async fn as_problem(resp: Response) -> Response {
-    if resp.status().as_u16() < 400 || is_problem(&resp) {
+    let xml = resp
+        .content_type()
+        .is_some_and(|c| c.starts_with("application/xml"));
+    if resp.status().as_u16() < 400 || is_problem(&resp) || xml {
         return resp;
     }
     let status = resp.status();
+    let kept: Vec<(poem::http::HeaderName, poem::http::HeaderValue)> = resp
+        .headers()
+        .iter()
+        .filter(|(n, _)| {
+            matches!(
+                n.as_str(),
+                "www-authenticate" | "allow" | "retry-after" | "location"
+            )
+        })
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
     let body = resp.into_body().into_string().await.unwrap_or_default();
     let detail = if body.trim().is_empty() {
         match status {
@@ -161,7 +177,11 @@ async fn as_problem(resp: Response) -> Response {
     } else {
         body
     };
-    problem_response(status, detail)
+    let mut out = problem_response(status, detail);
+    for (n, v) in kept {
+        out.headers_mut().insert(n, v);
+    }
+    out
 }
 
 /// The middleware around every route.

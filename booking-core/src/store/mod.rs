@@ -57,6 +57,28 @@ pub struct BookingFilter {
     pub limit: Option<u32>,
 }
 
+/// Which bookings a [`Store::bookings_version`] fingerprint covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionScope {
+    Room(RoomId),
+    Organizer(UserId),
+    All,
+}
+
+/// A cheap fingerprint of a set of bookings and of the rooms: it changes
+/// whenever anything a calendar rendered from them shows could change.
+/// Feeds use it as their ETag and CalDAV as ctag / sync-token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct BookingsVersion {
+    pub count: i64,
+    pub sequence_sum: i64,
+    /// Latest `updated_at` of the bookings.
+    pub last_change: Option<DateTime<Utc>>,
+    /// Latest `updated_at` of any room, and the number of rooms.
+    pub rooms_change: Option<DateTime<Utc>>,
+    pub rooms: i64,
+}
+
 /// Password and lockout state of an account; opaque to the rules.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Credentials {
@@ -206,6 +228,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<bool, StoreError>;
     async fn get_booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError>;
     async fn list_bookings(&self, filter: &BookingFilter) -> Result<Vec<Booking>, StoreError>;
+    /// Fingerprint of the bookings of `scope` overlapping `[from, to)` (any
+    /// status), one indexed aggregate query.
+    async fn bookings_version(
+        &self,
+        scope: VersionScope,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<BookingsVersion, StoreError>;
     /// Blocking occupancies overlapping `[from, to)`, of one room or all rooms.
     async fn occupancies(
         &self,

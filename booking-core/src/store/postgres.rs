@@ -16,7 +16,7 @@ use super::{
     AuditEntry, AuditFilter, BookingFilter, ChangeLog, CheckFn, Credentials, SeriesCheckFn,
     Snapshot, Store, StoredEvent, conflict_from, parse_enum, to_u32,
 };
-use super::{Bucket, HeatCell, RoomStats, UsageRow};
+use super::{BookingsVersion, Bucket, HeatCell, RoomStats, UsageRow, VersionScope};
 use crate::domain::{
     Booking, BookingId, BookingStatus, MAX_HELD_MINUTES, Occupancy, Room, RoomId, Series, SeriesId,
     User, UserId, WaitlistEntry, WaitlistId,
@@ -720,6 +720,45 @@ impl Store for PgStore {
             .iter()
             .map(booking_from_row)
             .collect()
+    }
+
+    async fn bookings_version(
+        &self,
+        scope: VersionScope,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<BookingsVersion, StoreError> {
+        // One statement per scope, so each uses its index.
+        const AGG: &str = "SELECT COUNT(*), CAST(COALESCE(SUM(sequence), 0) AS BIGINT), MAX(updated_at), \
+             (SELECT MAX(updated_at) FROM rooms), (SELECT COUNT(*) FROM rooms) FROM bookings ";
+        let (sql, id) = match scope {
+            VersionScope::Room(r) => (
+                format!("{AGG} WHERE room_id = $1 AND start_at < $2 AND end_at > $3"),
+                Some(r.0),
+            ),
+            VersionScope::Organizer(u) => (
+                format!("{AGG} WHERE organizer_id = $1 AND start_at < $2 AND end_at > $3"),
+                Some(u.0),
+            ),
+            VersionScope::All => (
+                format!("{AGG} WHERE start_at < $2 AND end_at > $3 AND $1 IS NULL"),
+                None,
+            ),
+        };
+        // Built only from the constant fragments above.
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind(ts(to))
+            .bind(ts(from))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(BookingsVersion {
+            count: row.try_get(0)?,
+            sequence_sum: row.try_get(1)?,
+            last_change: opt_ts(row.try_get(2)?)?,
+            rooms_change: opt_ts(row.try_get(3)?)?,
+            rooms: row.try_get(4)?,
+        })
     }
 
     async fn occupancies(

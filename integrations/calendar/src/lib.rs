@@ -6,7 +6,14 @@
 //! zone used, generated from the IANA database (chrono-tz) as the explicit
 //! list of offset changes in the years the calendar covers.
 //!
+//! Reads iCalendar back ([`parse`]) and speaks CalDAV's XML ([`dav`]).
+//!
 //! Reusable alone: it knows nothing about bookings.
+
+pub mod dav;
+pub mod parse;
+
+pub use parse::{Component, DateTimeValue, ParseError, Property, parse};
 
 use std::fmt::Write as _;
 

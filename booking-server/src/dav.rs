@@ -1,0 +1,769 @@
+//! CalDAV read access (RFC 4791) under `/dav/`, for clients that prefer it
+//! to subscribing to a feed (Thunderbird, Apple Calendar, DAVx⁵, Evolution).
+//!
+//! ```text
+//! /dav/                         root: current-user-principal
+//! /dav/principals/{user}/       principal: calendar-home-set, address
+//! /dav/rooms/                   calendar home: one calendar per room
+//! /dav/rooms/{room}/            a room's calendar (ctag, sync-token)
+//! /dav/rooms/{room}/{id}.ics    one booking, or one series with overrides
+//! ```
+//!
+//! Sign-in is HTTP Basic with the account's e-mail and either its password
+//! or its calendar token (the "app password" shown by
+//! `GET /api/v1/me/feed-token`; rotating it revokes it here too). Everything
+//! is read-only: writes get `403` with a `DAV:need-privileges` body.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use booking_calendar::dav::{
+    self, CALDAV, CALSERVER, DAV, PropName, PropRequest, Report, Response as DavResponse, Value,
+};
+use booking_core::store::{BookingFilter, VersionScope};
+use booking_core::{Booking, Room, RoomId, User};
+use chrono::{DateTime, Utc};
+use poem::http::{HeaderValue, StatusCode};
+use poem::web::Data;
+use poem::{Body, Request, Response, handler};
+
+use crate::ical::{Feed, bookings, etag, hides_for, host, render, rooms_map, window};
+use crate::state::AppState;
+
+const REALM: &str = "Basic realm=\"Room booking CalDAV\", charset=\"UTF-8\"";
+const ALLOW: &str = "OPTIONS, GET, HEAD, PROPFIND, REPORT";
+const READ_ONLY: &str = "This calendar server is read-only: book through the API, chat, or by inviting the room's calendar address";
+
+/// The resource a path names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Resource {
+    Root,
+    Principals,
+    Principal(String),
+    Home,
+    Calendar(RoomId),
+    Object(RoomId, String),
+}
+
+fn resolve(path: &str) -> Option<Resource> {
+    let rest = path.strip_prefix("/dav")?;
+    let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
+    match parts.as_slice() {
+        [] => Some(Resource::Root),
+        ["principals"] => Some(Resource::Principals),
+        ["principals", id] => Some(Resource::Principal((*id).to_string())),
+        ["rooms"] => Some(Resource::Home),
+        ["rooms", room] => room.parse().ok().map(Resource::Calendar),
+        ["rooms", room, file] => {
+            let id = file.strip_suffix(".ics")?;
+            Some(Resource::Object(room.parse().ok()?, id.to_string()))
+        }
+        _ => None,
+    }
+}
+
+fn xml_response(status: StatusCode, body: String) -> Response {
+    Response::builder()
+        .status(status)
+        .content_type("application/xml; charset=utf-8")
+        .body(body)
+}
+
+fn multistatus(responses: &[DavResponse], sync_token: Option<&str>) -> Response {
+    xml_response(
+        StatusCode::MULTI_STATUS,
+        dav::multistatus(responses, sync_token),
+    )
+}
+
+fn error(status: StatusCode, ns: &str, condition: &str, message: &str) -> Response {
+    xml_response(status, dav::error_body(ns, condition, message))
+}
+
+fn unauthorized(message: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::UNAUTHORIZED)
+        .header("www-authenticate", REALM)
+        .content_type("text/plain; charset=utf-8")
+        .body(format!("{message}\n"))
+}
+
+/// HTTP Basic: e-mail plus password or calendar token.
+async fn authenticate(state: &AppState, req: &Request) -> Result<User, Response> {
+    let Some(header) = req.header("authorization") else {
+        return Err(unauthorized(
+            "sign in with your e-mail and password (or calendar token)",
+        ));
+    };
+    let decoded = header
+        .strip_prefix("Basic ")
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
+        .and_then(|b| String::from_utf8(b).ok());
+    let Some((email, secret)) = decoded.as_deref().and_then(|d| d.split_once(':')) else {
+        return Err(unauthorized("malformed Basic credentials"));
+    };
+    // The calendar token is high-entropy: a lookup, no password hashing.
+    if secret.len() >= 16
+        && let Ok(Some(user)) = state.svc.store().user_by_feed_token(secret).await
+        && user.email.eq_ignore_ascii_case(email.trim())
+        && user.active
+    {
+        return Ok(user);
+    }
+    match state.login(email, secret).await {
+        Ok(user) => Ok(user),
+        Err(e) if e.status() == 423 || e.status() == 403 => Err(error(
+            StatusCode::FORBIDDEN,
+            DAV,
+            "need-privileges",
+            e.detail(),
+        )),
+        Err(_) => Err(unauthorized("wrong e-mail or password")),
+    }
+}
+
+fn depth(req: &Request) -> u8 {
+    match req.header("depth").map(str::trim) {
+        Some("0") => 0,
+        // "1" and "infinity" (treated as 1: the tree is two levels deep).
+        _ => 1,
+    }
+}
+
+fn principal_href(user: &User) -> String {
+    format!("/dav/principals/{}/", user.id)
+}
+
+fn collection() -> Value {
+    Value::Xml("<D:collection/>".into())
+}
+
+fn privileges() -> Value {
+    Value::Xml(
+        "<D:privilege><D:read/></D:privilege><D:privilege><C:read-free-busy/></D:privilege>".into(),
+    )
+}
+
+fn common(user: &User) -> Vec<(PropName, Value)> {
+    vec![
+        (
+            PropName::new(DAV, "current-user-principal"),
+            Value::Href(principal_href(user)),
+        ),
+        (
+            PropName::new(DAV, "principal-collection-set"),
+            Value::Href("/dav/principals/".into()),
+        ),
+        (
+            PropName::new(DAV, "current-user-privilege-set"),
+            privileges(),
+        ),
+    ]
+}
+
+fn root_props(user: &User) -> Vec<(PropName, Value)> {
+    let mut p = vec![
+        (PropName::new(DAV, "resourcetype"), collection()),
+        (
+            PropName::new(DAV, "displayname"),
+            Value::Text("Room booking".into()),
+        ),
+    ];
+    p.extend(common(user));
+    p
+}
+
+fn principal_props(user: &User) -> Vec<(PropName, Value)> {
+    let mut p = vec![
+        (
+            PropName::new(DAV, "resourcetype"),
+            Value::Xml("<D:collection/><D:principal/>".into()),
+        ),
+        (
+            PropName::new(DAV, "displayname"),
+            Value::Text(user.display_name.clone()),
+        ),
+        (
+            PropName::new(DAV, "principal-URL"),
+            Value::Href(principal_href(user)),
+        ),
+        (
+            PropName::new(CALDAV, "calendar-home-set"),
+            Value::Href("/dav/rooms/".into()),
+        ),
+        (
+            PropName::new(CALDAV, "calendar-user-address-set"),
+            Value::Href(format!("mailto:{}", user.email)),
+        ),
+    ];
+    p.extend(common(user));
+    p
+}
+
+fn home_props(user: &User) -> Vec<(PropName, Value)> {
+    let mut p = vec![
+        (PropName::new(DAV, "resourcetype"), collection()),
+        (
+            PropName::new(DAV, "displayname"),
+            Value::Text("Rooms".into()),
+        ),
+    ];
+    p.extend(common(user));
+    p
+}
+
+/// The sync-token of a room calendar: a URI holding a second up to which
+/// every change has been seen; a later sync lists what changed after it.
+fn sync_token(state: &AppState, room: RoomId, since: i64) -> String {
+    format!("{}/dav/sync/{room}/{since}", state.config.public_url)
+}
+
+fn parse_sync_token(state: &AppState, room: RoomId, token: &str) -> Option<i64> {
+    token
+        .strip_prefix(&format!("{}/dav/sync/{room}/", state.config.public_url))?
+        .parse()
+        .ok()
+}
+
+struct CalendarVersion {
+    ctag: String,
+    since: i64,
+}
+
+async fn calendar_version(state: &AppState, room: RoomId, viewer: &User) -> CalendarVersion {
+    let (from, to) = window(state);
+    let v = state
+        .svc
+        .store()
+        .bookings_version(VersionScope::Room(room), from, to)
+        .await
+        .unwrap_or_default();
+    CalendarVersion {
+        ctag: etag(&format!("{room}|{}|{}|{v:?}", viewer.id, from.date_naive())),
+        // Changes carry whole seconds: while the current second may still
+        // see changes, hand out the one before, so none is ever missed
+        // (a sync may repeat a few; clients just fetch them again).
+        since: v
+            .last_change
+            .max(v.rooms_change)
+            .map_or(0, |t| t.timestamp())
+            .min(state.svc.now().timestamp() - 1),
+    }
+}
+
+async fn calendar_props(state: &AppState, room: &Room, user: &User) -> Vec<(PropName, Value)> {
+    let v = calendar_version(state, room.id, user).await;
+    let mut p = vec![
+        (
+            PropName::new(DAV, "resourcetype"),
+            Value::Xml("<D:collection/><C:calendar/>".into()),
+        ),
+        (PropName::new(DAV, "displayname"), Value::Text(room.name.clone())),
+        (
+            PropName::new(CALDAV, "calendar-description"),
+            Value::Text(describe(room)),
+        ),
+        (
+            PropName::new(CALDAV, "supported-calendar-component-set"),
+            Value::Xml("<C:comp name=\"VEVENT\"/>".into()),
+        ),
+        (
+            PropName::new(CALDAV, "supported-calendar-data"),
+            Value::Xml("<C:calendar-data content-type=\"text/calendar\" version=\"2.0\"/>".into()),
+        ),
+        (
+            PropName::new(DAV, "supported-report-set"),
+            Value::Xml(
+                "<D:supported-report><D:report><C:calendar-query/></D:report></D:supported-report>\
+                 <D:supported-report><D:report><C:calendar-multiget/></D:report></D:supported-report>\
+                 <D:supported-report><D:report><D:sync-collection/></D:report></D:supported-report>"
+                    .into(),
+            ),
+        ),
+        (PropName::new(CALSERVER, "getctag"), Value::Text(v.ctag.clone())),
+        (PropName::new(DAV, "getetag"), Value::Text(v.ctag)),
+        (
+            PropName::new(DAV, "sync-token"),
+            Value::Text(sync_token(state, room.id, v.since)),
+        ),
+        (
+            PropName::new(CALDAV, "calendar-timezone-id"),
+            Value::Text(room.time_zone.name().to_string()),
+        ),
+    ];
+    p.extend(common(user));
+    p
+}
+
+fn describe(room: &Room) -> String {
+    let mut s = room.name.clone();
+    if let Some(f) = room.floor {
+        let _ = write!(s, ", floor {f}");
+    }
+    let _ = write!(s, ", {} seats", room.capacity);
+    s
+}
+
+/// A room's calendar objects: single bookings by id, series by series id.
+fn objects(list: Vec<Booking>) -> BTreeMap<String, Vec<Booking>> {
+    let mut out: BTreeMap<String, Vec<Booking>> = BTreeMap::new();
+    for b in list {
+        let key = b
+            .series_id
+            .map_or_else(|| b.id.to_string(), |s| s.to_string());
+        out.entry(key).or_default().push(b);
+    }
+    out
+}
+
+fn object_etag(room: &Room, hidden: bool, group: &[Booking]) -> String {
+    let mut key = format!("{}|{}|{hidden}", room.id, room.updated_at.timestamp());
+    for b in group {
+        let _ = write!(
+            key,
+            "|{}:{}:{}:{}",
+            b.id,
+            b.sequence,
+            b.status.as_str(),
+            b.updated_at.timestamp()
+        );
+    }
+    etag(&key)
+}
+
+fn overlaps(group: &[Booking], range: (Option<DateTime<Utc>>, Option<DateTime<Utc>>)) -> bool {
+    group
+        .iter()
+        .any(|b| range.0.is_none_or(|s| b.end > s) && range.1.is_none_or(|e| b.start < e))
+}
+
+/// Everything needed to answer for one room calendar.
+struct RoomCalendar {
+    room: Room,
+    rooms: std::collections::HashMap<RoomId, Room>,
+    objects: BTreeMap<String, Vec<Booking>>,
+}
+
+async fn load_calendar(state: &AppState, room: RoomId) -> Option<RoomCalendar> {
+    let rooms = rooms_map(state).await?;
+    let room = rooms.get(&room).filter(|r| r.active)?.clone();
+    let list = bookings(
+        state,
+        BookingFilter {
+            room_id: Some(room.id),
+            ..Default::default()
+        },
+    )
+    .await;
+    Some(RoomCalendar {
+        room,
+        rooms,
+        objects: objects(list),
+    })
+}
+
+impl RoomCalendar {
+    fn href(&self, key: &str) -> String {
+        format!("/dav/rooms/{}/{key}.ics", self.room.id)
+    }
+
+    async fn object_response(
+        &self,
+        state: &AppState,
+        user: &User,
+        key: &str,
+        req: &PropRequest,
+    ) -> DavResponse {
+        let href = self.href(key);
+        let Some(group) = self.objects.get(key) else {
+            return DavResponse {
+                href,
+                status: Some(404),
+                ..DavResponse::default()
+            };
+        };
+        let hide = hides_for(Some(user.clone()));
+        let hidden = group.iter().any(|b| hide(&self.room, b));
+        let mut props = vec![
+            (PropName::new(DAV, "resourcetype"), Value::Empty),
+            (
+                PropName::new(DAV, "getcontenttype"),
+                Value::Text("text/calendar; charset=utf-8; component=VEVENT".into()),
+            ),
+            (
+                PropName::new(DAV, "getetag"),
+                Value::Text(object_etag(&self.room, hidden, group)),
+            ),
+        ];
+        let wants_data =
+            matches!(req, PropRequest::Props(p) if p.iter().any(|n| n.is(CALDAV, "calendar-data")));
+        if wants_data {
+            let data = self.render(state, user, group).await;
+            props.push((PropName::new(CALDAV, "calendar-data"), Value::Text(data)));
+        }
+        DavResponse::for_request(href, req, props)
+    }
+
+    async fn render(&self, state: &AppState, user: &User, group: &[Booking]) -> String {
+        let hide = hides_for(Some(user.clone()));
+        let feed = Feed {
+            name: self.room.name.clone(),
+            rooms: &self.rooms,
+            host: host(state),
+            hide: &hide,
+        };
+        render(state, &feed, group.to_vec()).await
+    }
+}
+
+/// `/dav/` and everything below it; also `/.well-known/caldav`.
+#[handler]
+pub async fn endpoint(state: Data<&AppState>, req: &Request, body: Body) -> Response {
+    let method = req.method().as_str().to_ascii_uppercase();
+    let path = req.uri().path().to_string();
+    if path.starts_with("/.well-known/caldav") {
+        return Response::builder()
+            .status(StatusCode::MOVED_PERMANENTLY)
+            .header("location", "/dav/")
+            .finish();
+    }
+    if method == "OPTIONS" {
+        return Response::builder()
+            .header("dav", "1, 3, calendar-access")
+            .header("allow", ALLOW)
+            .finish();
+    }
+    let user = match authenticate(&state, req).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let Some(resource) = resolve(&path) else {
+        return not_found(&path);
+    };
+    let body = match body.into_bytes_limit(dav::MAX_BODY).await {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(_) => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                DAV,
+                "max-resource-size",
+                "request body too large",
+            );
+        }
+    };
+    let resp = match method.as_str() {
+        "GET" | "HEAD" => get(&state, &user, &resource, req).await,
+        "PROPFIND" => propfind(&state, &user, &resource, depth(req), &body).await,
+        "REPORT" => report(&state, &user, &resource, &body).await,
+        "PUT" | "DELETE" | "POST" | "PROPPATCH" | "MKCOL" | "MKCALENDAR" | "MOVE" | "COPY"
+        | "LOCK" | "UNLOCK" | "ACL" => {
+            error(StatusCode::FORBIDDEN, DAV, "need-privileges", READ_ONLY)
+        }
+        _ => Response::builder()
+            .status(StatusCode::METHOD_NOT_ALLOWED)
+            .header("allow", ALLOW)
+            .content_type("text/plain; charset=utf-8")
+            .body(format!(
+                "{method} is not supported here; allowed: {ALLOW}\n"
+            )),
+    };
+    if method == "HEAD" {
+        let (parts, _) = resp.into_parts();
+        return Response::from_parts(parts, Body::empty());
+    }
+    resp
+}
+
+fn not_found(path: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::NOT_FOUND)
+        .content_type("text/plain; charset=utf-8")
+        .body(format!("no calendar resource at {path}\n"))
+}
+
+fn bad_request(message: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::BAD_REQUEST)
+        .content_type("text/plain; charset=utf-8")
+        .body(format!("{message}\n"))
+}
+
+async fn get(state: &AppState, user: &User, resource: &Resource, req: &Request) -> Response {
+    let (room, key) = match resource {
+        Resource::Object(room, key) => (*room, Some(key.as_str())),
+        Resource::Calendar(room) => (*room, None),
+        _ => {
+            return Response::builder()
+                .content_type("text/plain; charset=utf-8")
+                .body("CalDAV server for room calendars: point your calendar app at this URL.\n");
+        }
+    };
+    let Some(cal) = load_calendar(state, room).await else {
+        return not_found(req.uri().path());
+    };
+    let (body, tag) = match key {
+        Some(key) => {
+            let Some(group) = cal.objects.get(key) else {
+                return not_found(req.uri().path());
+            };
+            let hide = hides_for(Some(user.clone()));
+            let hidden = group.iter().any(|b| hide(&cal.room, b));
+            (
+                cal.render(state, user, group).await,
+                object_etag(&cal.room, hidden, group),
+            )
+        }
+        None => {
+            let all: Vec<Booking> = cal.objects.values().flatten().cloned().collect();
+            let v = calendar_version(state, room, user).await;
+            (cal.render(state, user, &all).await, v.ctag)
+        }
+    };
+    if let Some(r) = crate::ical::not_modified(req, Some(&tag)) {
+        return r;
+    }
+    let mut r = Response::builder()
+        .content_type("text/calendar; charset=utf-8")
+        .body(body);
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        r.headers_mut().insert("etag", v);
+    }
+    r
+}
+
+async fn propfind(
+    state: &AppState,
+    user: &User,
+    resource: &Resource,
+    depth: u8,
+    body: &str,
+) -> Response {
+    let req = match dav::parse_propfind(body) {
+        Ok(r) => r,
+        Err(e) => return bad_request(&e.to_string()),
+    };
+    let mut out = Vec::new();
+    match resource {
+        Resource::Root => {
+            out.push(DavResponse::for_request(
+                "/dav/".into(),
+                &req,
+                root_props(user),
+            ));
+            if depth > 0 {
+                out.push(DavResponse::for_request(
+                    principal_href(user),
+                    &req,
+                    principal_props(user),
+                ));
+                out.push(DavResponse::for_request(
+                    "/dav/rooms/".into(),
+                    &req,
+                    home_props(user),
+                ));
+            }
+        }
+        Resource::Principals => {
+            out.push(DavResponse::for_request(
+                "/dav/principals/".into(),
+                &req,
+                home_props(user),
+            ));
+            if depth > 0 {
+                out.push(DavResponse::for_request(
+                    principal_href(user),
+                    &req,
+                    principal_props(user),
+                ));
+            }
+        }
+        Resource::Principal(id) => {
+            if *id != user.id.to_string() {
+                return error(
+                    StatusCode::FORBIDDEN,
+                    DAV,
+                    "need-privileges",
+                    "you can only read your own principal",
+                );
+            }
+            out.push(DavResponse::for_request(
+                principal_href(user),
+                &req,
+                principal_props(user),
+            ));
+        }
+        Resource::Home => {
+            out.push(DavResponse::for_request(
+                "/dav/rooms/".into(),
+                &req,
+                home_props(user),
+            ));
+            if depth > 0 {
+                let rooms = match state.svc.list_rooms(false).await {
+                    Ok(r) => r,
+                    Err(e) => return server_error(&e.to_string()),
+                };
+                for room in rooms.iter().filter(|r| r.active) {
+                    out.push(DavResponse::for_request(
+                        format!("/dav/rooms/{}/", room.id),
+                        &req,
+                        calendar_props(state, room, user).await,
+                    ));
+                }
+            }
+        }
+        Resource::Calendar(room) => {
+            let Some(cal) = load_calendar(state, *room).await else {
+                return not_found(&format!("/dav/rooms/{room}/"));
+            };
+            out.push(DavResponse::for_request(
+                format!("/dav/rooms/{room}/"),
+                &req,
+                calendar_props(state, &cal.room, user).await,
+            ));
+            if depth > 0 {
+                for key in cal.objects.keys() {
+                    out.push(cal.object_response(state, user, key, &req).await);
+                }
+            }
+        }
+        Resource::Object(room, key) => {
+            let Some(cal) = load_calendar(state, *room).await else {
+                return not_found(&format!("/dav/rooms/{room}/{key}.ics"));
+            };
+            if !cal.objects.contains_key(key) {
+                return not_found(&cal.href(key));
+            }
+            out.push(cal.object_response(state, user, key, &req).await);
+        }
+    }
+    multistatus(&out, None)
+}
+
+fn server_error(message: &str) -> Response {
+    tracing::error!(error = message, "CalDAV request failed");
+    Response::builder()
+        .status(StatusCode::INTERNAL_SERVER_ERROR)
+        .content_type("text/plain; charset=utf-8")
+        .body("internal error; see the server log\n")
+}
+
+async fn report(state: &AppState, user: &User, resource: &Resource, body: &str) -> Response {
+    let report = match dav::parse_report(body) {
+        Ok(r) => r,
+        Err(e @ dav::DavError::UnsupportedReport(_)) => {
+            return error(
+                StatusCode::FORBIDDEN,
+                DAV,
+                "supported-report",
+                &e.to_string(),
+            );
+        }
+        Err(e) => return bad_request(&e.to_string()),
+    };
+    let room = match resource {
+        Resource::Calendar(room) | Resource::Object(room, _) => *room,
+        _ => {
+            return error(
+                StatusCode::FORBIDDEN,
+                DAV,
+                "supported-report",
+                "REPORT is supported on room calendars (/dav/rooms/{room}/)",
+            );
+        }
+    };
+    let Some(cal) = load_calendar(state, room).await else {
+        return not_found(&format!("/dav/rooms/{room}/"));
+    };
+    let mut out = Vec::new();
+    match report {
+        Report::CalendarQuery { props, range } => {
+            for (key, group) in &cal.objects {
+                if range.is_none_or(|r| overlaps(group, r)) {
+                    out.push(cal.object_response(state, user, key, &props).await);
+                }
+            }
+            multistatus(&out, None)
+        }
+        Report::Multiget { props, hrefs } => {
+            for href in hrefs {
+                // Hrefs may be absolute URLs; only the path matters.
+                let path = href
+                    .split_once("://")
+                    .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+                    .unwrap_or(&href);
+                match resolve(path) {
+                    Some(Resource::Object(r, key)) if r == room => {
+                        let mut resp = cal.object_response(state, user, &key, &props).await;
+                        resp.href = href.clone();
+                        out.push(resp);
+                    }
+                    _ => out.push(DavResponse {
+                        href,
+                        status: Some(404),
+                        ..DavResponse::default()
+                    }),
+                }
+            }
+            multistatus(&out, None)
+        }
+        Report::SyncCollection { props, token } => {
+            let since = if token.is_empty() {
+                None
+            } else {
+                match parse_sync_token(state, room, &token) {
+                    Some(t) => Some(t),
+                    None => {
+                        return error(
+                            StatusCode::FORBIDDEN,
+                            DAV,
+                            "valid-sync-token",
+                            "unknown sync-token; sync again from scratch",
+                        );
+                    }
+                }
+            };
+            let v = calendar_version(state, room, user).await;
+            // A room change (name, floor) changes every object.
+            let room_changed = since.is_some_and(|s| cal.room.updated_at.timestamp() > s);
+            for (key, group) in &cal.objects {
+                let changed = since.is_none_or(|s| {
+                    room_changed || group.iter().any(|b| b.updated_at.timestamp() > s)
+                });
+                if changed {
+                    out.push(cal.object_response(state, user, key, &props).await);
+                }
+            }
+            multistatus(&out, Some(&sync_token(state, room, v.since)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_resolve() {
+        let room = RoomId::new_random();
+        assert_eq!(resolve("/dav"), Some(Resource::Root));
+        assert_eq!(resolve("/dav/"), Some(Resource::Root));
+        assert_eq!(resolve("/dav/rooms/"), Some(Resource::Home));
+        assert_eq!(
+            resolve(&format!("/dav/rooms/{room}/")),
+            Some(Resource::Calendar(room))
+        );
+        assert_eq!(
+            resolve(&format!("/dav/rooms/{room}/abc.ics")),
+            Some(Resource::Object(room, "abc".into()))
+        );
+        assert_eq!(resolve("/dav/rooms/not-a-uuid/"), None);
+        assert_eq!(resolve(&format!("/dav/rooms/{room}/abc")), None);
+        assert_eq!(resolve("/dav/elsewhere/x/y/z"), None);
+    }
+}
