@@ -81,6 +81,21 @@ impl JwtKeys {
             .map_err(ApiError::internal)
     }
 
+    /// Sign any claims (e.g. a pending single sign-on), HS256 with our secret.
+    pub fn sign_any<T: Serialize>(&self, claims: &T) -> Result<String, ApiError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(ApiError::internal)
+    }
+
+    /// Check a token made by [`JwtKeys::sign_any`] (signature and `exp`).
+    pub fn verify_any<T: serde::de::DeserializeOwned>(&self, token: &str) -> Option<T> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        jsonwebtoken::decode::<T>(token, &self.decoding, &validation)
+            .ok()
+            .map(|d| d.claims)
+    }
+
     pub fn verify(&self, token: &str, typ: &str) -> Result<Claims, ApiError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
@@ -171,6 +186,11 @@ impl AppState {
     /// Password login with lockout after repeated failures.
     pub async fn login(&self, email: &str, password: &str) -> ApiResult<User> {
         const BAD: &str = "wrong e-mail or password";
+        if !self.config.password_login {
+            return Err(ApiError::forbidden(
+                "password sign-in is disabled here; sign in with your organisation's single sign-on (GET /api/v1/auth/providers)",
+            ));
+        }
         let store = self.svc.store();
         let Some(user) = store.get_user_by_email(email.trim()).await? else {
             // Spend the same time as a real check, so timing does not reveal accounts.

@@ -61,6 +61,12 @@ pub struct Config {
     pub slack_signing_secret: Option<String>,
     /// Teams outgoing-webhook security token (base64), env TEAMS_HMAC_SECRET.
     pub teams_hmac_secret: Option<String>,
+    /// OpenID Connect providers (`[[oidc_providers]]` tables). The variables
+    /// OIDC_ISSUER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET add one named "sso".
+    pub oidc_providers: Vec<booking_sso::ProviderConfig>,
+    /// Password sign-in allowed (false: single sign-on only), env
+    /// BOOKING_PASSWORD_LOGIN.
+    pub password_login: bool,
 }
 
 impl Default for Config {
@@ -83,6 +89,8 @@ impl Default for Config {
             discord_public_key: None,
             slack_signing_secret: None,
             teams_hmac_secret: None,
+            oidc_providers: Vec::new(),
+            password_login: true,
         }
     }
 }
@@ -168,6 +176,39 @@ impl Config {
         if let Some(v) = env("TEAMS_HMAC_SECRET") {
             cfg.teams_hmac_secret = Some(v);
         }
+        if let Some(issuer) = env("OIDC_ISSUER_URL") {
+            let client_id = env("OIDC_CLIENT_ID").ok_or(ConfigError::Invalid {
+                key: "OIDC_CLIENT_ID",
+                reason: "must be set with OIDC_ISSUER_URL".into(),
+            })?;
+            cfg.oidc_providers.retain(|p| p.name != "sso");
+            cfg.oidc_providers.push(booking_sso::ProviderConfig {
+                name: "sso".into(),
+                display_name: env("OIDC_DISPLAY_NAME").unwrap_or_else(|| "Single sign-on".into()),
+                issuer_url: issuer,
+                client_id,
+                client_secret: env("OIDC_CLIENT_SECRET"),
+                scopes: vec!["openid".into(), "email".into(), "profile".into()],
+                role_mappings: Vec::new(),
+            });
+        }
+        if let Some(v) = env("BOOKING_PASSWORD_LOGIN") {
+            cfg.password_login = match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" => false,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        key: "BOOKING_PASSWORD_LOGIN",
+                        reason: format!("{v:?} is not true or false"),
+                    });
+                }
+            };
+        }
+        for p in &mut cfg.oidc_providers {
+            if p.display_name.is_empty() {
+                p.display_name = p.name.clone();
+            }
+        }
         if let Some(v) = env("BOOKING_LOG_FORMAT") {
             cfg.log_format = v;
         }
@@ -216,6 +257,34 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "default_time_zone",
                 reason: format!("{:?} is not an IANA time zone", self.default_time_zone),
+            });
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for p in &self.oidc_providers {
+            let ok_name = !p.name.is_empty()
+                && p.name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !ok_name || !names.insert(p.name.as_str()) {
+                return Err(ConfigError::Invalid {
+                    key: "oidc_providers",
+                    reason: format!(
+                        "provider name {:?} must be unique and use only letters, digits, - and _",
+                        p.name
+                    ),
+                });
+            }
+            if !(p.issuer_url.starts_with("https://") || p.issuer_url.starts_with("http://")) {
+                return Err(ConfigError::Invalid {
+                    key: "oidc_providers",
+                    reason: format!("{}: issuer_url must be an http(s) URL", p.name),
+                });
+            }
+        }
+        if !self.password_login && self.oidc_providers.is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "password_login",
+                reason: "password sign-in is off but no OpenID provider is configured: nobody could sign in".into(),
             });
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {

@@ -15,6 +15,7 @@ pub mod error;
 pub mod ical;
 pub mod live;
 pub mod ops;
+pub mod sso;
 pub mod state;
 
 use std::sync::Arc;
@@ -64,6 +65,7 @@ impl AppState {
         Ok(Self {
             svc: BookingService::new(store, Arc::new(SystemClock)),
             jwt: Arc::new(JwtKeys::new(&secret)),
+            sso: Arc::new(sso::Sso::new(config.oidc_providers.clone())),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             live: live::LiveHub::default(),
@@ -89,6 +91,9 @@ pub fn app(state: AppState) -> BoxEndpoint<'static> {
         .at("/ical/all.ics", get(ical::all_feed))
         .at("/ical/rooms/:file", get(ical::room_feed))
         .at("/ical/rooms/:room/freebusy.ics", get(ical::room_freebusy))
+        .at("/auth/login", get(sso::login_page))
+        .at("/auth/oidc/:provider/login", get(sso::login))
+        .at("/auth/oidc/:provider/callback", get(sso::callback))
         .at("/dav", dav::endpoint)
         .at("/dav/*path", dav::endpoint)
         .at("/.well-known/caldav", dav::endpoint)

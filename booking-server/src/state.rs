@@ -16,4 +16,5 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub metrics: Arc<Metrics>,
     pub live: crate::live::LiveHub,
+    pub sso: Arc<crate::sso::Sso>,
 }

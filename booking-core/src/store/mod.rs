@@ -311,6 +311,21 @@ pub trait Store: Send + Sync + 'static {
         external_id: &str,
     ) -> Result<Option<UserId>, StoreError>;
 
+    /// The account signed in as `subject` at OpenID provider `issuer`.
+    async fn identity_user(
+        &self,
+        issuer: &str,
+        subject: &str,
+    ) -> Result<Option<UserId>, StoreError>;
+    /// Remember that `subject` at `issuer` is `user` (replacing any link).
+    async fn link_identity(
+        &self,
+        issuer: &str,
+        subject: &str,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
     /// Append events outside a booking change (e.g. a check-in) and announce
     /// them to every process sharing the database.
     async fn append_events(&self, events: &[StoredEvent]) -> Result<(), StoreError>;

@@ -1096,6 +1096,40 @@ impl Store for PgStore {
         Ok(user.map(UserId))
     }
 
+    async fn identity_user(
+        &self,
+        issuer: &str,
+        subject: &str,
+    ) -> Result<Option<UserId>, StoreError> {
+        let user: Option<Uuid> =
+            sqlx::query_scalar("SELECT user_id FROM identities WHERE issuer = $1 AND subject = $2")
+                .bind(issuer)
+                .bind(subject)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(user.map(UserId))
+    }
+
+    async fn link_identity(
+        &self,
+        issuer: &str,
+        subject: &str,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO identities (issuer, subject, user_id, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (issuer, subject) DO UPDATE SET user_id = excluded.user_id",
+        )
+        .bind(issuer)
+        .bind(subject)
+        .bind(user.0)
+        .bind(ts(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn append_events(&self, events: &[StoredEvent]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         insert_events(&mut tx, events).await?;

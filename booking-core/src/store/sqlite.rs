@@ -1119,6 +1119,41 @@ impl Store for SqliteStore {
         Ok(user.map(UserId))
     }
 
+    async fn identity_user(
+        &self,
+        issuer: &str,
+        subject: &str,
+    ) -> Result<Option<UserId>, StoreError> {
+        let user: Option<Uuid> =
+            sqlx::query_scalar("SELECT user_id FROM identities WHERE issuer = ? AND subject = ?")
+                .bind(issuer)
+                .bind(subject)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(user.map(UserId))
+    }
+
+    async fn link_identity(
+        &self,
+        issuer: &str,
+        subject: &str,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let _writer = self.writer.lock().await;
+        sqlx::query(
+            "INSERT INTO identities (issuer, subject, user_id, created_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (issuer, subject) DO UPDATE SET user_id = excluded.user_id",
+        )
+        .bind(issuer)
+        .bind(subject)
+        .bind(user.0)
+        .bind(ts(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn append_events(&self, events: &[StoredEvent]) -> Result<(), StoreError> {
         let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;

@@ -142,6 +142,23 @@ pub enum NoContent {
 
 pub struct AccountsApi;
 
+/// The ways to sign in.
+#[derive(Debug, Object)]
+pub struct SignInOptions {
+    /// `POST /api/v1/auth/login` accepts passwords.
+    password_login: bool,
+    providers: Vec<SignInProvider>,
+}
+
+/// A single sign-on provider.
+#[derive(Debug, Object)]
+pub struct SignInProvider {
+    name: String,
+    display_name: String,
+    /// Open in a browser to sign in.
+    login_url: String,
+}
+
 async fn hash_blocking(password: String) -> ApiResult<String> {
     tokio::task::spawn_blocking(move || hash_password(&password))
         .await
@@ -165,6 +182,11 @@ impl AccountsApi {
         req: &Request,
         body: Json<RegisterIn>,
     ) -> ApiResult<UserCreated> {
+        if !state.config.password_login {
+            return Err(ApiError::forbidden(
+                "password accounts are disabled here; sign in with single sign-on (GET /api/v1/auth/providers)",
+            ));
+        }
         let email = body.0.email.trim().to_ascii_lowercase();
         if !state.config.email_allowed(&email) {
             return Err(ApiError::forbidden(format!(
@@ -201,6 +223,26 @@ impl AccountsApi {
             )
             .await?;
         Ok(UserCreated::Created(Json(user.into())))
+    }
+
+    /// How to sign in: whether passwords are accepted, and the single
+    /// sign-on providers with the URL that starts each (a browser follows
+    /// it; the callback answers the same token pair as a password login).
+    #[oai(path = "/auth/providers", method = "get")]
+    async fn providers(&self, state: Data<&AppState>) -> Json<SignInOptions> {
+        Json(SignInOptions {
+            password_login: state.config.password_login,
+            providers: state
+                .sso
+                .configs()
+                .iter()
+                .map(|p| SignInProvider {
+                    name: p.name.clone(),
+                    display_name: p.display_name.clone(),
+                    login_url: format!("/auth/oidc/{}/login", p.name),
+                })
+                .collect(),
+        })
     }
 
     /// Log in with e-mail and password; returns a JWT access + refresh pair.

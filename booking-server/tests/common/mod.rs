@@ -15,10 +15,15 @@ pub struct Running {
 
 /// Open the state for `config` and serve it on 127.0.0.1 with an ephemeral port.
 pub async fn spawn(config: Config) -> Running {
-    let state = AppState::open(config).await.expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
+    spawn_on(listener, config).await
+}
+
+/// Serve `config` on a listener the caller bound (to know the URL first).
+pub async fn spawn_on(listener: tokio::net::TcpListener, config: Config) -> Running {
+    let state = AppState::open(config).await.expect("state");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let st = state.clone();

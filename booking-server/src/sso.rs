@@ -1,0 +1,400 @@
+//! Single sign-on with OpenID Connect providers (booking-sso does the
+//! protocol; this module does the HTTP, the accounts and our tokens).
+//!
+//! ```text
+//! GET /auth/login                       page listing the providers
+//! GET /auth/oidc/{provider}/login       → 302 to the provider (PKCE, state, nonce)
+//! GET /auth/oidc/{provider}/callback    ← code + state; answers our JWT pair
+//! ```
+//!
+//! The state, nonce and PKCE verifier of a sign-in in progress travel in a
+//! short-lived, signed, HttpOnly cookie, so any server process can finish
+//! it. After the callback the person has an account: found by its
+//! (issuer, subject) link, else linked to the local account with the same
+//! e-mail when the provider says the address is verified, else created
+//! just in time (allowed domains and approval domains apply). Role mappings
+//! are applied at every sign-in when one matches.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use booking_core::{Role, User};
+use booking_sso::{Provider, ProviderConfig, SsoError};
+use chrono::Utc;
+use poem::http::StatusCode;
+use poem::web::{Data, Path, Query};
+use poem::{Request, Response, handler};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+use crate::error::{ApiError, ApiResult, problem_response};
+use crate::state::AppState;
+
+const COOKIE: &str = "booking_oidc";
+/// A sign-in must finish within this many seconds.
+const PENDING_SECS: i64 = 600;
+
+/// The configured providers, discovered on first use (the server starts
+/// even when a provider is down).
+pub struct Sso {
+    configs: Vec<ProviderConfig>,
+    discovered: Mutex<HashMap<String, Arc<Provider>>>,
+}
+
+impl Sso {
+    pub fn new(configs: Vec<ProviderConfig>) -> Self {
+        Self {
+            configs,
+            discovered: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn configs(&self) -> &[ProviderConfig] {
+        &self.configs
+    }
+
+    async fn provider(&self, name: &str) -> ApiResult<Arc<Provider>> {
+        let config = self
+            .configs
+            .iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| ApiError::not_found(format!("no sign-in provider named {name:?}")))?;
+        let mut cache = self.discovered.lock().await;
+        if let Some(p) = cache.get(name) {
+            return Ok(p.clone());
+        }
+        let http = booking_sso::http_client().map_err(ApiError::internal)?;
+        let p = Arc::new(
+            Provider::discover(config.clone(), http)
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "OpenID discovery failed");
+                    ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        format!("the sign-in provider {name:?} cannot be reached; try again later"),
+                    )
+                })?,
+        );
+        cache.insert(name.to_string(), p.clone());
+        Ok(p)
+    }
+}
+
+/// A sign-in in progress, kept in the signed cookie.
+#[derive(Debug, Serialize, Deserialize)]
+struct Pending {
+    typ: String,
+    provider: String,
+    state: String,
+    nonce: String,
+    verifier: String,
+    exp: i64,
+}
+
+fn redirect_uri(state: &AppState, provider: &str) -> String {
+    format!(
+        "{}/auth/oidc/{provider}/callback",
+        state.config.public_url.trim_end_matches('/')
+    )
+}
+
+fn error_response(e: ApiError) -> Response {
+    problem_response(
+        StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
+        e.detail().to_string(),
+    )
+}
+
+/// `GET /auth/oidc/{provider}/login`
+#[handler]
+pub async fn login(state: Data<&AppState>, Path(name): Path<String>) -> Response {
+    match start(&state, &name).await {
+        Ok(r) => r,
+        Err(e) => error_response(e),
+    }
+}
+
+async fn start(state: &AppState, name: &str) -> ApiResult<Response> {
+    let provider = state.sso.provider(name).await?;
+    let begin = provider
+        .start(&redirect_uri(state, name))
+        .map_err(ApiError::internal)?;
+    let pending = Pending {
+        typ: "oidc-login".into(),
+        provider: name.to_string(),
+        state: begin.state,
+        nonce: begin.nonce,
+        verifier: begin.pkce_verifier,
+        exp: Utc::now().timestamp() + PENDING_SECS,
+    };
+    let cookie = state.jwt.sign_any(&pending)?;
+    let secure = if state.config.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    Ok(Response::builder()
+        .status(StatusCode::FOUND)
+        .header("location", begin.url)
+        .header("cache-control", "no-store")
+        .header(
+            "set-cookie",
+            format!(
+                "{COOKIE}={cookie}; Path=/auth/oidc/{name}/; Max-Age={PENDING_SECS}; HttpOnly; SameSite=Lax{secure}"
+            ),
+        )
+        .finish())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+fn cookie(req: &Request, name: &str) -> Option<String> {
+    req.headers()
+        .get_all("cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// `GET /auth/oidc/{provider}/callback?code=…&state=…`
+#[handler]
+pub async fn callback(
+    state: Data<&AppState>,
+    req: &Request,
+    Path(name): Path<String>,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    let clear = format!("{COOKIE}=; Path=/auth/oidc/{name}/; Max-Age=0; HttpOnly; SameSite=Lax");
+    let mut resp = match finish(&state, req, &name, q).await {
+        Ok(pair) => Response::builder()
+            .content_type("application/json")
+            .header("cache-control", "no-store")
+            .body(serde_json::to_string(&pair).unwrap_or_default()),
+        Err(e) => {
+            tracing::warn!(provider = %name, status = e.status(), detail = e.detail(), "single sign-on refused");
+            error_response(e)
+        }
+    };
+    if let Ok(v) = poem::http::HeaderValue::from_str(&clear) {
+        resp.headers_mut().append("set-cookie", v);
+    }
+    resp
+}
+
+#[derive(Debug, Serialize)]
+struct TokenPairJson {
+    access_token: String,
+    refresh_token: String,
+    token_type: String,
+    expires_in: u64,
+    email: String,
+    role: String,
+}
+
+async fn finish(
+    state: &AppState,
+    req: &Request,
+    name: &str,
+    q: CallbackQuery,
+) -> ApiResult<TokenPairJson> {
+    if let Some(err) = q.error {
+        return Err(ApiError::unauthorized(format!(
+            "the sign-in provider reported {err}: {}",
+            q.error_description.unwrap_or_default()
+        )));
+    }
+    let (Some(code), Some(got_state)) = (q.code, q.state) else {
+        return Err(ApiError::bad_request(
+            "the callback needs code and state parameters",
+        ));
+    };
+    let pending: Pending = cookie(req, COOKIE)
+        .and_then(|c| state.jwt.verify_any(&c))
+        .filter(|p: &Pending| p.typ == "oidc-login" && p.provider == name)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "no sign-in in progress (or it expired after 10 minutes): start again at /auth/login",
+            )
+        })?;
+    if !booking_sso::constant_time_eq(got_state.as_bytes(), pending.state.as_bytes()) {
+        return Err(ApiError::bad_request(
+            "the state parameter does not match this sign-in (a forged or stale callback); start again",
+        ));
+    }
+    let provider = state.sso.provider(name).await?;
+    let identity = provider
+        .finish(
+            &redirect_uri(state, name),
+            &code,
+            &pending.verifier,
+            &pending.nonce,
+        )
+        .await
+        .map_err(|e| match e {
+            SsoError::Exchange(_) | SsoError::IdToken(_) | SsoError::NoIdToken => {
+                ApiError::unauthorized(e.to_string())
+            }
+            SsoError::NoEmail => ApiError::forbidden(e.to_string()),
+            other => ApiError::new(StatusCode::BAD_GATEWAY, other.to_string()),
+        })?;
+    let user = account(state, &provider.config, &identity).await?;
+    let pair = state.issue_tokens(&user)?;
+    let actor = booking_core::Actor {
+        ip: crate::auth::client_ip(req),
+        ..booking_core::Actor::from(user.clone())
+    };
+    state
+        .svc
+        .audit(
+            Some(&actor),
+            "auth.sso_login",
+            "user",
+            Some(user.id.to_string()),
+            None,
+            Some(serde_json::json!({
+                "provider": name,
+                "issuer": identity.issuer,
+                "subject": identity.subject,
+            })),
+        )
+        .await?;
+    Ok(TokenPairJson {
+        access_token: pair.access_token,
+        refresh_token: pair.refresh_token,
+        token_type: pair.token_type,
+        expires_in: pair.expires_in,
+        email: user.email,
+        role: user.role.as_str().to_string(),
+    })
+}
+
+/// Find, link or create the account of a signed-in identity.
+async fn account(
+    state: &AppState,
+    config: &ProviderConfig,
+    id: &booking_sso::Identity,
+) -> ApiResult<User> {
+    let store = state.svc.store();
+    let now = Utc::now();
+    let grant = booking_sso::map_grant(&config.role_mappings, &id.claims);
+    let linked = match store.identity_user(&id.issuer, &id.subject).await? {
+        Some(uid) => store.get_user(uid).await?,
+        None => None,
+    };
+    let user = match linked {
+        Some(u) => u,
+        None => match store.get_user_by_email(&id.email).await? {
+            Some(existing) => {
+                if !id.email_verified {
+                    return Err(ApiError::forbidden(format!(
+                        "an account for {} exists, but the sign-in provider has not verified that address, so it cannot be linked",
+                        existing.email
+                    )));
+                }
+                store
+                    .link_identity(&id.issuer, &id.subject, existing.id, now)
+                    .await?;
+                existing
+            }
+            None => {
+                if !state.config.email_allowed(&id.email) {
+                    return Err(ApiError::forbidden(format!(
+                        "accounts for the domain of {} are not allowed here",
+                        id.email
+                    )));
+                }
+                let active = !state.config.needs_approval(&id.email);
+                let role = grant.as_ref().map_or(Role::User, |g| g.role);
+                let u = state
+                    .svc
+                    .create_user(&id.email, &id.name, role, None, active)
+                    .await?;
+                store
+                    .link_identity(&id.issuer, &id.subject, u.id, now)
+                    .await?;
+                u
+            }
+        },
+    };
+    let user = apply_grant(state, user, grant.as_ref()).await?;
+    if !user.active {
+        return Err(ApiError::forbidden(
+            "your account is disabled or awaiting an administrator's approval",
+        ));
+    }
+    Ok(user)
+}
+
+/// Bring role and assigned rooms in line with a matching mapping.
+async fn apply_grant(
+    state: &AppState,
+    user: User,
+    grant: Option<&booking_sso::Grant>,
+) -> ApiResult<User> {
+    let Some(grant) = grant else {
+        return Ok(user);
+    };
+    let rooms = if grant.role == Role::RoomAdmin {
+        state
+            .svc
+            .list_rooms(false)
+            .await?
+            .into_iter()
+            .filter(|r| r.floor.is_some_and(|f| grant.floors.contains(&f)))
+            .map(|r| r.id)
+            .collect()
+    } else {
+        Default::default()
+    };
+    if user.role == grant.role && user.assigned_rooms == rooms {
+        return Ok(user);
+    }
+    let updated = User {
+        role: grant.role,
+        assigned_rooms: rooms,
+        ..user
+    };
+    state.svc.store().update_user(&updated).await?;
+    Ok(updated)
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `GET /auth/login`: the sign-in page.
+#[handler]
+pub async fn login_page(state: Data<&AppState>) -> Response {
+    let mut items = String::new();
+    for p in state.sso.configs() {
+        items.push_str(&format!(
+            "<li><a href=\"/auth/oidc/{}/login\">Sign in with {}</a></li>\n",
+            html_escape(&p.name),
+            html_escape(&p.display_name)
+        ));
+    }
+    let password = if state.config.password_login {
+        "<p>Or sign in with your e-mail and password: <code>POST /api/v1/auth/login</code>.</p>"
+    } else {
+        "<p>Password sign-in is disabled.</p>"
+    };
+    let body = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in — room booking</title></head>\n<body><h1>Sign in</h1>\n<ul>\n{items}</ul>\n{password}\n</body></html>\n"
+    );
+    Response::builder()
+        .content_type("text/html; charset=utf-8")
+        .header("cache-control", "no-store")
+        .body(body)
+}
