@@ -504,6 +504,25 @@ impl BookingService {
 
     /// Book a room. Approved at once, or pending where the room needs approval.
     pub async fn book(&self, actor: &Actor, req: BookingRequest) -> Result<Booking, CoreError> {
+        self.book_with(actor, req, false).await
+    }
+
+    /// Like [`BookingService::book`], but the booking always waits for an
+    /// approver (e.g. requested by someone the organisation does not know yet).
+    pub async fn request_approval(
+        &self,
+        actor: &Actor,
+        req: BookingRequest,
+    ) -> Result<Booking, CoreError> {
+        self.book_with(actor, req, true).await
+    }
+
+    async fn book_with(
+        &self,
+        actor: &Actor,
+        req: BookingRequest,
+        force_pending: bool,
+    ) -> Result<Booking, CoreError> {
         check_text("title", &req.title, MAX_TITLE, true)?;
         check_text("purpose", &req.purpose, MAX_PURPOSE, false)?;
         let now = self.now();
@@ -532,7 +551,11 @@ impl BookingService {
             end,
             held_start,
             held_end,
-            status: rules::initial_status(&policy),
+            status: if force_pending {
+                BookingStatus::Pending
+            } else {
+                rules::initial_status(&policy)
+            },
             approver_id: None,
             decision_reason: None,
             sequence: 0,

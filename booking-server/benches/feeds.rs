@@ -17,6 +17,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 struct Fixture {
     url: String,
+    state: AppState,
+    room: booking_core::RoomId,
     _stop: tokio::sync::oneshot::Sender<()>,
     _dir: tempdir::Dir,
 }
@@ -129,6 +131,7 @@ async fn fixture() -> Fixture {
         .set_feed_token(admin.id, "bench-feed-token-0123456789abcdef")
         .await
         .expect("token");
+    let st = state.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -145,6 +148,8 @@ async fn fixture() -> Fixture {
             "{base}/ical/rooms/{}.ics?token=bench-feed-token-0123456789abcdef",
             room.id
         ),
+        state: st,
+        room: room.id,
         _stop: stop,
         _dir: tempdir::Dir(dir),
     }
@@ -169,6 +174,27 @@ fn feeds(c: &mut Criterion) {
                 let r = http.get(&f.url).send().await.expect("get");
                 assert_eq!(r.status(), 200);
                 black_box(r.bytes().await.expect("body").len())
+            })
+        })
+    });
+    // The database part alone: what the feed reads.
+    group.bench_function("list_bookings_only", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let now = Utc::now();
+                let v = f
+                    .state
+                    .svc
+                    .list_bookings(&booking_core::store::BookingFilter {
+                        room_id: Some(f.room),
+                        from: Some(now - Duration::days(31)),
+                        to: Some(now + Duration::days(366)),
+                        limit: Some(20_000),
+                        ..Default::default()
+                    })
+                    .await
+                    .expect("list");
+                black_box(v.len())
             })
         })
     });

@@ -67,6 +67,20 @@ pub struct Config {
     /// Password sign-in allowed (false: single sign-on only), env
     /// BOOKING_PASSWORD_LOGIN.
     pub password_login: bool,
+    /// SMTP relay, e.g. `smtp://user:pass@host:587` (unset: no mail is sent).
+    pub smtp_url: Option<String>,
+    /// Extra CA certificate (PEM) to trust for the SMTP relay.
+    pub smtp_ca_file: Option<std::path::PathBuf>,
+    /// Sender of notifications and organizer of the invites we send.
+    pub mail_from: String,
+    /// Rooms' calendar addresses are `<room-slug>@` this domain.
+    pub room_mail_domain: String,
+    /// Directory with `{kind}.subject|txt|html` templates overriding the built-in ones.
+    pub mail_templates_dir: Option<std::path::PathBuf>,
+    /// Invitations from addresses without an account: "decline" or "pending".
+    pub unknown_organizers: crate::mail::UnknownOrganizers,
+    /// Reminder this many minutes before a booking starts (0 = none).
+    pub reminder_minutes: u32,
 }
 
 impl Default for Config {
@@ -91,6 +105,13 @@ impl Default for Config {
             teams_hmac_secret: None,
             oidc_providers: Vec::new(),
             password_login: true,
+            smtp_url: None,
+            smtp_ca_file: None,
+            mail_from: "rooms@localhost".into(),
+            room_mail_domain: "rooms.localhost".into(),
+            mail_templates_dir: None,
+            unknown_organizers: crate::mail::UnknownOrganizers::Decline,
+            reminder_minutes: 15,
         }
     }
 }
@@ -209,6 +230,36 @@ impl Config {
                 p.display_name = p.name.clone();
             }
         }
+        if let Some(v) = env("BOOKING_SMTP_URL") {
+            cfg.smtp_url = Some(v);
+        }
+        if let Some(v) = env("BOOKING_SMTP_CA_FILE") {
+            cfg.smtp_ca_file = Some(v.into());
+        }
+        if let Some(v) = env("BOOKING_MAIL_FROM") {
+            cfg.mail_from = v.trim().to_ascii_lowercase();
+        }
+        if let Some(v) = env("BOOKING_ROOM_MAIL_DOMAIN") {
+            cfg.room_mail_domain = v.trim().to_ascii_lowercase();
+        }
+        if let Some(v) = env("BOOKING_MAIL_TEMPLATES_DIR") {
+            cfg.mail_templates_dir = Some(v.into());
+        }
+        if let Some(v) = env("BOOKING_UNKNOWN_ORGANIZERS") {
+            cfg.unknown_organizers = match v.trim() {
+                "decline" => crate::mail::UnknownOrganizers::Decline,
+                "pending" => crate::mail::UnknownOrganizers::Pending,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        key: "BOOKING_UNKNOWN_ORGANIZERS",
+                        reason: format!("{v:?}: use decline or pending"),
+                    });
+                }
+            };
+        }
+        if let Some(v) = env("BOOKING_REMINDER_MINUTES") {
+            cfg.reminder_minutes = number("BOOKING_REMINDER_MINUTES", &v)?;
+        }
         if let Some(v) = env("BOOKING_LOG_FORMAT") {
             cfg.log_format = v;
         }
@@ -285,6 +336,20 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "password_login",
                 reason: "password sign-in is off but no OpenID provider is configured: nobody could sign in".into(),
+            });
+        }
+        if let Some(url) = &self.smtp_url {
+            booking_email::SmtpSettings::from_url(url, self.smtp_ca_file.as_deref()).map_err(
+                |e| ConfigError::Invalid {
+                    key: "smtp_url",
+                    reason: e.to_string(),
+                },
+            )?;
+        }
+        if !self.mail_from.contains('@') {
+            return Err(ConfigError::Invalid {
+                key: "mail_from",
+                reason: format!("{:?} is not an e-mail address", self.mail_from),
             });
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {

@@ -14,6 +14,7 @@ pub mod discord_bot;
 pub mod error;
 pub mod ical;
 pub mod live;
+pub mod mail;
 pub mod ops;
 pub mod sso;
 pub mod state;
@@ -48,6 +49,9 @@ pub enum ServerError {
     },
     #[error("{0}")]
     Other(String),
+    /// Bad input data (exit code 65, EX_DATAERR).
+    #[error("{0}")]
+    Data(String),
 }
 
 impl AppState {
@@ -151,7 +155,11 @@ pub async fn serve_on(
         .map_err(|e| ServerError::Other(e.to_string()))?;
     tracing::info!(%addr, "listening; API docs at http://{addr}/api/docs");
     let sweeper = tokio::spawn(release_no_shows_periodically(state.clone()));
-    let live_tasks = live::start(&state).await;
+    let mut live_tasks = live::start(&state).await;
+    match mail::spawn(state.clone()) {
+        Ok(tasks) => live_tasks.extend(tasks),
+        Err(e) => tracing::error!(error = %e, "mail is not sent: bad SMTP settings"),
+    }
     let acceptor = poem::listener::TcpAcceptor::from_tokio(listener)
         .map_err(|e| ServerError::Other(e.to_string()))?;
     let result = poem::Server::new_with_acceptor(acceptor)

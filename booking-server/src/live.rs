@@ -48,6 +48,13 @@ impl Default for LiveHub {
 
 /// Who may see an event: the organizer, approvers of the room, procurement
 /// officers and super_admins.
+impl LiveHub {
+    /// Every booking event this process sees (local and, on PostgreSQL, remote).
+    pub fn subscribe(&self) -> broadcast::Receiver<StoredEvent> {
+        self.tx.subscribe()
+    }
+}
+
 pub fn visible(user: &User, e: &StoredEvent) -> bool {
     user.id == e.organizer_id
         || user.manages_room(e.room_id)

@@ -33,6 +33,13 @@ Environment (each also a key of the --config TOML file, lower-case without BOOKI
   BOOKING_PASSWORD_LOGIN          allow password sign-in; false = single sign-on only [true]
   OIDC_ISSUER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET   one OpenID provider named \"sso\"
                                   (more, and role mappings: [[oidc_providers]] in the TOML file)
+  BOOKING_SMTP_URL                smtp://user:pass@host:587 (STARTTLS) | smtps://… | …?tls=none [no mail]
+  BOOKING_SMTP_CA_FILE            extra CA certificate (PEM) for the relay
+  BOOKING_MAIL_FROM               sender of notifications [rooms@localhost]
+  BOOKING_ROOM_MAIL_DOMAIN        rooms answer as <room-slug>@DOMAIN [rooms.localhost]
+  BOOKING_MAIL_TEMPLATES_DIR      {kind}.subject/.txt/.html overriding built-in templates
+  BOOKING_UNKNOWN_ORGANIZERS      decline | pending: invitations from unknown addresses [decline]
+  BOOKING_REMINDER_MINUTES        reminder before a booking starts, 0 = off [15]
   SLACK_SIGNING_SECRET, TEAMS_HMAC_SECRET, DISCORD_PUBLIC_KEY, DISCORD_TOKEN   chat platforms
 See docs/OPERATIONS.md.";
 
@@ -82,6 +89,14 @@ enum Command {
         /// Bot token [env: DISCORD_TOKEN].
         #[arg(long, env = "DISCORD_TOKEN", hide_env_values = true)]
         token: String,
+        /// Database URL (as for serve).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Process one invitation e-mail from stdin (RFC 5322, for an MTA pipe):
+    /// the rooms it names answer through the outbox. Prints the outcomes as
+    /// JSON; malformed mail exits with status 65 and changes nothing.
+    IngestMail {
         /// Database URL (as for serve).
         #[arg(long)]
         database_url: Option<String>,
@@ -161,6 +176,31 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             }
             let state = AppState::open(config).await?;
             booking_server::discord_bot::run(state, &token).await
+        }
+        Command::IngestMail { database_url } => {
+            if let Some(u) = database_url {
+                config.database_url = u;
+            }
+            let mut raw = Vec::new();
+            std::io::stdin()
+                .take(booking_email::MAX_MESSAGE as u64 + 1)
+                .read_to_end(&mut raw)
+                .map_err(|e| ServerError::Other(format!("cannot read stdin: {e}")))?;
+            let state = AppState::open(config).await?;
+            match booking_server::mail::ingest(&state, &raw).await {
+                Ok(outcomes) => {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&outcomes).unwrap_or_default()
+                    );
+                    Ok(())
+                }
+                Err(booking_server::mail::InboundError::Core(e)) => Err(e.into()),
+                Err(e) => {
+                    tracing::error!(error = %e, "rejected incoming mail");
+                    Err(ServerError::Data(format!("rejected incoming mail: {e}")))
+                }
+            }
         }
         Command::Backup { to, database_url } => {
             if let Some(u) = database_url {
@@ -283,6 +323,10 @@ fn main() -> ExitCode {
     };
     match rt.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e @ ServerError::Data(_)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(65)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

@@ -16,7 +16,10 @@ use super::{
     AuditEntry, AuditFilter, BookingFilter, ChangeLog, CheckFn, Credentials, SeriesCheckFn,
     Snapshot, Store, StoredEvent, conflict_from, parse_enum, to_u32,
 };
-use super::{BookingsVersion, Bucket, HeatCell, RoomStats, UsageRow, VersionScope};
+use super::{
+    BookingsVersion, Bucket, HeatCell, InviteLink, NewMail, OutboxCounts, QueuedMail, RoomStats,
+    UsageRow, VersionScope,
+};
 use crate::domain::{
     Booking, BookingId, BookingStatus, MAX_HELD_MINUTES, Occupancy, Room, RoomId, Series, SeriesId,
     User, UserId, WaitlistEntry, WaitlistId,
@@ -1096,6 +1099,188 @@ impl Store for PgStore {
         Ok(user.map(UserId))
     }
 
+    async fn enqueue_mail(&self, mails: &[NewMail], now: DateTime<Utc>) -> Result<(), StoreError> {
+        if mails.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        insert_mails(&mut tx, mails, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn mail_cursor(&self) -> Result<Option<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT event_id FROM mail_cursor WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn advance_mail_cursor(
+        &self,
+        from: Option<i64>,
+        to: i64,
+        mails: &[NewMail],
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let moved = match from {
+            None => sqlx::query(
+                "INSERT INTO mail_cursor (id, event_id) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(to)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+            Some(from) => {
+                sqlx::query("UPDATE mail_cursor SET event_id = $1 WHERE id = 1 AND event_id = $2")
+                    .bind(to)
+                    .bind(from)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+            }
+        };
+        if moved == 0 {
+            return Ok(false);
+        }
+        insert_mails(&mut tx, mails, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn claim_mail(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<QueuedMail>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "SELECT id, sender, recipient, message, attempts FROM outbox \
+             WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(ts(now))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = r.try_get("id")?;
+            sqlx::query(
+                "UPDATE outbox SET next_attempt_at = $1, attempts = attempts + 1 WHERE id = $2",
+            )
+            .bind(ts(lease_until))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            let attempts: i32 = r.try_get("attempts")?;
+            out.push(QueuedMail {
+                id,
+                sender: r.try_get("sender")?,
+                recipient: r.try_get("recipient")?,
+                message: r.try_get("message")?,
+                attempts: u32::try_from(attempts).unwrap_or(0) + 1,
+            });
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn mail_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET sent_at = $1, last_error = NULL WHERE id = $2")
+            .bind(ts(at))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn mail_failed(
+        &self,
+        id: i64,
+        next_attempt: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET next_attempt_at = $1, last_error = $2 WHERE id = $3")
+            .bind(ts(next_attempt))
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FILTER (WHERE sent_at IS NULL), COUNT(*) FILTER (WHERE sent_at IS NOT NULL) FROM outbox",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(OutboxCounts {
+            pending: row.try_get(0)?,
+            sent: row.try_get(1)?,
+        })
+    }
+
+    async fn outbox_messages(&self, limit: u32) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let rows = sqlx::query("SELECT kind, message FROM outbox ORDER BY id DESC LIMIT $1")
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("kind")?, r.try_get("message")?)))
+            .collect()
+    }
+
+    async fn invite_link(&self, uid: &str, room: RoomId) -> Result<Option<InviteLink>, StoreError> {
+        let row = sqlx::query(
+            "SELECT uid, room_id, organizer, sequence, booking_id, series_id, updated_at FROM invites \
+             WHERE uid = $1 AND room_id = $2",
+        )
+        .bind(uid)
+        .bind(room.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(invite_from_row).transpose()
+    }
+
+    async fn invite_link_for(
+        &self,
+        booking: BookingId,
+        series: Option<SeriesId>,
+    ) -> Result<Option<InviteLink>, StoreError> {
+        let row = sqlx::query(
+            "SELECT uid, room_id, organizer, sequence, booking_id, series_id, updated_at FROM invites \
+             WHERE booking_id = $1 OR ($2 IS NOT NULL AND series_id = $2) LIMIT 1",
+        )
+        .bind(booking.0)
+        .bind(series.map(|s| s.0))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(invite_from_row).transpose()
+    }
+
+    async fn save_invite_link(&self, l: &InviteLink) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO invites (uid, room_id, organizer, sequence, booking_id, series_id, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (uid, room_id) DO UPDATE SET \
+             organizer = excluded.organizer, sequence = excluded.sequence, booking_id = excluded.booking_id, \
+             series_id = excluded.series_id, updated_at = excluded.updated_at",
+        )
+        .bind(&l.uid)
+        .bind(l.room_id.0)
+        .bind(&l.organizer)
+        .bind(l.sequence)
+        .bind(l.booking_id.map(|b| b.0))
+        .bind(l.series_id.map(|s| s.0))
+        .bind(ts(l.updated_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn identity_user(
         &self,
         issuer: &str,
@@ -1481,4 +1666,39 @@ impl Store for PgStore {
             })
             .collect()
     }
+}
+
+async fn insert_mails(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    mails: &[NewMail],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for m in mails {
+        sqlx::query(
+            "INSERT INTO outbox (dedupe_key, kind, sender, recipient, subject, message, created_at, next_attempt_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(&m.dedupe_key)
+        .bind(&m.kind)
+        .bind(&m.sender)
+        .bind(&m.recipient)
+        .bind(&m.subject)
+        .bind(&m.message)
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+fn invite_from_row(r: &sqlx::postgres::PgRow) -> Result<InviteLink, StoreError> {
+    Ok(InviteLink {
+        uid: r.try_get("uid")?,
+        room_id: RoomId(r.try_get("room_id")?),
+        organizer: r.try_get("organizer")?,
+        sequence: r.try_get("sequence")?,
+        booking_id: r.try_get::<Option<Uuid>, _>("booking_id")?.map(BookingId),
+        series_id: r.try_get::<Option<Uuid>, _>("series_id")?.map(SeriesId),
+        updated_at: from_ts(r.try_get("updated_at")?)?,
+    })
 }

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod analytics;
 pub mod bookings;
+pub mod mail;
 pub mod model;
 pub mod procurement;
 pub mod rooms;
@@ -26,6 +27,8 @@ pub enum ApiTags {
     Analytics,
     /// Orders for bookings (catering, equipment, …), the officer queue and reports.
     Procurement,
+    /// Invitations to rooms arriving by e-mail (iMIP).
+    Mail,
 }
 
 pub type Api = (
@@ -35,6 +38,7 @@ pub type Api = (
     series::SeriesApi,
     analytics::AnalyticsApi,
     procurement::ProcurementApi,
+    mail::MailApi,
 );
 
 /// The OpenAPI service, mounted at /api/v1.
@@ -47,6 +51,7 @@ pub fn service() -> OpenApiService<Api, ()> {
             series::SeriesApi,
             analytics::AnalyticsApi,
             procurement::ProcurementApi,
+            mail::MailApi,
         ),
         "Room booking API",
         env!("CARGO_PKG_VERSION"),

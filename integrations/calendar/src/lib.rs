@@ -11,6 +11,7 @@
 //! Reusable alone: it knows nothing about bookings.
 
 pub mod dav;
+pub mod itip;
 pub mod parse;
 
 pub use parse::{Component, DateTimeValue, ParseError, Property, parse};

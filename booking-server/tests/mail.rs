@@ -1,0 +1,846 @@
+//! Rooms answer invitations (iMIP) and people get mail: every REPLY case on
+//! SQLite and PostgreSQL, `ingest-mail` as an MTA pipe would run it, and the
+//! outbox delivering to a real SMTP server (aiosmtpd, with STARTTLS + AUTH)
+//! after the server was killed with mail still queued. Every iTIP message
+//! is checked with Python `icalendar` and libical's `restriction_check`.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration as StdDuration, Instant};
+
+use booking_core::store::BookingFilter;
+use booking_core::testing::{Backend, TestDb, backends};
+use booking_core::{Actor, BookingStatus, BusinessHours, Role, RoomCategory, RoomPolicy, RoomSpec};
+use booking_server::auth::hash_password;
+use booking_server::config::Config;
+use booking_server::state::AppState;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
+use serde_json::Value;
+
+mod common;
+
+const DOMAIN: &str = "rooms.test";
+const PASSWORD: &str = "correct horse battery";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn required() -> bool {
+    std::env::var("BOOKING_INTEROP").as_deref() == Ok("required")
+}
+
+fn config(db: &TestDb) -> Config {
+    Config {
+        database_url: db.url.clone(),
+        jwt_secret: Some("mail-secret-mail-secret-mail-secret".into()),
+        public_url: "http://booking.test".into(),
+        room_mail_domain: DOMAIN.into(),
+        mail_from: "rooms@booking.test".into(),
+        ..Config::default()
+    }
+}
+
+/// A weekday at least 3 days ahead, 10:00 in Berlin.
+fn next_weekday() -> NaiveDate {
+    let mut d = (Utc::now() + Duration::days(3)).date_naive();
+    while matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+        d += Duration::days(1);
+    }
+    d
+}
+
+fn berlin(d: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
+    chrono_tz::Europe::Berlin
+        .from_local_datetime(&d.and_hms_opt(h, m, 0).expect("t"))
+        .single()
+        .expect("unambiguous")
+        .with_timezone(&Utc)
+}
+
+/// An Outlook-like invitation e-mail.
+struct Invite<'a> {
+    method: &'a str,
+    uid: &'a str,
+    sequence: u32,
+    organizer: &'a str,
+    rooms: &'a [&'a str],
+    people: usize,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    rrule: Option<&'a str>,
+}
+
+fn local(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Europe::Berlin)
+        .format("%Y%m%dT%H%M%S")
+        .to_string()
+}
+
+fn message(i: &Invite<'_>) -> Vec<u8> {
+    let mut ics = format!(
+        "BEGIN:VCALENDAR\r\nMETHOD:{}\r\nPRODID:Microsoft Exchange Server 2010\r\nVERSION:2.0\r\n\
+         BEGIN:VTIMEZONE\r\nTZID:W. Europe Standard Time\r\nBEGIN:STANDARD\r\nDTSTART:16010101T030000\r\n\
+         TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nRRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10\r\n\
+         END:STANDARD\r\nBEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nTZOFFSETFROM:+0100\r\n\
+         TZOFFSETTO:+0200\r\nRRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3\r\nEND:DAYLIGHT\r\n\
+         END:VTIMEZONE\r\nBEGIN:VEVENT\r\nORGANIZER;CN=\"Doe, Alice\":mailto:{}\r\n",
+        i.method, i.organizer
+    );
+    for n in 0..i.people {
+        ics.push_str(&format!(
+            "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:p{n}@example.com\r\n"
+        ));
+    }
+    for r in i.rooms {
+        ics.push_str(&format!(
+            "ATTENDEE;CUTYPE=RESOURCE;ROLE=NON-PARTICIPANT;RSVP=TRUE;CN={r}:mailto:{r}@{DOMAIN}\r\n"
+        ));
+    }
+    if let Some(rule) = i.rrule {
+        ics.push_str(&format!("RRULE:{rule}\r\n"));
+    }
+    ics.push_str(&format!(
+        "SUMMARY:Planning\r\nDTSTART;TZID=W. Europe Standard Time:{}\r\nDTEND;TZID=W. Europe Standard Time:{}\r\n\
+         UID:{}\r\nSEQUENCE:{}\r\nDTSTAMP:20260101T000000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        local(i.start),
+        local(i.end),
+        i.uid,
+        i.sequence
+    ));
+    format!(
+        "From: \"Doe, Alice\" <{org}>\r\nTo: {rooms}\r\nSubject: Planning\r\nMessage-ID: <{uid}.{seq}@example.com>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n\
+         --b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nLet's plan.\r\n\
+         --b1\r\nContent-Type: text/calendar; charset=utf-8; method={method}\r\n\r\n{ics}\r\n--b1--\r\n",
+        org = i.organizer,
+        rooms = i.rooms.iter().map(|r| format!("{r}@{DOMAIN}")).collect::<Vec<_>>().join(", "),
+        uid = i.uid,
+        seq = i.sequence,
+        method = i.method,
+    )
+    .into_bytes()
+}
+
+fn invite<'a>(
+    uid: &'a str,
+    rooms: &'a [&'a str],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Invite<'a> {
+    Invite {
+        method: "REQUEST",
+        uid,
+        sequence: 0,
+        organizer: "alice@example.com",
+        rooms,
+        people: 3,
+        start,
+        end,
+        rrule: None,
+    }
+}
+
+async fn seed(state: &AppState) -> BTreeMap<&'static str, booking_core::Room> {
+    let svc = &state.svc;
+    let hash = hash_password(PASSWORD).expect("hash");
+    let admin = Actor::from(
+        svc.create_user(
+            "admin@example.com",
+            "Admin",
+            Role::SuperAdmin,
+            Some(&hash),
+            true,
+        )
+        .await
+        .expect("admin"),
+    );
+    svc.create_user("alice@example.com", "Alice", Role::User, Some(&hash), true)
+        .await
+        .expect("alice");
+    let mut rooms = BTreeMap::new();
+    for (key, name, capacity, approval) in [
+        ("blue", "Blue room", 6, false),
+        ("green", "Green room", 10, false),
+        ("approval", "Approval room", 10, true),
+    ] {
+        let r = svc
+            .create_room(
+                &admin,
+                RoomSpec {
+                    name: name.into(),
+                    category: RoomCategory::Meeting,
+                    capacity,
+                    floor: Some(1),
+                    location: "HQ".into(),
+                    amenities: Default::default(),
+                    time_zone: "Europe/Berlin".into(),
+                    active: true,
+                    policy: RoomPolicy {
+                        approval_required: approval,
+                        business_hours: BusinessHours::weekdays(
+                            chrono::NaiveTime::from_hms_opt(7, 0, 0).expect("t"),
+                            chrono::NaiveTime::from_hms_opt(20, 0, 0).expect("t"),
+                        ),
+                        ..RoomPolicy::default()
+                    },
+                },
+            )
+            .await
+            .expect("room");
+        rooms.insert(key, r);
+    }
+    rooms
+}
+
+/// The newest REPLY in the outbox: (iCalendar text, whole message).
+async fn last_reply(state: &AppState) -> (String, String) {
+    let msgs = state.svc.store().outbox_messages(1).await.expect("outbox");
+    let (kind, raw) = msgs.first().expect("a message").clone();
+    assert!(kind.starts_with("reply_"), "{kind}");
+    let inc = booking_email::read_calendar_part(&raw).expect("calendar part");
+    (inc.calendar, String::from_utf8_lossy(&raw).into_owned())
+}
+
+fn partstat(ics: &str) -> String {
+    let cal = booking_calendar::parse(ics).expect("our parser");
+    let ev = cal[0].components_named("VEVENT").next().expect("vevent");
+    ev.property("ATTENDEE")
+        .and_then(|a| a.param("PARTSTAT"))
+        .unwrap_or("")
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_answer_invitations() {
+    for b in backends() {
+        eprintln!("-- {b:?}");
+        answers(b).await;
+    }
+}
+
+async fn answers(b: Backend) {
+    let db = TestDb::create(b).await;
+    let srv = common::spawn(config(&db)).await;
+    let state = &srv.state;
+    let rooms = seed(state).await;
+    let day = next_weekday();
+    let (s, e) = (berlin(day, 10, 0), berlin(day, 11, 0));
+    let mut replies: Vec<String> = Vec::new();
+    let ingest = |raw: Vec<u8>| async move {
+        booking_server::mail::ingest(state, &raw)
+            .await
+            .expect("processed")
+    };
+
+    // Accepted: booked, REPLY ACCEPTED.
+    let out = ingest(message(&invite("uid-1", &["blue-room"], s, e))).await;
+    assert_eq!(out[0].partstat.as_deref(), Some("ACCEPTED"), "{out:?}");
+    let (ics, _) = last_reply(state).await;
+    assert_eq!(partstat(&ics), "ACCEPTED");
+    replies.push(ics);
+    let booked = state
+        .svc
+        .list_bookings(&BookingFilter {
+            room_id: Some(rooms["blue"].id),
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(booked.len(), 1);
+    assert_eq!(
+        (booked[0].start, booked[0].end),
+        (s, e),
+        "Windows zone read as Berlin"
+    );
+    assert_eq!(booked[0].attendees, 3);
+
+    // Tentative: the room needs approval.
+    let out = ingest(message(&invite("uid-2", &["approval-room"], s, e))).await;
+    assert_eq!(out[0].partstat.as_deref(), Some("TENTATIVE"), "{out:?}");
+    let (ics, _) = last_reply(state).await;
+    assert_eq!(partstat(&ics), "TENTATIVE");
+    replies.push(ics);
+
+    // Declined, three reasons, each said in words with alternatives.
+    let cases: [(Invite<'_>, &str); 4] = [
+        (
+            invite(
+                "uid-3",
+                &["blue-room"],
+                s + Duration::minutes(30),
+                e + Duration::minutes(30),
+            ),
+            "already booked",
+        ),
+        (
+            invite(
+                "uid-4",
+                &["blue-room"],
+                berlin(day, 21, 0),
+                berlin(day, 22, 0),
+            ),
+            "outside business hours",
+        ),
+        (
+            Invite {
+                people: 9,
+                ..invite(
+                    "uid-5",
+                    &["blue-room"],
+                    berlin(day, 14, 0),
+                    berlin(day, 15, 0),
+                )
+            },
+            "exceed the room capacity",
+        ),
+        (
+            invite(
+                "uid-6",
+                &["blue-room"],
+                s + Duration::days(200),
+                e + Duration::days(200),
+            ),
+            "booking window",
+        ),
+    ];
+    for (inv, why) in cases {
+        let out = ingest(message(&inv)).await;
+        assert_eq!(
+            out[0].partstat.as_deref(),
+            Some("DECLINED"),
+            "{why}: {out:?}"
+        );
+        let reason = out[0].reason.clone().unwrap_or_default();
+        assert!(reason.contains(why), "{why}: {reason}");
+        let (ics, raw) = last_reply(state).await;
+        assert_eq!(partstat(&ics), "DECLINED");
+        assert!(
+            raw.contains(why) || raw.replace("=\r\n", "").contains(why),
+            "reason in the mail text"
+        );
+        replies.push(ics);
+        if why == "already booked" {
+            assert!(
+                reason.contains("Green room") && reason.contains(&format!("green-room@{DOMAIN}")),
+                "alternatives: {reason}"
+            );
+        }
+    }
+
+    // Update: a higher SEQUENCE moves the booking.
+    let (s2, e2) = (berlin(day, 14, 0), berlin(day, 15, 0));
+    let out = ingest(message(&Invite {
+        sequence: 1,
+        ..invite("uid-1", &["blue-room"], s2, e2)
+    }))
+    .await;
+    assert_eq!(out[0].partstat.as_deref(), Some("ACCEPTED"), "{out:?}");
+    let id: booking_core::BookingId = out[0]
+        .booking_id
+        .as_deref()
+        .expect("id")
+        .parse()
+        .expect("uuid");
+    let moved = state.svc.get_booking(id).await.expect("booking");
+    assert_eq!((moved.start, moved.end), (s2, e2));
+    assert_eq!(moved.id, booked[0].id, "the same booking, moved");
+    replies.push(last_reply(state).await.0);
+    // A repeated (same SEQUENCE) invitation changes nothing.
+    let out = ingest(message(&Invite {
+        sequence: 1,
+        ..invite("uid-1", &["blue-room"], s2, e2)
+    }))
+    .await;
+    assert_eq!(out[0].action, "unchanged");
+
+    // Cancel: the booking is cancelled; no reply is owed.
+    let before = state.svc.store().outbox_counts().await.expect("counts");
+    let out = ingest(message(&Invite {
+        method: "CANCEL",
+        sequence: 2,
+        ..invite("uid-1", &["blue-room"], s2, e2)
+    }))
+    .await;
+    assert_eq!(out[0].action, "cancelled", "{out:?}");
+    assert_eq!(
+        state.svc.get_booking(id).await.expect("b").status,
+        BookingStatus::Cancelled
+    );
+    assert_eq!(
+        state.svc.store().outbox_counts().await.expect("c").pending,
+        before.pending
+    );
+
+    // Recurring: a weekly series follows the series rules.
+    let out = ingest(message(&Invite {
+        rrule: Some("FREQ=WEEKLY;COUNT=4"),
+        ..invite(
+            "uid-7",
+            &["green-room"],
+            berlin(day, 9, 0),
+            berlin(day, 9, 30),
+        )
+    }))
+    .await;
+    assert_eq!(out[0].partstat.as_deref(), Some("ACCEPTED"), "{out:?}");
+    let series: booking_core::SeriesId = out[0]
+        .series_id
+        .as_deref()
+        .expect("series")
+        .parse()
+        .expect("uuid");
+    assert_eq!(
+        state
+            .svc
+            .series_occurrences(series)
+            .await
+            .expect("occ")
+            .len(),
+        4
+    );
+    replies.push(last_reply(state).await.0);
+
+    // Unknown organizers are declined politely.
+    let out = ingest(message(&Invite {
+        organizer: "stranger@example.org",
+        ..invite("uid-8", &["green-room"], s, e)
+    }))
+    .await;
+    assert_eq!(out[0].partstat.as_deref(), Some("DECLINED"));
+    assert!(
+        out[0]
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("no account")
+    );
+    replies.push(last_reply(state).await.0);
+
+    // Malformed mail: a clear error and no booking change.
+    let count = |st: &AppState| {
+        let st = st.clone();
+        async move {
+            st.svc
+                .list_bookings(&BookingFilter::default())
+                .await
+                .expect("l")
+                .len()
+        }
+    };
+    let n = count(state).await;
+    let broken = String::from_utf8(message(&invite("uid-9", &["blue-room"], s, e)))
+        .expect("utf8")
+        .replace("END:VEVENT", "END:VTODO");
+    let publish = String::from_utf8(message(&invite("uid-10", &["blue-room"], s, e)))
+        .expect("utf8")
+        .replace("METHOD:REQUEST", "METHOD:PUBLISH");
+    let huge = format!(
+        "From: a@example.com\r\nSubject: big\r\nContent-Type: text/plain\r\n\r\n{}",
+        "x".repeat(3 * 1024 * 1024)
+    );
+    for (raw, want) in [
+        (
+            b"From: a@example.com\r\nSubject: hi\r\n\r\nno calendar here".to_vec(),
+            "no text/calendar",
+        ),
+        (broken.into_bytes(), "not valid iCalendar"),
+        (publish.into_bytes(), "PUBLISH"),
+        (huge.into_bytes(), "over"),
+        (
+            message(&invite("uid-11", &["no-such-room"], s, e)),
+            "none of our rooms",
+        ),
+    ] {
+        let err = booking_server::mail::ingest(state, &raw)
+            .await
+            .expect_err(want)
+            .to_string();
+        assert!(err.contains(want), "{want}: {err}");
+    }
+    assert_eq!(count(state).await, n, "nothing booked by malformed mail");
+
+    check_itip(&replies, "REPLY");
+}
+
+/// Python icalendar and libical read every message; libical's
+/// restriction_check passes.
+fn check_itip(messages: &[String], method: &str) {
+    let dir = std::env::temp_dir().join(format!("itip-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let files: Vec<String> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let f = dir.join(format!("{i}.ics"));
+            std::fs::write(&f, m).expect("write");
+            f.display().to_string()
+        })
+        .collect();
+    let python = Command::new("python3")
+        .args(["-c", "import icalendar"])
+        .status();
+    if python.is_ok_and(|s| s.success()) {
+        let out = Command::new("python3")
+            .arg(repo().join("scripts/interop/itip_check.py"))
+            .args(&files)
+            .output()
+            .expect("python");
+        let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+        for f in &files {
+            assert_eq!(v[f]["method"], method, "{f}: {}", v[f]);
+            assert_eq!(v[f]["errors"], serde_json::json!([]), "{f}: {}", v[f]);
+        }
+    } else {
+        assert!(!required(), "python icalendar is required");
+    }
+    let gi = Command::new("/usr/bin/python3")
+        .args(["-c", "import gi; gi.require_version('ICalGLib', '3.0')"])
+        .status();
+    if gi.is_ok_and(|s| s.success()) {
+        for f in &files {
+            let out = Command::new("/usr/bin/python3")
+                .arg(repo().join("scripts/interop/occurrences_libical.py"))
+                .args([f.as_str(), "2020-01-01", "2030-01-01"])
+                .output()
+                .expect("libical");
+            let v: Value = serde_json::from_slice(&out.stdout)
+                .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+            assert_eq!(v["parsed"], true, "{f}");
+            assert_eq!(
+                v["restriction_check"],
+                true,
+                "{f}: {}",
+                std::fs::read_to_string(f).unwrap_or_default()
+            );
+            assert_eq!(v["errors"], serde_json::json!([]), "{f}: {v}");
+        }
+    } else {
+        assert!(!required(), "libical (gir1.2-ical-3.0) is required");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_mail_command_is_an_mta_pipe() {
+    let db = TestDb::create(Backend::Sqlite).await;
+    {
+        let state = AppState::open(config(&db)).await.expect("state");
+        seed(&state).await;
+    }
+    let day = next_weekday();
+    let run = |raw: Vec<u8>| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_booking-server"))
+            .arg("ingest-mail")
+            .env("BOOKING_DATABASE_URL", &db.url)
+            .env("BOOKING_ROOM_MAIL_DOMAIN", DOMAIN)
+            .env("BOOKING_MAIL_FROM", "rooms@booking.test")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(&raw)
+            .expect("write");
+        child.wait_with_output().expect("wait")
+    };
+    let out = run(message(&invite(
+        "pipe-1",
+        &["blue-room"],
+        berlin(day, 10, 0),
+        berlin(day, 11, 0),
+    )));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v[0]["partstat"], "ACCEPTED", "{v}");
+    let out = run(b"From: a@example.com\r\nSubject: x\r\n\r\nhello".to_vec());
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no text/calendar part"));
+}
+
+// ---------------------------------------------------------------------------
+// Delivery through a real SMTP server, across a crash.
+
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn smtp_sink(dir: &Path, tls: Option<(&Path, &Path)>, auth: Option<&str>) -> Option<(Proc, u16)> {
+    let ok = Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(!required(), "PyPI aiosmtpd is required");
+        eprintln!("aiosmtpd not installed: skipped");
+        return None;
+    }
+    let mut cmd = Command::new("python3");
+    cmd.arg(repo().join("scripts/interop/smtp_sink.py"))
+        .arg(dir);
+    if let Some((cert, key)) = tls {
+        cmd.arg("--tls").arg(cert).arg(key);
+    }
+    if let Some(a) = auth {
+        cmd.args(["--auth", a]);
+    }
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sink");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("ready");
+    let v: Value = serde_json::from_str(&line).expect("port line");
+    Some((
+        Proc(child),
+        u16::try_from(v["port"].as_u64().expect("port")).expect("u16"),
+    ))
+}
+
+fn serve(db: &TestDb, port: u16, smtp: &str, ca: &Path) -> Proc {
+    Proc(
+        Command::new(env!("CARGO_BIN_EXE_booking-server"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("BOOKING_DATABASE_URL", &db.url)
+            .env("BOOKING_JWT_SECRET", "mail-secret-mail-secret-mail-secret")
+            .env("BOOKING_SMTP_URL", smtp)
+            .env("BOOKING_SMTP_CA_FILE", ca)
+            .env("BOOKING_MAIL_FROM", "rooms@booking.test")
+            .env("BOOKING_ROOM_MAIL_DOMAIN", DOMAIN)
+            .env("BOOKING_REMINDER_MINUTES", "0")
+            .stdout(Stdio::null())
+            .stderr(if std::env::var("MAIL_TEST_LOG").is_ok() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
+            .spawn()
+            .expect("server"),
+    )
+}
+
+async fn wait_for<F: std::future::Future<Output = bool>>(
+    what: &str,
+    secs: u64,
+    mut f: impl FnMut() -> F,
+) {
+    let until = Instant::now() + StdDuration::from_secs(secs);
+    while Instant::now() < until {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(StdDuration::from_millis(200)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbox_survives_a_kill_and_delivers_once_over_starttls_with_auth() {
+    let dir = std::env::temp_dir().join(format!("smtp-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    // A private CA and a relay certificate it signed (webpki refuses a
+    // self-signed CA certificate used as the server's own).
+    let (ca, ca_key) = (dir.join("ca.pem"), dir.join("ca.key"));
+    let (cert, key, csr) = (
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+        dir.join("req.csr"),
+    );
+    let ext = dir.join("ext.cnf");
+    std::fs::write(
+        &ext,
+        "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("ext");
+    let openssl = |args: &[&std::ffi::OsStr]| {
+        Command::new("openssl")
+            .args(args)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let s = |x: &str| std::ffi::OsString::from(x);
+    let made = openssl(&[
+        &s("req"),
+        &s("-x509"),
+        &s("-newkey"),
+        &s("rsa:2048"),
+        &s("-nodes"),
+        &s("-days"),
+        &s("2"),
+        &s("-subj"),
+        &s("/CN=Test mail CA"),
+        &s("-keyout"),
+        ca_key.as_os_str(),
+        &s("-out"),
+        ca.as_os_str(),
+    ]) && openssl(&[
+        &s("req"),
+        &s("-newkey"),
+        &s("rsa:2048"),
+        &s("-nodes"),
+        &s("-subj"),
+        &s("/CN=127.0.0.1"),
+        &s("-keyout"),
+        key.as_os_str(),
+        &s("-out"),
+        csr.as_os_str(),
+    ]) && openssl(&[
+        &s("x509"),
+        &s("-req"),
+        &s("-in"),
+        csr.as_os_str(),
+        &s("-CA"),
+        ca.as_os_str(),
+        &s("-CAkey"),
+        ca_key.as_os_str(),
+        &s("-CAcreateserial"),
+        &s("-days"),
+        &s("2"),
+        &s("-extfile"),
+        ext.as_os_str(),
+        &s("-out"),
+        cert.as_os_str(),
+    ]);
+    if !made {
+        assert!(!required(), "openssl is required to make test certificates");
+        return;
+    }
+    let inbox = dir.join("inbox");
+    let Some((_sink, smtp_port)) = smtp_sink(&inbox, Some((&cert, &key)), Some("mailer:s3cret"))
+    else {
+        return;
+    };
+    let db = TestDb::create(Backend::Sqlite).await;
+    let rooms = {
+        let state = AppState::open(config(&db)).await.expect("state");
+        seed(&state).await
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    let base = format!("http://127.0.0.1:{port}");
+
+    // 1. The relay is unreachable: mail piles up in the outbox.
+    let server = serve(&db, port, "smtp://mailer:s3cret@127.0.0.1:1", &ca);
+    let http = reqwest::Client::new();
+    wait_for("server", 30, || {
+        let http = http.clone();
+        let url = format!("{base}/healthz");
+        async move { http.get(url).send().await.is_ok() }
+    })
+    .await;
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "alice@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let token = login["access_token"].as_str().expect("token").to_string();
+    let day = next_weekday();
+    for (i, room) in ["blue", "green", "approval"].iter().enumerate() {
+        let start = berlin(day, 8 + u32::try_from(i).expect("i"), 0);
+        let r = http
+            .post(format!("{base}/api/v1/bookings"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({
+                "room_id": rooms[room].id, "title": format!("Review {i}"), "attendees": 2,
+                "start": start, "end": start + Duration::minutes(45),
+            }))
+            .send()
+            .await
+            .expect("book");
+        assert!(
+            r.status().is_success(),
+            "{}",
+            r.text().await.unwrap_or_default()
+        );
+    }
+    // Alice gets 3 messages; the super admin hears of the one awaiting approval.
+    let store = AppState::open(config(&db)).await.expect("reader");
+    wait_for("4 queued messages", 30, || {
+        let store = store.clone();
+        async move {
+            store
+                .svc
+                .store()
+                .outbox_counts()
+                .await
+                .is_ok_and(|c| c.pending == 4)
+        }
+    })
+    .await;
+    // 2. Kill it (no graceful shutdown) with everything still queued.
+    drop(server);
+    assert_eq!(store.svc.store().outbox_counts().await.expect("c").sent, 0);
+
+    // 3. Restart with the relay reachable: STARTTLS, then AUTH.
+    let _server = serve(
+        &db,
+        port,
+        &format!("smtp://mailer:s3cret@127.0.0.1:{smtp_port}"),
+        &ca,
+    );
+    let eml = |inbox: &Path| -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(inbox)
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        v.retain(|p| p.extension().is_some_and(|x| x == "eml"));
+        v.sort();
+        v
+    };
+    wait_for("4 delivered messages", 60, || {
+        let n = eml(&inbox).len();
+        async move { n >= 4 }
+    })
+    .await;
+    // Nothing arrives twice, even after more sender rounds.
+    tokio::time::sleep(StdDuration::from_secs(2)).await;
+    let files = eml(&inbox);
+    assert_eq!(files.len(), 4, "{files:?}");
+    let mut ids = std::collections::BTreeSet::new();
+    let mut requests = Vec::new();
+    for f in &files {
+        let raw = std::fs::read(f).expect("eml");
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let id = text
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+            .expect("message-id")
+            .to_string();
+        assert!(ids.insert(id), "delivered twice: {f:?}");
+        let meta: Value =
+            serde_json::from_slice(&std::fs::read(f.with_extension("eml.json")).expect("meta"))
+                .expect("json");
+        assert_eq!(meta["tls"], true, "STARTTLS was used");
+        assert_eq!(meta["auth"], true, "AUTH was used");
+        if let Ok(inc) = booking_email::read_calendar_part(&raw) {
+            assert!(inc.calendar.contains("CUTYPE=ROOM"));
+            requests.push(inc.calendar);
+        }
+    }
+    assert_eq!(requests.len(), 3, "one iMIP REQUEST per booking for alice");
+    assert_eq!(store.svc.store().outbox_counts().await.expect("c").sent, 4);
+    check_itip(&requests, "REQUEST");
+    let _ = std::fs::remove_dir_all(&dir);
+}
