@@ -11,8 +11,11 @@
 //!
 //! Sign-in is HTTP Basic with the account's e-mail and either its password
 //! or its calendar token (the "app password" shown by
-//! `GET /api/v1/me/feed-token`; rotating it revokes it here too). Everything
-//! is read-only: writes get `403` with a `DAV:need-privileges` body.
+//! `GET /api/v1/me/feed-token`; rotating it revokes it here too). Calendars
+//! are read-only: writes get `403` with a `DAV:need-privileges` body. The
+//! one write is RFC 6638 scheduling: an organizer POSTs an iTIP REQUEST or
+//! CANCEL naming rooms to `/dav/principals/{user}/outbox/` and the rooms
+//! answer in the `schedule-response`, exactly as they answer e-mail.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -41,6 +44,8 @@ enum Resource {
     Root,
     Principals,
     Principal(String),
+    /// `/dav/principals/{user}/outbox/` (or `inbox/`): iTIP is POSTed here.
+    Schedule(String),
     Home,
     Calendar(RoomId),
     Object(RoomId, String),
@@ -53,6 +58,7 @@ fn resolve(path: &str) -> Option<Resource> {
         [] => Some(Resource::Root),
         ["principals"] => Some(Resource::Principals),
         ["principals", id] => Some(Resource::Principal((*id).to_string())),
+        ["principals", id, "outbox" | "inbox"] => Some(Resource::Schedule((*id).to_string())),
         ["rooms"] => Some(Resource::Home),
         ["rooms", room] => room.parse().ok().map(Resource::Calendar),
         ["rooms", room, file] => {
@@ -199,6 +205,14 @@ fn principal_props(user: &User) -> Vec<(PropName, Value)> {
         (
             PropName::new(CALDAV, "calendar-user-address-set"),
             Value::Href(format!("mailto:{}", user.email)),
+        ),
+        (
+            PropName::new(CALDAV, "schedule-outbox-URL"),
+            Value::Href(format!("{}outbox/", principal_href(user))),
+        ),
+        (
+            PropName::new(CALDAV, "schedule-inbox-URL"),
+            Value::Href(format!("{}inbox/", principal_href(user))),
         ),
     ];
     p.extend(common(user));
@@ -460,6 +474,9 @@ pub async fn endpoint(state: Data<&AppState>, req: &Request, body: Body) -> Resp
         "GET" | "HEAD" => get(&state, &user, &resource, req).await,
         "PROPFIND" => propfind(&state, &user, &resource, depth(req), &body).await,
         "REPORT" => report(&state, &user, &resource, &body).await,
+        "POST" if matches!(resource, Resource::Schedule(_)) => {
+            schedule(&state, &user, &resource, &body).await
+        }
         "PUT" | "DELETE" | "POST" | "PROPPATCH" | "MKCOL" | "MKCALENDAR" | "MOVE" | "COPY"
         | "LOCK" | "UNLOCK" | "ACL" => {
             error(StatusCode::FORBIDDEN, DAV, "need-privileges", READ_ONLY)
@@ -477,6 +494,80 @@ pub async fn endpoint(state: Data<&AppState>, req: &Request, body: Body) -> Resp
         return Response::from_parts(parts, Body::empty());
     }
     resp
+}
+
+/// RFC 6638 scheduling: the organizer POSTs an iTIP REQUEST or CANCEL that
+/// names rooms; each room answers at once in the `schedule-response` (and
+/// by e-mail, as for any invitation).
+async fn schedule(state: &AppState, user: &User, resource: &Resource, body: &str) -> Response {
+    let Resource::Schedule(id) = resource else {
+        return not_found("/dav/");
+    };
+    if *id != user.id.to_string() {
+        return error(
+            StatusCode::FORBIDDEN,
+            DAV,
+            "need-privileges",
+            "you can only schedule from your own outbox",
+        );
+    }
+    let inv = match booking_calendar::itip::parse_invitation(body) {
+        Ok(i) => i,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                CALDAV,
+                "valid-calendar-data",
+                &e.to_string(),
+            );
+        }
+    };
+    if !inv.organizer.email.eq_ignore_ascii_case(&user.email) {
+        return error(
+            StatusCode::FORBIDDEN,
+            CALDAV,
+            "organizer-allowed",
+            "the ORGANIZER must be your own address",
+        );
+    }
+    let outcomes = match crate::mail::process(state, &inv).await {
+        Ok(o) => o,
+        Err(crate::mail::InboundError::NoRoom(example)) => {
+            return error(
+                StatusCode::FORBIDDEN,
+                CALDAV,
+                "recipient-permissions",
+                &format!("no room of ours is invited (room addresses look like {example})"),
+            );
+        }
+        Err(e) => return server_error(&e.to_string()),
+    };
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<C:schedule-response xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\">",
+    );
+    for o in outcomes {
+        let status = match o.partstat.as_deref() {
+            Some("DECLINED") => "3.8;Declined",
+            _ => "2.0;Success",
+        };
+        let _ = write!(
+            xml,
+            "<C:response><C:recipient><D:href>mailto:{}</D:href></C:recipient><C:request-status>{status}</C:request-status>",
+            dav::escape(&o.address)
+        );
+        if let Some(p) = &o.partstat {
+            let reason = o.reason.as_deref().unwrap_or("");
+            let _ = write!(
+                xml,
+                "<D:responsedescription>{} {}</D:responsedescription>",
+                dav::escape(p),
+                dav::escape(reason)
+            );
+        }
+        xml.push_str("</C:response>");
+    }
+    xml.push_str("</C:schedule-response>\n");
+    xml_response(StatusCode::OK, xml)
 }
 
 fn not_found(path: &str) -> Response {
@@ -595,6 +686,26 @@ async fn propfind(
                 principal_href(user),
                 &req,
                 principal_props(user),
+            ));
+        }
+        Resource::Schedule(id) => {
+            if *id != user.id.to_string() {
+                return error(
+                    StatusCode::FORBIDDEN,
+                    DAV,
+                    "need-privileges",
+                    "not your outbox",
+                );
+            }
+            let mut props = vec![(
+                PropName::new(DAV, "resourcetype"),
+                Value::Xml("<D:collection/><C:schedule-outbox/>".into()),
+            )];
+            props.extend(common(user));
+            out.push(DavResponse::for_request(
+                format!("{}outbox/", principal_href(user)),
+                &req,
+                props,
             ));
         }
         Resource::Home => {

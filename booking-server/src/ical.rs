@@ -408,13 +408,8 @@ pub async fn room_feed(
     let Some(Ok(room_id)) = file.strip_suffix(".ics").map(|id| id.parse::<RoomId>()) else {
         return not_found();
     };
-    let Some(rooms) = rooms_map(&state).await else {
-        return problem_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database unavailable".into(),
-        );
-    };
-    let Some(room) = rooms.get(&room_id) else {
+    // Cheap checks first: one room, the token, the version — a 304 needs no more.
+    let Ok(room) = state.svc.get_room(room_id).await else {
         return not_found();
     };
     let viewer = token_user(&state, q.token.as_deref()).await;
@@ -431,6 +426,12 @@ pub async fn room_feed(
     if let Some(r) = not_modified(req, tag.as_deref()) {
         return r;
     }
+    let Some(rooms) = rooms_map(&state).await else {
+        return problem_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database unavailable".into(),
+        );
+    };
     let list = bookings(
         &state,
         BookingFilter {

@@ -462,6 +462,55 @@ async fn answers(b: Backend) {
     }
     assert_eq!(count(state).await, n, "nothing booked by malformed mail");
 
+    // CalDAV scheduling (RFC 6638): the organizer POSTs the same iTIP.
+    let alice = state
+        .svc
+        .store()
+        .get_user_by_email("alice@example.com")
+        .await
+        .expect("q")
+        .expect("alice");
+    let raw = String::from_utf8(message(&invite(
+        "uid-12",
+        &["green-room"],
+        berlin(day, 15, 0),
+        berlin(day, 16, 0),
+    )))
+    .expect("utf8");
+    let ics = &raw
+        [raw.find("BEGIN:VCALENDAR").expect("ics")..raw.find("END:VCALENDAR").expect("end") + 13];
+    let http = reqwest::Client::new();
+    let outbox = format!("{}/dav/principals/{}/outbox/", srv.base, alice.id);
+    let r = http
+        .post(&outbox)
+        .basic_auth("alice@example.com", Some(PASSWORD))
+        .header("content-type", "text/calendar")
+        .body(ics.to_string())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("schedule-response")
+            && body.contains("2.0;Success")
+            && body.contains("ACCEPTED"),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!("mailto:green-room@{DOMAIN}")),
+        "{body}"
+    );
+    // Someone else's outbox, or someone else as ORGANIZER: refused.
+    let r = http
+        .post(&outbox)
+        .basic_auth("admin@example.com", Some(PASSWORD))
+        .body(ics.to_string())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
+
     check_itip(&replies, "REPLY");
 }
 
