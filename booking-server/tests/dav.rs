@@ -601,6 +601,15 @@ fn run_json(cmd: &mut Command) -> Value {
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{cmd:?}: {e}: {stdout}"))
 }
 
+/// A program of the CalDAV clients' virtualenv (`BOOKING_CALDAV_VENV`, kept
+/// apart because caldav replaces urllib3), or from PATH.
+fn caldav_tool(name: &str) -> String {
+    match std::env::var("BOOKING_CALDAV_VENV") {
+        Ok(venv) if !venv.is_empty() => format!("{venv}/bin/{name}"),
+        _ => name.to_string(),
+    }
+}
+
 fn has_python_modules(python: &str, modules: &str) -> bool {
     Command::new(python)
         .args(["-c", &format!("import {modules}")])
@@ -718,9 +727,9 @@ async fn calendar_peers_agree() {
     eprintln!("occurrence lists agree across DST: {agreed:?}");
 
     // The Python caldav client lists and searches the room calendar.
-    if has_python_modules("python3", "caldav") {
+    if has_python_modules(&caldav_tool("python3"), "caldav") {
         let v = run_json(
-            Command::new("python3")
+            Command::new(caldav_tool("python3"))
                 .arg(script("caldav_client.py"))
                 .args([
                     &format!("{base}/dav/"),
@@ -746,8 +755,13 @@ async fn calendar_peers_agree() {
     }
 
     // vdirsyncer syncs the room feed (http storage) into a folder.
-    if Command::new("vdirsyncer").arg("--version").output().is_ok() {
+    if Command::new(caldav_tool("vdirsyncer"))
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
         let out = Command::new("bash")
+            .env("VDIRSYNCER", caldav_tool("vdirsyncer"))
             .arg(script("vdirsyncer-sync.sh"))
             .args([&feed_url, &dir.join("vdir").display().to_string()])
             .output()

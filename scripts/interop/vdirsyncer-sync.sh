@@ -25,5 +25,6 @@ path = "$dir/items/feed/"
 fileext = ".ics"
 CONF
 export VDIRSYNCER_CONFIG="$dir/config"
-vdirsyncer discover room
-vdirsyncer sync room
+v=${VDIRSYNCER:-vdirsyncer}
+"$v" discover room
+"$v" sync room
