@@ -16,7 +16,7 @@ use booking_core::{Actor, BookingStatus, BusinessHours, Role, RoomCategory, Room
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
 use booking_server::state::AppState;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc, Weekday};
 use serde_json::Value;
 
 mod common;
@@ -892,4 +892,108 @@ async fn outbox_survives_a_kill_and_delivers_once_over_starttls_with_auth() {
     assert_eq!(store.svc.store().outbox_counts().await.expect("c").sent, 4);
     check_itip(&requests, "REQUEST");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_and_notifications_are_queued_once() {
+    let db = TestDb::create(Backend::Sqlite).await;
+    let srv = common::spawn(config(&db)).await;
+    let state = &srv.state;
+    seed(state).await;
+    let svc = &state.svc;
+    let admin = Actor::from(
+        svc.store()
+            .get_user_by_email("admin@example.com")
+            .await
+            .expect("q")
+            .expect("admin"),
+    );
+    let alice = Actor::from(
+        svc.store()
+            .get_user_by_email("alice@example.com")
+            .await
+            .expect("q")
+            .expect("alice"),
+    );
+    let room = svc
+        .create_room(
+            &admin,
+            RoomSpec {
+                name: "Always open".into(),
+                category: RoomCategory::Meeting,
+                capacity: 4,
+                floor: None,
+                location: "HQ".into(),
+                amenities: Default::default(),
+                time_zone: "Europe/Berlin".into(),
+                active: true,
+                policy: RoomPolicy {
+                    business_hours: BusinessHours::always(),
+                    ..RoomPolicy::default()
+                },
+            },
+        )
+        .await
+        .expect("room");
+    // The notifier starts at the current event: older changes are not mailed.
+    assert_eq!(
+        booking_server::mail::notify_once(state).await.expect("n"),
+        0
+    );
+    let start = (Utc::now() + Duration::minutes(10))
+        .with_nanosecond(0)
+        .expect("t");
+    let b = svc
+        .book(
+            &alice,
+            booking_core::BookingRequest {
+                room_id: room.id,
+                title: "Stand-up".into(),
+                purpose: String::new(),
+                attendees: 2,
+                start,
+                end: start + Duration::minutes(15),
+            },
+        )
+        .await
+        .expect("book");
+    // One "created" message with an iMIP REQUEST for the organizer.
+    assert_eq!(
+        booking_server::mail::notify_once(state).await.expect("n"),
+        1
+    );
+    assert_eq!(
+        booking_server::mail::notify_once(state).await.expect("n"),
+        0,
+        "cursor moved"
+    );
+    let (kind, raw) = state.svc.store().outbox_messages(1).await.expect("o")[0].clone();
+    assert_eq!(kind, "created");
+    let inc = booking_email::read_calendar_part(&raw).expect("imip");
+    assert!(inc.calendar.contains("METHOD:REQUEST") && inc.calendar.contains("CUTYPE=ROOM"));
+    // The reminder: once, however often the reminder pass runs.
+    assert_eq!(
+        booking_server::mail::remind_once(state).await.expect("r"),
+        1
+    );
+    booking_server::mail::remind_once(state).await.expect("r");
+    let counts = state.svc.store().outbox_counts().await.expect("c");
+    assert_eq!(counts.pending, 2, "created + one reminder");
+    // Cancelling sends a CANCEL for the same UID.
+    svc.cancel(&alice, b.id, None).await.expect("cancel");
+    assert_eq!(
+        booking_server::mail::notify_once(state).await.expect("n"),
+        1
+    );
+    let (kind, raw) = state.svc.store().outbox_messages(1).await.expect("o")[0].clone();
+    assert_eq!(kind, "cancelled");
+    let cancel = booking_email::read_calendar_part(&raw)
+        .expect("imip")
+        .calendar;
+    assert!(
+        cancel.contains("METHOD:CANCEL") && cancel.contains(&format!("UID:{}@booking.test", b.id)),
+        "{cancel}"
+    );
+    check_itip(&[inc.calendar, cancel.clone()][..1], "REQUEST");
+    check_itip(&[cancel], "CANCEL");
 }
