@@ -789,13 +789,13 @@ async fn calendar_peers_agree() {
 
     // caldav-server-tester: the read features we claim are reported fully
     // supported; the write features are reported unsupported (read-only).
-    if Command::new("caldav-server-tester")
+    if Command::new(caldav_tool("caldav-server-tester"))
         .arg("--version")
         .output()
         .is_ok()
     {
         let v = run_json(
-            Command::new("caldav-server-tester")
+            Command::new(caldav_tool("caldav-server-tester"))
                 .args(["--caldav-url", &format!("{base}/dav/")])
                 .args([
                     "--caldav-user",
