@@ -71,6 +71,8 @@ struct Invite<'a> {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     rrule: Option<&'a str>,
+    /// Changes one occurrence of a series.
+    recurrence_id: Option<DateTime<Utc>>,
 }
 
 fn local(t: DateTime<Utc>) -> String {
@@ -101,6 +103,12 @@ fn message(i: &Invite<'_>) -> Vec<u8> {
     }
     if let Some(rule) = i.rrule {
         ics.push_str(&format!("RRULE:{rule}\r\n"));
+    }
+    if let Some(rid) = i.recurrence_id {
+        ics.push_str(&format!(
+            "RECURRENCE-ID;TZID=W. Europe Standard Time:{}\r\n",
+            local(rid)
+        ));
     }
     ics.push_str(&format!(
         "SUMMARY:Planning\r\nDTSTART;TZID=W. Europe Standard Time:{}\r\nDTEND;TZID=W. Europe Standard Time:{}\r\n\
@@ -140,6 +148,7 @@ fn invite<'a>(
         start,
         end,
         rrule: None,
+        recurrence_id: None,
     }
 }
 
@@ -402,6 +411,34 @@ async fn answers(b: Backend) {
         4
     );
     replies.push(last_reply(state).await.0);
+    // RECURRENCE-ID: one occurrence of the series moves, the others stay.
+    let second = berlin(day + Duration::days(7), 9, 0);
+    let out = ingest(message(&Invite {
+        sequence: 1,
+        recurrence_id: Some(second),
+        ..invite(
+            "uid-7",
+            &["green-room"],
+            second + Duration::hours(2),
+            second + Duration::minutes(150),
+        )
+    }))
+    .await;
+    assert_eq!(out[0].partstat.as_deref(), Some("ACCEPTED"), "{out:?}");
+    let occ = state.svc.series_occurrences(series).await.expect("occ");
+    let moved_occ = occ
+        .iter()
+        .find(|b| b.occurrence_start == Some(second))
+        .expect("second occurrence");
+    assert_eq!(moved_occ.start, second + Duration::hours(2));
+    assert_eq!(
+        occ.iter()
+            .filter(|b| Some(b.start) == b.occurrence_start)
+            .count(),
+        3,
+        "the other occurrences did not move"
+    );
+    replies.push(last_reply(state).await.0);
 
     // Unknown organizers are declined politely.
     let out = ingest(message(&Invite {
@@ -462,6 +499,63 @@ async fn answers(b: Backend) {
     }
     assert_eq!(count(state).await, n, "nothing booked by malformed mail");
 
+    // The HTTP entry point: super_admin only; malformed mail is a 422.
+    let http = reqwest::Client::new();
+    let login = |email: &'static str| {
+        let http = http.clone();
+        let base = srv.base.clone();
+        async move {
+            let v: Value = http
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&serde_json::json!({"email": email, "password": PASSWORD}))
+                .send()
+                .await
+                .expect("login")
+                .json()
+                .await
+                .expect("json");
+            v["access_token"].as_str().expect("token").to_string()
+        }
+    };
+    let inbound = format!("{}/api/v1/mail/inbound", srv.base);
+    let admin_token = login("admin@example.com").await;
+    let post = |token: String, body: Vec<u8>| {
+        http.post(&inbound)
+            .bearer_auth(token)
+            .header("content-type", "application/octet-stream")
+            .body(body)
+            .send()
+    };
+    let r = post(
+        admin_token.clone(),
+        message(&invite(
+            "uid-13",
+            &["green-room"],
+            berlin(day, 17, 0),
+            berlin(day, 18, 0),
+        )),
+    )
+    .await
+    .expect("inbound");
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v[0]["partstat"], "ACCEPTED", "{v}");
+    let r = post(
+        admin_token,
+        b"From: a@example.com\r\nSubject: x\r\n\r\nhello".to_vec(),
+    )
+    .await
+    .expect("inbound");
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("t").contains("no text/calendar part"));
+    let r = post(
+        login("alice@example.com").await,
+        message(&invite("uid-14", &["green-room"], s, e)),
+    )
+    .await
+    .expect("inbound");
+    assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
+
     // CalDAV scheduling (RFC 6638): the organizer POSTs the same iTIP.
     let alice = state
         .svc
@@ -479,7 +573,6 @@ async fn answers(b: Backend) {
     .expect("utf8");
     let ics = &raw
         [raw.find("BEGIN:VCALENDAR").expect("ics")..raw.find("END:VCALENDAR").expect("end") + 13];
-    let http = reqwest::Client::new();
     let outbox = format!("{}/dav/principals/{}/outbox/", srv.base, alice.id);
     let r = http
         .post(&outbox)
@@ -996,4 +1089,69 @@ async fn reminders_and_notifications_are_queued_once() {
     );
     check_itip(&[inc.calendar, cancel.clone()][..1], "REQUEST");
     check_itip(&[cancel], "CANCEL");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_organizers_can_get_a_pending_booking() {
+    let db = TestDb::create(Backend::Sqlite).await;
+    let srv = common::spawn(Config {
+        unknown_organizers: booking_server::mail::UnknownOrganizers::Pending,
+        allowed_email_domains: vec!["example.org".into(), "example.com".into()],
+        ..config(&db)
+    })
+    .await;
+    let state = &srv.state;
+    seed(state).await;
+    let day = next_weekday();
+    let out = booking_server::mail::ingest(
+        state,
+        &message(&Invite {
+            organizer: "newcomer@example.org",
+            ..invite(
+                "uid-p1",
+                &["blue-room"],
+                berlin(day, 10, 0),
+                berlin(day, 11, 0),
+            )
+        }),
+    )
+    .await
+    .expect("processed");
+    assert_eq!(out[0].partstat.as_deref(), Some("TENTATIVE"), "{out:?}");
+    let id: booking_core::BookingId = out[0]
+        .booking_id
+        .as_deref()
+        .expect("id")
+        .parse()
+        .expect("uuid");
+    let b = state.svc.get_booking(id).await.expect("booking");
+    assert_eq!(
+        b.status,
+        BookingStatus::Pending,
+        "waits for an approver though the room needs none"
+    );
+    let user = state
+        .svc
+        .store()
+        .get_user_by_email("newcomer@example.org")
+        .await
+        .expect("q")
+        .expect("account created");
+    assert_eq!(b.organizer_id, user.id);
+    // A domain that may not register is still declined.
+    let out = booking_server::mail::ingest(
+        state,
+        &message(&Invite {
+            organizer: "someone@elsewhere.net",
+            ..invite(
+                "uid-p2",
+                &["blue-room"],
+                berlin(day, 12, 0),
+                berlin(day, 13, 0),
+            )
+        }),
+    )
+    .await
+    .expect("processed");
+    assert_eq!(out[0].partstat.as_deref(), Some("DECLINED"));
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
 use crate::parse::{Component, DateTimeValue, ParseError, parse};
-use crate::{Writer, local_stamp, utc_stamp};
+use crate::{Writer, local_stamp};
 
 /// Invitations larger than this are refused unread.
 pub const MAX_INVITATION: usize = 256 * 1024;
@@ -462,11 +462,6 @@ pub fn invite(ev: &EventInvite<'_>, method: Method, prodid: &str, now: DateTime<
     event(&mut w, ev, method, now);
     w.end("VCALENDAR");
     w.finish()
-}
-
-/// `utc_stamp` again, for callers that only import this module.
-pub fn stamp(t: DateTime<Utc>) -> String {
-    utc_stamp(t)
 }
 
 #[cfg(test)]

@@ -488,12 +488,20 @@ mod tests {
         let mut v = BTreeMap::new();
         v.insert("title", "Q&A <live>".to_string());
         v.insert("room", "Blue".to_string());
-        v.insert("details", "When: {not a var}".to_string());
+        v.insert("details", "What: Q&A <live>\nWhen: {not a var}".to_string());
         let r = t.render("approved", &v).expect("render");
-        assert_eq!(r.subject, "Approved: Q&A <live> in Blue");
-        assert!(r.html.contains("Q&amp;A &lt;live&gt;") || !r.html.contains("<live>"));
+        assert_eq!(r.subject, "Approved: Q&A <live> in Blue", "subjects are plain text");
+        assert!(r.html.contains("Q&amp;A &lt;live&gt;"), "{}", r.html);
+        assert!(!r.html.contains("<live>"), "{}", r.html);
+        assert!(r.text.contains("What: Q&A <live>"));
         assert!(r.text.contains("When: {not a var}"));
         assert!(t.render("nonsense", &v).is_err());
+        // Every kind has a built-in template with a subject and both bodies.
+        for kind in KINDS {
+            let r = t.render(kind, &v).expect(kind);
+            assert!(!r.subject.is_empty() && !r.text.is_empty(), "{kind}");
+            assert!(r.html.contains("<p>"), "{kind}");
+        }
     }
 
     #[test]
