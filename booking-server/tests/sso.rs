@@ -502,63 +502,28 @@ fn b64(s: &str) -> String {
 
 /// Sign in once, then present the same code and pending-login cookie again.
 async fn replay_code(base: &str, login: &str) -> (StatusCode, Value) {
-    // A browser without a cookie jar for our server: carry our cookie by hand.
-    let idp_browser = browser();
-    let plain = Client::builder()
+    use reqwest::cookie::CookieStore as _;
+    // The same browser walk, with a jar we can read our cookie from.
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let b = Client::builder()
+        .cookie_provider(jar.clone())
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let start = plain
-        .get(format!("{base}/auth/oidc/corp/login"))
-        .send()
-        .await
-        .expect("start");
-    let ours = start.headers()["set-cookie"]
-        .to_str()
-        .expect("cookie")
-        .split(';')
-        .next()
-        .expect("pair")
-        .to_string();
-    let mut url = start.headers()["location"]
-        .to_str()
-        .expect("loc")
-        .to_string();
-    let mut resp = idp_browser.get(&url).send().await.expect("idp");
-    let callback = loop {
-        if resp.status().is_redirection() {
-            let loc = resp.headers()["location"].to_str().expect("l").to_string();
-            let next = absolute(&url, &loc);
-            if next.starts_with(base) {
-                break next;
-            }
-            url = next;
-            resp = idp_browser.get(&url).send().await.expect("follow");
-            continue;
-        }
-        let page = resp.text().await.expect("page");
-        let form: Vec<(&str, &str)> = if page.contains(r#"value="login""#) {
-            vec![("prompt", "login"), ("login", login), ("password", "x")]
-        } else {
-            vec![("prompt", "consent")]
-        };
-        resp = idp_browser
-            .post(&url)
-            .form(&form)
-            .send()
-            .await
-            .expect("post");
-    };
+    let callback = to_callback(&b, base, login).await;
+    let url: reqwest::Url = callback.parse().expect("url");
+    let ours = jar.cookies(&url).expect("pending-login cookie");
+    let plain = Client::new();
     let first = plain
         .get(&callback)
-        .header("cookie", &ours)
+        .header("cookie", ours.clone())
         .send()
         .await
         .expect("first");
     assert_eq!(first.status(), StatusCode::OK);
     let second = plain
         .get(&callback)
-        .header("cookie", &ours)
+        .header("cookie", ours)
         .send()
         .await
         .expect("second");

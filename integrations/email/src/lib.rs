@@ -490,7 +490,10 @@ mod tests {
         v.insert("room", "Blue".to_string());
         v.insert("details", "What: Q&A <live>\nWhen: {not a var}".to_string());
         let r = t.render("approved", &v).expect("render");
-        assert_eq!(r.subject, "Approved: Q&A <live> in Blue", "subjects are plain text");
+        assert_eq!(
+            r.subject, "Approved: Q&A <live> in Blue",
+            "subjects are plain text"
+        );
         assert!(r.html.contains("Q&amp;A &lt;live&gt;"), "{}", r.html);
         assert!(!r.html.contains("<live>"), "{}", r.html);
         assert!(r.text.contains("What: Q&A <live>"));
