@@ -17,14 +17,14 @@
 //! CANCEL naming rooms to `/dav/principals/{user}/outbox/` and the rooms
 //! answer in the `schedule-response`, exactly as they answer e-mail.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use base64::Engine as _;
 use booking_calendar::dav::{
     self, CALDAV, CALSERVER, DAV, PropName, PropRequest, Report, Response as DavResponse, Value,
 };
-use booking_core::store::{BookingFilter, VersionScope};
+use booking_core::store::{BookingFilter, BookingsVersion, VersionScope};
 use booking_core::{Booking, Room, RoomId, User};
 use chrono::{DateTime, Utc};
 use poem::http::{HeaderValue, StatusCode};
@@ -257,6 +257,55 @@ async fn calendar_version(state: &AppState, room: RoomId, viewer: &User) -> Cale
         .bookings_version(VersionScope::Room(room), from, to)
         .await
         .unwrap_or_default();
+    version_tag(state, room, viewer, v)
+}
+
+/// Every room's version in one query (for listing the calendar home); a
+/// room without bookings gets the same version its own query would give.
+async fn all_calendar_versions(
+    state: &AppState,
+    rooms: &[Room],
+    viewer: &User,
+) -> HashMap<RoomId, CalendarVersion> {
+    let (from, to) = window(state);
+    let store = state.svc.store();
+    let mut found: HashMap<RoomId, BookingsVersion> = store
+        .room_versions(from, to)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let mut out = HashMap::new();
+    // Rooms without bookings all have the version of an empty set (the
+    // room id is part of the tag): ask for it once.
+    let mut empty: Option<BookingsVersion> = None;
+    for room in rooms {
+        let v = match found.remove(&room.id) {
+            Some(v) => v,
+            None => match empty {
+                Some(v) => v,
+                None => {
+                    let v = store
+                        .bookings_version(VersionScope::Room(room.id), from, to)
+                        .await
+                        .unwrap_or_default();
+                    empty = Some(v);
+                    v
+                }
+            },
+        };
+        out.insert(room.id, version_tag(state, room.id, viewer, v));
+    }
+    out
+}
+
+fn version_tag(
+    state: &AppState,
+    room: RoomId,
+    viewer: &User,
+    v: BookingsVersion,
+) -> CalendarVersion {
+    let (from, _) = window(state);
     CalendarVersion {
         ctag: etag(&format!("{room}|{}|{}|{v:?}", viewer.id, from.date_naive())),
         // Changes carry whole seconds: while the current second may still
@@ -270,8 +319,12 @@ async fn calendar_version(state: &AppState, room: RoomId, viewer: &User) -> Cale
     }
 }
 
-async fn calendar_props(state: &AppState, room: &Room, user: &User) -> Vec<(PropName, Value)> {
-    let v = calendar_version(state, room.id, user).await;
+fn calendar_props(
+    state: &AppState,
+    room: &Room,
+    user: &User,
+    v: CalendarVersion,
+) -> Vec<(PropName, Value)> {
     let mut p = vec![
         (
             PropName::new(DAV, "resourcetype"),
@@ -719,11 +772,20 @@ async fn propfind(
                     Ok(r) => r,
                     Err(e) => return server_error(&e.to_string()),
                 };
-                for room in rooms.iter().filter(|r| r.active) {
+                let rooms: Vec<Room> = rooms.into_iter().filter(|r| r.active).collect();
+                let mut versions = all_calendar_versions(state, &rooms, user).await;
+                for room in &rooms {
                     out.push(DavResponse::for_request(
                         format!("/dav/rooms/{}/", room.id),
                         &req,
-                        calendar_props(state, room, user).await,
+                        calendar_props(
+                            state,
+                            room,
+                            user,
+                            versions.remove(&room.id).unwrap_or_else(|| {
+                                version_tag(state, room.id, user, BookingsVersion::default())
+                            }),
+                        ),
                     ));
                 }
             }
@@ -735,7 +797,12 @@ async fn propfind(
             out.push(DavResponse::for_request(
                 format!("/dav/rooms/{room}/"),
                 &req,
-                calendar_props(state, &cal.room, user).await,
+                calendar_props(
+                    state,
+                    &cal.room,
+                    user,
+                    calendar_version(state, cal.room.id, user).await,
+                ),
             ));
             if depth > 0 {
                 for key in cal.objects.keys() {

@@ -354,6 +354,19 @@ async fn protocol(b: Backend) {
     assert!(body.contains("<C:comp name=\"VEVENT\"/>"));
     let ctag = cal["getctag"].clone();
     let token = cal["sync-token"].clone();
+    // The home listing (one grouped query) and the calendar itself agree.
+    let body = xml(
+        dav(&http, "PROPFIND", &room_url)
+            .header("depth", "0")
+            .body(calendars_body)
+            .send()
+            .await
+            .expect("send"),
+        StatusCode::MULTI_STATUS,
+    )
+    .await;
+    assert_eq!(responses(&body)[0].1["getctag"], ctag);
+    assert_eq!(responses(&body)[0].1["sync-token"], token);
 
     // Depth 1 on the calendar: the series is one object, the single another.
     let body = xml(

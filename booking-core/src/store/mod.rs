@@ -278,6 +278,13 @@ pub trait Store: Send + Sync + 'static {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<BookingsVersion, StoreError>;
+    /// [`Store::bookings_version`] of every room at once (one grouped
+    /// query); rooms without bookings in the range are absent.
+    async fn room_versions(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(RoomId, BookingsVersion)>, StoreError>;
     /// Blocking occupancies overlapping `[from, to)`, of one room or all rooms.
     async fn occupancies(
         &self,

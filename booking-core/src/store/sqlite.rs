@@ -843,6 +843,36 @@ impl Store for SqliteStore {
         })
     }
 
+    async fn room_versions(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(RoomId, BookingsVersion)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT room_id, COUNT(*), CAST(COALESCE(SUM(sequence), 0) AS BIGINT), MAX(updated_at), \
+             (SELECT MAX(updated_at) FROM rooms), (SELECT COUNT(*) FROM rooms) FROM bookings \
+             WHERE start_at < ?1 AND end_at > ?2 GROUP BY room_id",
+        )
+        .bind(ts(to))
+        .bind(ts(from))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    RoomId(row.try_get(0)?),
+                    BookingsVersion {
+                        count: row.try_get(1)?,
+                        sequence_sum: row.try_get(2)?,
+                        last_change: opt_ts(row.try_get(3)?)?,
+                        rooms_change: opt_ts(row.try_get(4)?)?,
+                        rooms: row.try_get(5)?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
     async fn occupancies(
         &self,
         room: Option<RoomId>,
