@@ -585,6 +585,18 @@ async fn protocol(b: Backend) {
     let r = app(&f.feed_token).send().await.expect("s");
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
+    // Repeated wrong passwords lock the account, for CalDAV as for the API:
+    // then even the right password gets 403 saying so.
+    // The rotated token above was the first failure since the last
+    // successful sign-in; the fifth locks.
+    for _ in 0..4 {
+        let r = app("not the password").send().await.expect("s");
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = app(PASSWORD).send().await.expect("s");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.expect("t").contains("locked"));
+
     // OPTIONS advertises calendar-access.
     let r = http
         .request(Method::OPTIONS, format!("{base}/dav/"))
