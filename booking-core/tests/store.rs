@@ -118,6 +118,7 @@ on_every_backend!(
     availability_and_find_a_room,
     per_user_limit_and_audit_log,
     rooms_soft_delete_and_restore,
+    change_stamps_count_every_booking_write,
 );
 
 mod tests {
@@ -776,5 +777,77 @@ mod tests {
             .book(&e.alice, req(room.id, at(10, 0), at(11, 0)))
             .await
             .expect("bookable again");
+    }
+
+    pub async fn change_stamps_count_every_booking_write(b: Backend) {
+        use booking_core::store::VersionScope;
+        let e = env(b).await;
+        let store = e.svc.store();
+        let stamp = |scope| async move { store.change_stamp(scope).await.expect("stamp") };
+        let r1 = e
+            .svc
+            .create_room(&e.admin, spec("One", 4))
+            .await
+            .expect("room");
+        let r2 = e
+            .svc
+            .create_room(&e.admin, spec("Two", 4))
+            .await
+            .expect("room");
+        let (room1, all, alice, bob) = (
+            VersionScope::Room(r1.id),
+            VersionScope::All,
+            VersionScope::Organizer(e.alice.id),
+            VersionScope::Organizer(e.bob.id),
+        );
+        let before = (stamp(room1).await, stamp(all).await, stamp(alice).await);
+        assert_eq!(before.0.writes, 0, "no bookings yet");
+        let bk = e
+            .svc
+            .book(&e.alice, req(r1.id, at(10, 0), at(11, 0)))
+            .await
+            .expect("book");
+        let booked = (stamp(room1).await, stamp(all).await, stamp(alice).await);
+        assert!(booked.0.writes > before.0.writes, "the room's stamp moves");
+        assert!(booked.1.writes > before.1.writes, "all rooms' stamp moves");
+        assert!(
+            booked.2.writes > before.2.writes,
+            "the organizer's stamp moves"
+        );
+        // A booking of someone else in another room leaves both alone.
+        let bob_before = stamp(bob).await;
+        e.svc
+            .book(&e.bob, req(r2.id, at(10, 0), at(11, 0)))
+            .await
+            .expect("book other room");
+        assert_eq!(stamp(room1).await, booked.0);
+        assert_eq!(stamp(alice).await, booked.2);
+        assert_ne!(stamp(bob).await, bob_before);
+        assert_ne!(stamp(all).await, booked.1);
+        // Updates and cancellations count too (any status).
+        e.svc
+            .update_booking(
+                &e.alice,
+                bk.id,
+                BookingChanges {
+                    title: Some("Renamed".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("rename");
+        let renamed = stamp(room1).await;
+        assert!(renamed.writes > booked.0.writes);
+        e.svc.cancel(&e.alice, bk.id, None).await.expect("cancel");
+        assert!(stamp(room1).await.writes > renamed.writes);
+        // A room change shows in every scope's stamp, even within the same
+        // second as the room's last change (the clock stands still here).
+        let all_before = stamp(all).await;
+        e.svc
+            .update_room(&e.admin, r2.id, spec("Two (renamed)", 4))
+            .await
+            .expect("rename room");
+        assert!(stamp(room1).await.room_writes > renamed.room_writes);
+        assert_ne!(stamp(all).await, all_before);
     }
 }

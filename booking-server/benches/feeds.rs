@@ -1,6 +1,8 @@
 //! Benchmark: a room's iCalendar feed with 5,000 bookings (4,200 single
 //! bookings and 4 daily series of 200 occurrences with exceptions), over
-//! HTTP on loopback: a full render, and the `304 Not Modified` path.
+//! HTTP on loopback: the whole feed unchanged (kept in memory), right after
+//! one booking changed (brought up to date), rendered from scratch (a
+//! server with the feed cache off), and the `304 Not Modified` path.
 //!
 //! Run: cargo bench -p booking-server --bench feeds
 
@@ -17,9 +19,16 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 struct Fixture {
     url: String,
+    /// The same feed from a server that keeps nothing.
+    uncached_url: String,
     state: AppState,
+    admin: Actor,
     room: booking_core::RoomId,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    singles: Vec<booking_core::BookingId>,
+    _stop: (
+        tokio::sync::oneshot::Sender<()>,
+        tokio::sync::oneshot::Sender<()>,
+    ),
     _dir: tempdir::Dir,
 }
 
@@ -106,32 +115,59 @@ async fn fixture() -> Fixture {
         .expect("move");
     }
     // 4,200 single bookings: 14 a day on the hour (06–19 UTC) for 300 days.
+    let mut singles = Vec::new();
     for d in 0..300 {
         for h in 6..20 {
             let start = (first + Duration::days(d))
                 .and_hms_opt(h, 0, 0)
                 .expect("t")
                 .and_utc();
-            svc.book(
-                &admin,
-                BookingRequest {
-                    room_id: room.id,
-                    title: format!("Meeting {d}-{h}: planning, review; notes"),
-                    purpose: String::new(),
-                    attendees: 4,
-                    start,
-                    end: start + Duration::minutes(25),
-                },
-            )
-            .await
-            .expect("book");
+            let b = svc
+                .book(
+                    &admin,
+                    BookingRequest {
+                        room_id: room.id,
+                        title: format!("Meeting {d}-{h}: planning, review; notes"),
+                        purpose: String::new(),
+                        attendees: 4,
+                        start,
+                        end: start + Duration::minutes(25),
+                    },
+                )
+                .await
+                .expect("book");
+            singles.push(b.id);
         }
     }
     svc.store()
         .set_feed_token(admin.id, "bench-feed-token-0123456789abcdef")
         .await
         .expect("token");
-    let st = state.clone();
+    let uncached = AppState::open(Config {
+        feed_cache_mb: 0,
+        ..(*state.config).clone()
+    })
+    .await
+    .expect("state");
+    let path = format!(
+        "/ical/rooms/{}.ics?token=bench-feed-token-0123456789abcdef",
+        room.id
+    );
+    let (base, stop) = serve(state.clone()).await;
+    let (uncached_base, stop_uncached) = serve(uncached).await;
+    Fixture {
+        url: format!("{base}{path}"),
+        uncached_url: format!("{uncached_base}{path}"),
+        state,
+        admin,
+        room: room.id,
+        singles,
+        _stop: (stop, stop_uncached),
+        _dir: tempdir::Dir(dir),
+    }
+}
+
+async fn serve(state: AppState) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -143,40 +179,61 @@ async fn fixture() -> Fixture {
         })
         .await;
     });
-    Fixture {
-        url: format!(
-            "{base}/ical/rooms/{}.ics?token=bench-feed-token-0123456789abcdef",
-            room.id
-        ),
-        state: st,
-        room: room.id,
-        _stop: stop,
-        _dir: tempdir::Dir(dir),
-    }
+    (base, stop)
 }
 
 fn feeds(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let f = rt.block_on(fixture());
     let http = reqwest::Client::new();
-    let (etag, events) = rt.block_on(async {
+    let (etag, events, bytes) = rt.block_on(async {
         let r = http.get(&f.url).send().await.expect("get");
         let etag = r.headers()["etag"].to_str().expect("etag").to_string();
         let body = r.text().await.expect("body");
-        (etag, body.matches("BEGIN:VEVENT").count())
+        (etag, body.matches("BEGIN:VEVENT").count(), body.len())
     });
-    eprintln!("feed: {events} VEVENTs, etag {etag}");
+    eprintln!("feed: {events} VEVENTs, {bytes} bytes, etag {etag}");
     let mut group = c.benchmark_group("room_feed_5000");
     group.sample_size(30);
-    group.bench_function("render", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let r = http.get(&f.url).send().await.expect("get");
-                assert_eq!(r.status(), 200);
-                black_box(r.bytes().await.expect("body").len())
-            })
+    let fetch = |url: &str| {
+        rt.block_on(async {
+            let r = http.get(url).send().await.expect("get");
+            assert_eq!(r.status(), 200);
+            black_box(r.bytes().await.expect("body").len())
+        })
+    };
+    group.bench_function("render", |b| b.iter(|| fetch(&f.url)));
+    // Each iteration renames one booking (not timed), then fetches the feed:
+    // the kept rendering is brought up to date.
+    let mut n = 0usize;
+    group.bench_function("render_after_change", |b| {
+        b.iter_custom(|iters| {
+            let mut took = std::time::Duration::ZERO;
+            for _ in 0..iters {
+                n += 1;
+                let id = f.singles[n * 97 % f.singles.len()];
+                rt.block_on(f.state.svc.update_booking(
+                    &f.admin,
+                    id,
+                    BookingChanges {
+                        title: Some(format!("Renamed {n}")),
+                        ..Default::default()
+                    },
+                ))
+                .expect("rename");
+                // Let the work a change starts elsewhere (live updates,
+                // notifications) finish: clients poll minutes later.
+                std::thread::sleep(std::time::Duration::from_millis(30));
+                let t = std::time::Instant::now();
+                fetch(&f.url);
+                took += t.elapsed();
+            }
+            took
         })
     });
+    group.sample_size(10);
+    group.bench_function("render_uncached", |b| b.iter(|| fetch(&f.uncached_url)));
+    group.sample_size(30);
     // The database part alone: what the feed reads.
     group.bench_function("list_bookings_only", |b| {
         b.iter(|| {
@@ -199,6 +256,11 @@ fn feeds(c: &mut Criterion) {
         })
     });
     group.sample_size(200);
+    // The changes above moved the ETag on.
+    let etag = rt.block_on(async {
+        let r = http.get(&f.url).send().await.expect("get");
+        r.headers()["etag"].to_str().expect("etag").to_string()
+    });
     group.bench_function("not_modified", |b| {
         b.iter(|| {
             rt.block_on(async {

@@ -81,6 +81,8 @@ pub struct Config {
     pub unknown_organizers: crate::mail::UnknownOrganizers,
     /// Reminder this many minutes before a booking starts (0 = none).
     pub reminder_minutes: u32,
+    /// Memory for rendered iCalendar feeds, in MiB (0 = render every request).
+    pub feed_cache_mb: usize,
 }
 
 impl Default for Config {
@@ -112,6 +114,7 @@ impl Default for Config {
             mail_templates_dir: None,
             unknown_organizers: crate::mail::UnknownOrganizers::Decline,
             reminder_minutes: 15,
+            feed_cache_mb: 64,
         }
     }
 }
@@ -259,6 +262,9 @@ impl Config {
         }
         if let Some(v) = env("BOOKING_REMINDER_MINUTES") {
             cfg.reminder_minutes = number("BOOKING_REMINDER_MINUTES", &v)?;
+        }
+        if let Some(v) = env("BOOKING_FEED_CACHE_MB") {
+            cfg.feed_cache_mb = number("BOOKING_FEED_CACHE_MB", &v)?;
         }
         if let Some(v) = env("BOOKING_LOG_FORMAT") {
             cfg.log_format = v;

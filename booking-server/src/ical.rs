@@ -7,10 +7,12 @@
 //! RECURRENCE-ID override for every occurrence that differs.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use booking_calendar::{Writer, freebusy, local_stamp, utc_stamp};
-use booking_core::store::{BookingFilter, VersionScope};
-use booking_core::{Booking, BookingStatus, Room, RoomId, SeriesId, User, UserId};
+use booking_core::store::{BookingFilter, BookingsVersion, ChangeStamp, VersionScope};
+use booking_core::{Booking, BookingStatus, Room, RoomId, SeriesId, User};
+use bytes::Bytes;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
 use poem::http::{HeaderValue, StatusCode};
@@ -19,6 +21,7 @@ use poem::{Request, Response, handler};
 use serde::Deserialize;
 
 use crate::error::problem_response;
+use crate::feed_cache::{FeedKey, Kept, Outcome, Parts, Served, Viewer};
 use crate::state::AppState;
 
 const PRODID: &str = "-//Room booking//booking-server//EN";
@@ -50,26 +53,6 @@ pub(crate) fn etag(body: &str) -> String {
     format!("\"{h:016x}\"")
 }
 
-/// The validator of a feed, computed without rendering it: which feed, for
-/// whom, the day its window starts, and the version of the bookings and
-/// rooms in it. Weak, because DTSTAMP differs between renderings.
-pub(crate) async fn feed_tag(
-    state: &AppState,
-    scope: VersionScope,
-    feed: &str,
-    viewer: Option<UserId>,
-) -> Option<String> {
-    let (from, to) = window(state);
-    let v = state
-        .svc
-        .store()
-        .bookings_version(scope, from, to)
-        .await
-        .ok()?;
-    let key = format!("{feed}|{viewer:?}|{}|{v:?}", from.date_naive());
-    Some(format!("W/{}", etag(&key)))
-}
-
 /// `304 Not Modified` when the client already has this version.
 pub(crate) fn not_modified(req: &Request, tag: Option<&str>) -> Option<Response> {
     let tag = tag?;
@@ -90,9 +73,7 @@ pub(crate) fn not_modified(req: &Request, tag: Option<&str>) -> Option<Response>
     Some(r)
 }
 
-fn calendar_response(req: &Request, tag: Option<String>, body: String) -> Response {
-    // Without a version (database trouble), fall back to hashing the body.
-    let tag = tag.unwrap_or_else(|| etag(&body));
+fn calendar_response(req: &Request, tag: String, body: impl Into<poem::Body>) -> Response {
     if let Some(r) = not_modified(req, Some(&tag)) {
         return r;
     }
@@ -137,8 +118,51 @@ pub(crate) struct Feed<'a> {
 
 /// Render `bookings` (all of them, any status, so cancellations propagate).
 pub(crate) async fn render(state: &AppState, feed: &Feed<'_>, bookings: Vec<Booking>) -> String {
+    let mut parts = Parts::new(bookings);
+    render_parts(state, feed, &mut parts).await
+}
+
+/// Render the bookings in `parts`, reusing the event texts it holds and
+/// keeping the ones it renders. Singles come first in start order, then
+/// each series (master and overrides).
+pub(crate) async fn render_parts(state: &AppState, feed: &Feed<'_>, parts: &mut Parts) -> String {
     let now = state.svc.now();
-    let mut w = Writer::new();
+    let Parts { events, series, .. } = parts;
+    let mut texts: Vec<Arc<str>> = Vec::with_capacity(events.len());
+    let mut by_series: BTreeMap<SeriesId, Vec<&Booking>> = BTreeMap::new();
+    // One VTIMEZONE per zone used, covering the years of the events.
+    let mut zones: BTreeMap<&str, (Tz, i32, i32)> = BTreeMap::new();
+    for Kept { booking: b, text } in events.values_mut() {
+        let b: &Booking = b;
+        let Some(room) = feed.rooms.get(&b.room_id) else {
+            continue;
+        };
+        let tz = room.time_zone;
+        let (y0, y1) = (b.start.year().min(now.year()), b.end.year().max(now.year()));
+        let e = zones.entry(tz.name()).or_insert((tz, y0, y1));
+        e.1 = e.1.min(y0);
+        e.2 = e.2.max(y1);
+        match b.series_id {
+            Some(id) => by_series.entry(id).or_default().push(b),
+            None => texts.push(
+                text.get_or_insert_with(|| single_event(feed, room, b).into())
+                    .clone(),
+            ),
+        }
+    }
+    for (id, occ) in by_series {
+        let text = match series.get(&id) {
+            Some(t) => t.clone(),
+            None => {
+                let t: Arc<str> = series_events(state, feed, id, &occ).await.into();
+                series.insert(id, t.clone());
+                t
+            }
+        };
+        texts.push(text);
+    }
+    let size: usize = texts.iter().map(|t| t.len()).sum();
+    let mut w = Writer::with_capacity(size + 4096);
     w.begin("VCALENDAR")
         .line("VERSION:2.0")
         .text("PRODID", PRODID)
@@ -146,45 +170,27 @@ pub(crate) async fn render(state: &AppState, feed: &Feed<'_>, bookings: Vec<Book
         .text("X-WR-CALNAME", &feed.name)
         .line(&format!("REFRESH-INTERVAL;VALUE=DURATION:{REFRESH}"))
         .line(&format!("X-PUBLISHED-TTL:{REFRESH}"));
-    // One VTIMEZONE per zone used, covering the years of the events.
-    let mut zones: BTreeMap<String, (Tz, i32, i32)> = BTreeMap::new();
-    for b in &bookings {
-        if let Some(room) = feed.rooms.get(&b.room_id) {
-            let tz = room.time_zone;
-            let (y0, y1) = (b.start.year().min(now.year()), b.end.year().max(now.year()));
-            let e = zones.entry(tz.name().to_string()).or_insert((tz, y0, y1));
-            e.1 = e.1.min(y0);
-            e.2 = e.2.max(y1);
-        }
-    }
     for (tz, y0, y1) in zones.values() {
         w.vtimezone(*tz, *y0, *y1);
     }
-    let (singles, series): (Vec<Booking>, Vec<Booking>) =
-        bookings.into_iter().partition(|b| b.series_id.is_none());
-    for b in &singles {
-        if let Some(room) = feed.rooms.get(&b.room_id) {
-            vevent(
-                &mut w,
-                feed,
-                room,
-                b,
-                &format!("{}@{}", b.id, feed.host),
-                Recurrence::Single,
-                now,
-            );
-        }
-    }
-    let mut by_series: BTreeMap<SeriesId, Vec<Booking>> = BTreeMap::new();
-    for b in series {
-        if let Some(id) = b.series_id {
-            by_series.entry(id).or_default().push(b);
-        }
-    }
-    for (id, occ) in by_series {
-        series_events(state, &mut w, feed, id, occ, now).await;
+    for t in &texts {
+        w.append(t);
     }
     w.end("VCALENDAR");
+    w.finish()
+}
+
+/// The VEVENT of a booking outside any series.
+fn single_event(feed: &Feed<'_>, room: &Room, b: &Booking) -> String {
+    let mut w = Writer::with_capacity(512);
+    vevent(
+        &mut w,
+        feed,
+        room,
+        b,
+        &format!("{}@{}", b.id, feed.host),
+        Recurrence::Single,
+    );
     w.finish()
 }
 
@@ -216,11 +222,14 @@ fn vevent(
     b: &Booking,
     uid: &str,
     recurrence: Recurrence<'_>,
-    now: DateTime<Utc>,
 ) {
     let tz = room.time_zone;
     let hide = (feed.hide)(room, b);
-    w.begin("VEVENT").text("UID", uid).utc("DTSTAMP", now);
+    // Without a METHOD, DTSTAMP is when the event last changed in the
+    // store (RFC 5545 3.8.7.2): the same text for the same version.
+    w.begin("VEVENT")
+        .text("UID", uid)
+        .utc("DTSTAMP", b.updated_at);
     match recurrence {
         Recurrence::Master { rule, exdates } => {
             w.local("DTSTART", b.start, tz).local("DTEND", b.end, tz);
@@ -257,26 +266,25 @@ fn vevent(
 
 /// A series: master with RRULE (cut at its last occurrence) and EXDATE for
 /// every rule date without a live occurrence; overrides for moved or
-/// otherwise different occurrences.
+/// otherwise different occurrences. Empty if the series is gone.
 async fn series_events(
     state: &AppState,
-    w: &mut Writer,
     feed: &Feed<'_>,
     id: SeriesId,
-    occ: Vec<Booking>,
-    now: DateTime<Utc>,
-) {
+    occ: &[&Booking],
+) -> String {
+    let mut w = Writer::with_capacity(1024);
     let Ok(series) = state.svc.get_series(id).await else {
-        return;
+        return String::new();
     };
     let Some(room) = feed.rooms.get(&series.room_id) else {
-        return;
+        return String::new();
     };
     let tz = room.time_zone;
     let originals: BTreeSet<DateTime<Utc>> =
         occ.iter().filter_map(|b| b.occurrence_start).collect();
     let (Some(first), Some(last)) = (originals.first().copied(), originals.last().copied()) else {
-        return;
+        return String::new();
     };
     // The rule, bounded to the occurrences that exist: no COUNT, UNTIL at the last.
     let mut parts: Vec<&str> = series
@@ -299,6 +307,7 @@ async fn series_events(
     .unwrap_or_default();
     let live: BTreeMap<DateTime<Utc>, &Booking> = occ
         .iter()
+        .copied()
         .filter(|b| b.status.is_blocking())
         .filter_map(|b| b.occurrence_start.map(|o| (o, b)))
         .collect();
@@ -307,8 +316,8 @@ async fn series_events(
         .map(|o| o.start)
         .filter(|s| !live.contains_key(s))
         .collect();
-    let Some(template) = live.values().next().copied().or_else(|| occ.first()) else {
-        return;
+    let Some(template) = live.values().next().or_else(|| occ.first()).copied() else {
+        return String::new();
     };
     let uid = format!("{id}@{}", feed.host);
     let master = Booking {
@@ -316,10 +325,15 @@ async fn series_events(
         end: first + Duration::minutes(i64::from(series.duration_minutes)),
         title: series.title.clone(),
         sequence: occ.iter().map(|b| b.sequence).max().unwrap_or(0),
+        updated_at: occ
+            .iter()
+            .map(|b| b.updated_at)
+            .max()
+            .unwrap_or(template.updated_at),
         ..template.clone()
     };
     vevent(
-        w,
+        &mut w,
         feed,
         room,
         &master,
@@ -328,7 +342,6 @@ async fn series_events(
             rule: &rule,
             exdates: &exdates,
         },
-        now,
     );
     for b in live.values() {
         let differs = b.start != b.occurrence_start.unwrap_or(b.start)
@@ -337,7 +350,7 @@ async fn series_events(
             || b.status != master.status;
         if differs {
             vevent(
-                w,
+                &mut w,
                 feed,
                 room,
                 b,
@@ -345,10 +358,10 @@ async fn series_events(
                 Recurrence::Override {
                     recurrence_id: b.occurrence_start.unwrap_or(b.start),
                 },
-                now,
             );
         }
     }
+    w.finish()
 }
 
 pub(crate) fn host(state: &AppState) -> String {
@@ -369,9 +382,17 @@ pub(crate) async fn rooms_map(state: &AppState) -> Option<HashMap<RoomId, Room>>
     Some(rooms.into_iter().map(|r| (r.id, r)).collect())
 }
 
+/// What feeds and CalDAV show: from 31 days before today to 366 days after
+/// it, in whole UTC days, so what a feed holds changes with the bookings
+/// and rooms (and once a day), not with every second.
 pub(crate) fn window(state: &AppState) -> (DateTime<Utc>, DateTime<Utc>) {
-    let now = state.svc.now();
-    (now - Duration::days(31), now + Duration::days(366))
+    let today = state
+        .svc
+        .now()
+        .date_naive()
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc();
+    (today - Duration::days(31), today + Duration::days(367))
 }
 
 pub(crate) async fn bookings(state: &AppState, filter: BookingFilter) -> Vec<Booking> {
@@ -381,11 +402,162 @@ pub(crate) async fn bookings(state: &AppState, filter: BookingFilter) -> Vec<Boo
         .list_bookings(&BookingFilter {
             from: Some(from),
             to: Some(to),
-            limit: Some(20_000),
+            limit: Some(FEED_LIMIT),
             ..filter
         })
         .await
         .unwrap_or_default()
+}
+
+/// A feed to serve: which bookings, for whom, under what name.
+struct FeedSpec {
+    scope: VersionScope,
+    filter: BookingFilter,
+    name: String,
+    viewer: Option<User>,
+}
+
+fn unavailable() -> Response {
+    problem_response(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "database unavailable; try again".into(),
+    )
+}
+
+/// The ETag of a feed at `stamp`. Weak: the same stamp gives the same
+/// events, but the bytes are not promised across releases.
+fn feed_tag(key: &FeedKey, stamp: &ChangeStamp) -> String {
+    format!("W/{}", etag(&format!("{key:?}|{stamp:?}")))
+}
+
+/// Serve a feed: `304` when the client has the current change stamp (one
+/// key lookup), the kept body when nothing changed, otherwise bring the
+/// kept rendering up to date (see [`crate::feed_cache`]). The stamp is
+/// read before the bookings, so a body is never older than its ETag says.
+async fn serve_feed(state: &AppState, req: &Request, spec: FeedSpec) -> Response {
+    let (from, to) = window(state);
+    let store = state.svc.store();
+    let Ok(stamp) = store.change_stamp(spec.scope).await else {
+        return unavailable();
+    };
+    let key = FeedKey {
+        scope: spec.scope,
+        viewer: spec.viewer.as_ref().map(Viewer::of),
+        day: from.date_naive(),
+    };
+    let tag = feed_tag(&key, &stamp);
+    if let Some(r) = not_modified(req, Some(&tag)) {
+        return r;
+    }
+    if let Some(kept) = state.feeds.get(&key, &stamp) {
+        state.feeds.record(Outcome::Kept);
+        return calendar_response(req, kept.tag, kept.body);
+    }
+    // What changed since the kept rendering, the version to check the
+    // merge against, and the rooms (unless unchanged): independent reads,
+    // at once.
+    let kept = state.feeds.take(&key);
+    let since = kept.as_ref().map(|(was, _)| BookingFilter {
+        changed_since: was.last_change,
+        limit: Some(FEED_LIMIT),
+        ..spec.filter.clone()
+    });
+    let known_rooms = kept
+        .as_ref()
+        .and_then(|(_, p)| p.rooms.as_ref())
+        .filter(|(at, _)| *at == stamp.room_writes)
+        .map(|(_, map)| map.clone());
+    let rooms_reread = known_rooms.is_none();
+    let (current, rooms, changed) = tokio::join!(
+        store.bookings_version(spec.scope, from, to),
+        async {
+            match known_rooms {
+                Some(map) => Some(map),
+                None => rooms_map(state).await.map(Arc::new),
+            }
+        },
+        async {
+            match &since {
+                Some(f) => state.svc.list_bookings(f).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    );
+    let (Ok(current), Some(rooms), Ok(changed)) = (current, rooms, changed) else {
+        return unavailable();
+    };
+    let kept = kept
+        .zip(changed)
+        .map(|((was, parts), changed)| (was, parts, changed));
+    let Ok((mut parts, version, outcome)) = catch_up(
+        state,
+        &spec.filter,
+        kept,
+        rooms_reread,
+        &current,
+        (from, to),
+    )
+    .await
+    else {
+        return unavailable();
+    };
+    parts.rooms = Some((stamp.room_writes, rooms.clone()));
+    let hide = hides_for(spec.viewer);
+    let feed = Feed {
+        name: spec.name,
+        rooms: &rooms,
+        host: host(state),
+        hide: &hide,
+    };
+    let body = Bytes::from(render_parts(state, &feed, &mut parts).await);
+    let served = Served { tag, body };
+    state.feeds.record(outcome);
+    state
+        .feeds
+        .put(key, (stamp, version), served.clone(), parts);
+    calendar_response(req, served.tag, served.body)
+}
+
+/// At most this many bookings in one feed.
+const FEED_LIMIT: u32 = 20_000;
+
+/// The feed's bookings as of now, with their version: the kept ones with
+/// those changed since merged in, when that adds up to the database's
+/// version; otherwise all of them read afresh.
+async fn catch_up(
+    state: &AppState,
+    filter: &BookingFilter,
+    kept: Option<(Parts, Vec<Booking>)>,
+    rooms_reread: bool,
+    current: &BookingsVersion,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<(Parts, BookingsVersion, Outcome), booking_core::CoreError> {
+    if let Some((mut parts, changed)) = kept {
+        if rooms_reread {
+            parts.forget_events();
+        }
+        // Changes carry the time they were made; re-reading the last
+        // instant already seen is harmless (a merge replaces).
+        for b in changed {
+            parts.merge(b, from, to);
+        }
+        let now = parts.version(current);
+        if now == *current {
+            return Ok((parts, now, Outcome::CaughtUp));
+        }
+    }
+    let all = state
+        .svc
+        .list_bookings(&BookingFilter {
+            from: Some(from),
+            to: Some(to),
+            limit: Some(FEED_LIMIT),
+            ..filter.clone()
+        })
+        .await?;
+    let parts = Parts::new(all);
+    let version = parts.version(current);
+    Ok((parts, version, Outcome::Full))
 }
 
 pub(crate) fn hides_for(viewer: Option<User>) -> impl Fn(&Room, &Booking) -> bool + Send + Sync {
@@ -416,39 +588,16 @@ pub async fn room_feed(
     if viewer.is_none() && !room.policy.public_feed {
         return not_found();
     }
-    let tag = feed_tag(
-        &state,
-        VersionScope::Room(room_id),
-        "room",
-        viewer.as_ref().map(|u| u.id),
-    )
-    .await;
-    if let Some(r) = not_modified(req, tag.as_deref()) {
-        return r;
-    }
-    let Some(rooms) = rooms_map(&state).await else {
-        return problem_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database unavailable".into(),
-        );
-    };
-    let list = bookings(
-        &state,
-        BookingFilter {
+    let spec = FeedSpec {
+        scope: VersionScope::Room(room_id),
+        filter: BookingFilter {
             room_id: Some(room_id),
             ..Default::default()
         },
-    )
-    .await;
-    let hide = hides_for(viewer);
-    let feed = Feed {
-        name: room.name.clone(),
-        rooms: &rooms,
-        host: host(&state),
-        hide: &hide,
+        name: room.name,
+        viewer,
     };
-    let body = render(&state, &feed, list).await;
-    calendar_response(req, tag, body)
+    serve_feed(&state, req, spec).await
 }
 
 /// `GET /ical/me.ics?token=T`: the token owner's bookings.
@@ -461,40 +610,16 @@ pub async fn my_feed(
     let Some(user) = token_user(&state, q.token.as_deref()).await else {
         return not_found();
     };
-    let tag = feed_tag(
-        &state,
-        VersionScope::Organizer(user.id),
-        "me",
-        Some(user.id),
-    )
-    .await;
-    if let Some(r) = not_modified(req, tag.as_deref()) {
-        return r;
-    }
-    let Some(rooms) = rooms_map(&state).await else {
-        return problem_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database unavailable".into(),
-        );
-    };
-    let list = bookings(
-        &state,
-        BookingFilter {
+    let spec = FeedSpec {
+        scope: VersionScope::Organizer(user.id),
+        filter: BookingFilter {
             organizer_id: Some(user.id),
             ..Default::default()
         },
-    )
-    .await;
-    let name = format!("My bookings ({})", user.email);
-    let hide = hides_for(Some(user));
-    let feed = Feed {
-        name,
-        rooms: &rooms,
-        host: host(&state),
-        hide: &hide,
+        name: format!("My bookings ({})", user.email),
+        viewer: Some(user),
     };
-    let body = render(&state, &feed, list).await;
-    calendar_response(req, tag, body)
+    serve_feed(&state, req, spec).await
 }
 
 /// `GET /ical/all.ics?token=T`: every room.
@@ -507,26 +632,13 @@ pub async fn all_feed(
     let Some(user) = token_user(&state, q.token.as_deref()).await else {
         return not_found();
     };
-    let tag = feed_tag(&state, VersionScope::All, "all", Some(user.id)).await;
-    if let Some(r) = not_modified(req, tag.as_deref()) {
-        return r;
-    }
-    let Some(rooms) = rooms_map(&state).await else {
-        return problem_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database unavailable".into(),
-        );
-    };
-    let list = bookings(&state, BookingFilter::default()).await;
-    let hide = hides_for(Some(user));
-    let feed = Feed {
+    let spec = FeedSpec {
+        scope: VersionScope::All,
+        filter: BookingFilter::default(),
         name: "All rooms".into(),
-        rooms: &rooms,
-        host: host(&state),
-        hide: &hide,
+        viewer: Some(user),
     };
-    let body = render(&state, &feed, list).await;
-    calendar_response(req, tag, body)
+    serve_feed(&state, req, spec).await
 }
 
 /// `GET /ical/rooms/{room}/freebusy.ics?token=T&start=…&end=…`
@@ -577,7 +689,8 @@ pub async fn room_freebusy(
         &busy,
         now,
     );
-    calendar_response(req, None, body)
+    let tag = etag(&body);
+    calendar_response(req, tag, body)
 }
 
 #[cfg(test)]

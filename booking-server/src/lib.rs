@@ -12,6 +12,7 @@ pub mod dav;
 pub mod demo;
 pub mod discord_bot;
 pub mod error;
+pub mod feed_cache;
 pub mod ical;
 pub mod live;
 pub mod mail;
@@ -70,6 +71,9 @@ impl AppState {
             svc: BookingService::new(store, Arc::new(SystemClock)),
             jwt: Arc::new(JwtKeys::new(&secret)),
             sso: Arc::new(sso::Sso::new(config.oidc_providers.clone())),
+            feeds: Arc::new(feed_cache::FeedCache::new(
+                config.feed_cache_mb.saturating_mul(1024 * 1024),
+            )),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             live: live::LiveHub::default(),

@@ -135,9 +135,23 @@ pub async fn metrics(state: Data<&AppState>) -> Response {
             Vec::new()
         }
     };
+    let mut body = state.metrics.render(&counts);
+    let f = state.feeds.stats();
+    let _ = write!(
+        body,
+        "# HELP feed_requests_total iCalendar feeds served with a body, by how.\n\
+         # TYPE feed_requests_total counter\n\
+         feed_requests_total{{how=\"kept\"}} {}\n\
+         feed_requests_total{{how=\"caught_up\"}} {}\n\
+         feed_requests_total{{how=\"full\"}} {}\n\
+         # HELP feed_cache_bytes Memory held by rendered feeds.\n\
+         # TYPE feed_cache_bytes gauge\n\
+         feed_cache_bytes {}\n",
+        f.kept, f.caught_up, f.full, f.bytes
+    );
     Response::builder()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(&counts))
+        .body(body)
 }
 
 fn is_problem(resp: &Response) -> bool {

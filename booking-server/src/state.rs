@@ -17,4 +17,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub live: crate::live::LiveHub,
     pub sso: Arc<crate::sso::Sso>,
+    /// Rendered iCalendar feeds.
+    pub feeds: Arc<crate::feed_cache::FeedCache>,
 }

@@ -364,3 +364,243 @@ async fn run(b: Backend) {
         StatusCode::OK
     );
 }
+
+/// A feed kept in memory and brought up to date from changes is the same,
+/// byte for byte, as one rendered from scratch by a server keeping nothing;
+/// changes made by another process (a second server on the same database)
+/// show up; a change elsewhere keeps the feed's ETag.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_feeds_match_fresh_renderings() {
+    for b in backends() {
+        eprintln!("-- {b:?}");
+        kept_feeds(b).await;
+    }
+}
+
+async fn kept_feeds(b: Backend) {
+    let db = TestDb::create(b).await;
+    let config = Config {
+        database_url: db.url.clone(),
+        jwt_secret: Some("feeds-secret-feeds-secret-feeds-secret".into()),
+        ..Config::default()
+    };
+    let kept = common::spawn(config.clone()).await;
+    let fresh = common::spawn(Config {
+        feed_cache_mb: 0,
+        ..config
+    })
+    .await;
+    // Changes go through the other server's service: another process.
+    let svc = &fresh.state.svc;
+    let admin = Actor::from(
+        svc.create_user("admin@example.com", "A", Role::SuperAdmin, None, true)
+            .await
+            .expect("u"),
+    );
+    svc.store()
+        .set_feed_token(admin.id, "kept-feed-token-0123456789abcdef")
+        .await
+        .expect("token");
+    let spec = |name: &str| RoomSpec {
+        name: name.into(),
+        category: RoomCategory::Meeting,
+        capacity: 10,
+        floor: Some(2),
+        location: "HQ".into(),
+        amenities: Default::default(),
+        time_zone: "Europe/Berlin".into(),
+        active: true,
+        policy: RoomPolicy {
+            booking_window_days: 800,
+            business_hours: BusinessHours::always(),
+            ..RoomPolicy::default()
+        },
+    };
+    let room = svc.create_room(&admin, spec("Pine")).await.expect("room");
+    let other = svc.create_room(&admin, spec("Oak")).await.expect("room");
+    let day = (Utc::now() + Duration::days(3)).date_naive();
+    let mut singles = Vec::new();
+    for h in 8..12 {
+        let start = day.and_hms_opt(h, 0, 0).expect("t").and_utc();
+        singles.push(
+            svc.book(
+                &admin,
+                BookingRequest {
+                    room_id: room.id,
+                    title: format!("Meeting {h}"),
+                    purpose: String::new(),
+                    attendees: 2,
+                    start,
+                    end: start + Duration::minutes(30),
+                },
+            )
+            .await
+            .expect("book"),
+        );
+    }
+    let series = svc
+        .book_series(
+            &admin,
+            SeriesRequest {
+                room_id: room.id,
+                title: "Stand-up".into(),
+                purpose: String::new(),
+                attendees: 3,
+                local_start: day.and_hms_opt(16, 0, 0).expect("t"),
+                duration_minutes: 15,
+                rrule: "FREQ=DAILY;COUNT=10".into(),
+            },
+        )
+        .await
+        .expect("series");
+
+    let http = Client::new();
+    let path = format!(
+        "/ical/rooms/{}.ics?token=kept-feed-token-0123456789abcdef",
+        room.id
+    );
+    let get = |base: String| {
+        let http = http.clone();
+        let path = path.clone();
+        async move {
+            let r = http.get(format!("{base}{path}")).send().await.expect("get");
+            assert_eq!(r.status(), StatusCode::OK);
+            let tag = r.headers()["etag"].to_str().expect("etag").to_string();
+            (tag, r.text().await.expect("body"))
+        }
+    };
+    // Both servers' view; the kept one must equal the fresh one.
+    let check = |what: &'static str| {
+        let (kept, fresh) = (kept.base.clone(), fresh.base.clone());
+        let get = &get;
+        async move {
+            let (tag, body) = get(kept).await;
+            let (_, reference) = get(fresh).await;
+            assert_eq!(
+                body, reference,
+                "{what}: kept feed differs from a fresh rendering"
+            );
+            lint(&body);
+            (tag, body)
+        }
+    };
+    let (tag0, body) = check("first").await;
+    assert!(body.contains("SUMMARY:Meeting 8"));
+    // Served again from memory: same tag and body.
+    assert_eq!(check("again").await.0, tag0);
+    assert_eq!(
+        (kept.state.feeds.stats().full, kept.state.feeds.stats().kept),
+        (1, 1)
+    );
+
+    // A change in another room keeps this feed's ETag (and a 304).
+    let elsewhere = day.and_hms_opt(8, 0, 0).expect("t").and_utc();
+    svc.book(
+        &admin,
+        BookingRequest {
+            room_id: other.id,
+            title: "Elsewhere".into(),
+            purpose: String::new(),
+            attendees: 2,
+            start: elsewhere,
+            end: elsewhere + Duration::minutes(30),
+        },
+    )
+    .await
+    .expect("book elsewhere");
+    let r = http
+        .get(format!("{}{path}", kept.base))
+        .header("if-none-match", &tag0)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+
+    // Renamed by another process: new ETag, new text, old tag no longer 304.
+    svc.update_booking(
+        &admin,
+        singles[0].id,
+        BookingChanges {
+            title: Some("Renamed elsewhere".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("rename");
+    let before = kept.state.feeds.stats();
+    let (tag1, body) = check("renamed").await;
+    let after = kept.state.feeds.stats();
+    assert_eq!(
+        (after.caught_up - before.caught_up, after.full - before.full),
+        (1, 0),
+        "one change is merged in, not the whole feed read again"
+    );
+    assert_ne!(tag1, tag0);
+    assert!(body.contains("SUMMARY:Renamed elsewhere") && !body.contains("SUMMARY:Meeting 8"));
+    let r = http
+        .get(format!("{}{path}", kept.base))
+        .header("if-none-match", &tag0)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // An occurrence cancelled: the series gets an EXDATE.
+    svc.cancel(&admin, series.booked[4].id, None)
+        .await
+        .expect("cancel");
+    let (_, body) = check("occurrence cancelled").await;
+    assert!(body.contains("EXDATE;TZID=Europe/Berlin:"));
+
+    // A booking moved out of the window leaves the feed.
+    let far = (Utc::now() + Duration::days(500))
+        .date_naive()
+        .and_hms_opt(9, 0, 0)
+        .expect("t")
+        .and_utc();
+    svc.update_booking(
+        &admin,
+        singles[1].id,
+        BookingChanges {
+            start: Some(far),
+            end: Some(far + Duration::minutes(30)),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("move far");
+    let (_, body) = check("moved out").await;
+    assert!(!body.contains("SUMMARY:Meeting 9"));
+
+    // A single cancelled, a new one booked, several changes at once.
+    svc.cancel(&admin, singles[2].id, None)
+        .await
+        .expect("cancel");
+    let start = day.and_hms_opt(13, 0, 0).expect("t").and_utc();
+    svc.book(
+        &admin,
+        BookingRequest {
+            room_id: room.id,
+            title: "Late addition".into(),
+            purpose: "Agenda".into(),
+            attendees: 2,
+            start,
+            end: start + Duration::minutes(45),
+        },
+    )
+    .await
+    .expect("book");
+    let (_, body) = check("cancelled and added").await;
+    assert!(body.contains("SUMMARY:Late addition") && body.contains("STATUS:CANCELLED"));
+
+    // The room renamed: every event's LOCATION follows.
+    svc.update_room(&admin, room.id, spec("Pine (renovated)"))
+        .await
+        .expect("rename room");
+    let (_, body) = check("room renamed").await;
+    assert!(body.contains("LOCATION:Pine (renovated)\\, floor 2"));
+    assert!(!body.contains("LOCATION:Pine\\, floor 2"));
+    let stats = kept.state.feeds.stats();
+    assert!(stats.bytes > 0, "the feed is kept");
+    assert_eq!(stats.full, 1, "every change was merged in: {stats:?}");
+}

@@ -54,11 +54,15 @@ pub struct BookingFilter {
     pub from: Option<DateTime<Utc>>,
     /// Bookings starting before this instant.
     pub to: Option<DateTime<Utc>>,
+    /// Bookings changed (`updated_at`) at or after this instant: what a
+    /// cached copy of a list needs to catch up.
+    #[serde(default)]
+    pub changed_since: Option<DateTime<Utc>>,
     pub limit: Option<u32>,
 }
 
 /// Which bookings a [`Store::bookings_version`] fingerprint covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VersionScope {
     Room(RoomId),
     Organizer(UserId),
@@ -77,6 +81,15 @@ pub struct BookingsVersion {
     /// Latest `updated_at` of any room, and the number of rooms.
     pub rooms_change: Option<DateTime<Utc>>,
     pub rooms: i64,
+}
+
+/// See [`Store::change_stamp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ChangeStamp {
+    /// Booking writes in the scope so far (for all rooms: their sum).
+    pub writes: i64,
+    /// Room writes so far (any room).
+    pub room_writes: i64,
 }
 
 /// A message for the outbox (already composed, RFC 5322 bytes).
@@ -278,6 +291,11 @@ pub trait Store: Send + Sync + 'static {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<BookingsVersion, StoreError>;
+    /// How often the bookings of `scope` (any time, any status) and the
+    /// rooms have been written: counted by the database in each write's
+    /// transaction, read with key lookups. It changes whenever the scope's
+    /// bookings or any room change.
+    async fn change_stamp(&self, scope: VersionScope) -> Result<ChangeStamp, StoreError>;
     /// [`Store::bookings_version`] of every room at once (one grouped
     /// query); rooms without bookings in the range are absent.
     async fn room_versions(

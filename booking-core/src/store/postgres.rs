@@ -17,8 +17,8 @@ use super::{
     Snapshot, Store, StoredEvent, conflict_from, parse_enum, to_u32,
 };
 use super::{
-    BookingsVersion, Bucket, HeatCell, InviteLink, NewMail, OutboxCounts, QueuedMail, RoomStats,
-    UsageRow, VersionScope,
+    BookingsVersion, Bucket, ChangeStamp, HeatCell, InviteLink, NewMail, OutboxCounts, QueuedMail,
+    RoomStats, UsageRow, VersionScope,
 };
 use crate::domain::{
     Booking, BookingId, BookingStatus, MAX_HELD_MINUTES, Occupancy, Room, RoomId, Series, SeriesId,
@@ -706,6 +706,7 @@ impl Store for PgStore {
               AND ($3::timestamptz IS NULL OR end_at > $3) AND ($4::timestamptz IS NULL OR start_at < $4) \
               AND ($5::text[] IS NULL OR status = ANY($5)) \
               AND ($7::uuid IS NULL OR series_id = $7) \
+              AND ($8::timestamptz IS NULL OR updated_at >= $8) \
               ORDER BY start_at, id LIMIT $6",
         );
         let statuses = (!f.statuses.is_empty())
@@ -718,6 +719,7 @@ impl Store for PgStore {
             .bind(statuses)
             .bind(i64::from(f.limit.unwrap_or(1000)))
             .bind(f.series_id.map(|x| x.0))
+            .bind(f.changed_since.map(ts))
             .fetch_all(&self.pool)
             .await?
             .iter()
@@ -761,6 +763,35 @@ impl Store for PgStore {
             last_change: opt_ts(row.try_get(2)?)?,
             rooms_change: opt_ts(row.try_get(3)?)?,
             rooms: row.try_get(4)?,
+        })
+    }
+
+    async fn change_stamp(&self, scope: VersionScope) -> Result<ChangeStamp, StoreError> {
+        const ROOMS: &str = "COALESCE((SELECT n FROM feed_changes WHERE kind = 'rooms'), 0)";
+        let (kind, id) = match scope {
+            VersionScope::Room(r) => ("room", Some(r.0)),
+            VersionScope::Organizer(u) => ("organizer", Some(u.0)),
+            VersionScope::All => ("room", None),
+        };
+        // One key lookup for a room or organizer; a sum over the rooms' rows for all.
+        let sql = if id.is_some() {
+            format!(
+                "SELECT COALESCE((SELECT n FROM feed_changes WHERE kind = $1 AND id = $2::uuid), 0), {ROOMS}"
+            )
+        } else {
+            format!(
+                "SELECT COALESCE((SELECT CAST(SUM(n) AS BIGINT) FROM feed_changes WHERE kind = $1 AND $2::uuid IS NULL), 0), {ROOMS}"
+            )
+        };
+        // Built only from the constant fragments above.
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(kind)
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(ChangeStamp {
+            writes: row.try_get(0)?,
+            room_writes: row.try_get(1)?,
         })
     }
 

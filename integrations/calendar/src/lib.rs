@@ -101,6 +101,20 @@ impl Writer {
         self
     }
 
+    /// A writer with room for `bytes` of output.
+    pub fn with_capacity(bytes: usize) -> Self {
+        Self {
+            out: String::with_capacity(bytes),
+        }
+    }
+
+    /// Content another [`Writer`] produced (already folded, CRLF-ended),
+    /// e.g. a component rendered earlier and kept.
+    pub fn append(&mut self, written: &str) -> &mut Self {
+        self.out.push_str(written);
+        self
+    }
+
     pub fn finish(self) -> String {
         self.out
     }
