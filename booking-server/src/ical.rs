@@ -488,7 +488,7 @@ async fn serve_feed(state: &AppState, req: &Request, spec: FeedSpec) -> Response
     };
     let kept = kept
         .zip(changed)
-        .map(|((was, parts), changed)| (was, parts, changed));
+        .map(|((_, parts), changed)| (parts, changed));
     let Ok((mut parts, version, outcome)) = catch_up(
         state,
         &spec.filter,
