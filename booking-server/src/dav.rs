@@ -257,7 +257,20 @@ async fn calendar_version(state: &AppState, room: RoomId, viewer: &User) -> Cale
         .bookings_version(VersionScope::Room(room), from, to)
         .await
         .unwrap_or_default();
-    version_tag(state, room, viewer, v)
+    let rooms = room_writes(state).await;
+    version_tag(state, room, viewer, v, rooms)
+}
+
+/// Room writes so far: in every ctag, so a room renamed within the second
+/// of its last change (timestamps keep seconds) still changes it.
+async fn room_writes(state: &AppState) -> i64 {
+    state
+        .svc
+        .store()
+        .change_stamp(VersionScope::All)
+        .await
+        .map(|s| s.room_writes)
+        .unwrap_or_default()
 }
 
 /// Every room's version in one query (for listing the calendar home); a
@@ -275,6 +288,7 @@ async fn all_calendar_versions(
         .unwrap_or_default()
         .into_iter()
         .collect();
+    let writes = room_writes(state).await;
     let mut out = HashMap::new();
     // Rooms without bookings all have the version of an empty set (the
     // room id is part of the tag): ask for it once.
@@ -294,7 +308,7 @@ async fn all_calendar_versions(
                 }
             },
         };
-        out.insert(room.id, version_tag(state, room.id, viewer, v));
+        out.insert(room.id, version_tag(state, room.id, viewer, v, writes));
     }
     out
 }
@@ -304,10 +318,15 @@ fn version_tag(
     room: RoomId,
     viewer: &User,
     v: BookingsVersion,
+    room_writes: i64,
 ) -> CalendarVersion {
     let (from, _) = window(state);
     CalendarVersion {
-        ctag: etag(&format!("{room}|{}|{}|{v:?}", viewer.id, from.date_naive())),
+        ctag: etag(&format!(
+            "{room}|{}|{}|{v:?}|{room_writes}",
+            viewer.id,
+            from.date_naive()
+        )),
         // Changes carry whole seconds: while the current second may still
         // see changes, hand out the one before, so none is ever missed
         // (a sync may repeat a few; clients just fetch them again).
@@ -783,7 +802,7 @@ async fn propfind(
                             room,
                             user,
                             versions.remove(&room.id).unwrap_or_else(|| {
-                                version_tag(state, room.id, user, BookingsVersion::default())
+                                version_tag(state, room.id, user, BookingsVersion::default(), 0)
                             }),
                         ),
                     ));

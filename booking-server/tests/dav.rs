@@ -521,6 +521,50 @@ async fn protocol(b: Backend) {
     )
     .await;
     assert_ne!(responses(&body)[0].1["getctag"], ctag, "ctag changes");
+    let ctag = responses(&body)[0].1["getctag"].clone();
+    assert_ne!(ctag, "", "ctag listed");
+    // The room renamed, twice in quick succession (timestamps keep seconds,
+    // so the second rename usually lands in the same second): the ctag
+    // follows each.
+    let admin = Actor::from(
+        svc.create_user("ops@example.com", "Ops", Role::SuperAdmin, None, true)
+            .await
+            .expect("admin"),
+    );
+    let mut ctag = ctag;
+    for name in ["Blue room (east)", "Blue room (west)"] {
+        let r = &f.room;
+        svc.update_room(
+            &admin,
+            r.id,
+            RoomSpec {
+                name: name.into(),
+                category: r.category,
+                capacity: r.capacity,
+                floor: r.floor,
+                location: r.location.clone(),
+                amenities: r.amenities.clone(),
+                time_zone: r.time_zone.name().into(),
+                active: r.active,
+                policy: r.policy.clone(),
+            },
+        )
+        .await
+        .expect("rename room");
+        let body = xml(
+            dav(&http, "PROPFIND", &room_url)
+                .header("depth", "0")
+                .body(calendars_body)
+                .send()
+                .await
+                .expect("send"),
+            StatusCode::MULTI_STATUS,
+        )
+        .await;
+        let now = responses(&body)[0].1["getctag"].clone();
+        assert_ne!(now, ctag, "ctag follows the room ({name})");
+        ctag = now;
+    }
     let r = dav(&http, "REPORT", &room_url)
         .body(sync("http://elsewhere/token"))
         .send()
