@@ -231,6 +231,19 @@ fn feeds(c: &mut Criterion) {
             took
         })
     });
+    // Control for the case above: the same pause, nothing changed (kept body).
+    group.bench_function("render_after_pause", |b| {
+        b.iter_custom(|iters| {
+            let mut took = std::time::Duration::ZERO;
+            for _ in 0..iters {
+                std::thread::sleep(std::time::Duration::from_millis(30));
+                let t = std::time::Instant::now();
+                fetch(&f.url);
+                took += t.elapsed();
+            }
+            took
+        })
+    });
     group.sample_size(10);
     group.bench_function("render_uncached", |b| b.iter(|| fetch(&f.uncached_url)));
     group.sample_size(30);
