@@ -412,7 +412,6 @@ pub(crate) async fn bookings(state: &AppState, filter: BookingFilter) -> Vec<Boo
 /// A feed to serve: which bookings, for whom, under what name.
 struct FeedSpec {
     scope: VersionScope,
-    filter: BookingFilter,
     name: String,
     viewer: Option<User>,
 }
@@ -460,7 +459,7 @@ async fn serve_feed(state: &AppState, req: &Request, spec: FeedSpec) -> Response
     let since = kept.as_ref().map(|(was, _)| BookingFilter {
         changed_since: was.last_change,
         limit: Some(FEED_LIMIT),
-        ..spec.filter.clone()
+        ..spec.scope.filter()
     });
     let known_rooms = kept
         .as_ref()
@@ -489,15 +488,8 @@ async fn serve_feed(state: &AppState, req: &Request, spec: FeedSpec) -> Response
     let kept = kept
         .zip(changed)
         .map(|((_, parts), changed)| (parts, changed));
-    let Ok((mut parts, version, outcome)) = catch_up(
-        state,
-        &spec.filter,
-        kept,
-        rooms_reread,
-        &current,
-        (from, to),
-    )
-    .await
+    let Ok((mut parts, version, outcome)) =
+        catch_up(state, spec.scope, kept, rooms_reread, &current, (from, to)).await
     else {
         return unavailable();
     };
@@ -526,7 +518,7 @@ const FEED_LIMIT: u32 = 20_000;
 /// version; otherwise all of them read afresh.
 async fn catch_up(
     state: &AppState,
-    filter: &BookingFilter,
+    scope: VersionScope,
     kept: Option<(Parts, Vec<Booking>)>,
     rooms_reread: bool,
     current: &BookingsVersion,
@@ -552,7 +544,7 @@ async fn catch_up(
             from: Some(from),
             to: Some(to),
             limit: Some(FEED_LIMIT),
-            ..filter.clone()
+            ..scope.filter()
         })
         .await?;
     let parts = Parts::new(all);
@@ -590,10 +582,6 @@ pub async fn room_feed(
     }
     let spec = FeedSpec {
         scope: VersionScope::Room(room_id),
-        filter: BookingFilter {
-            room_id: Some(room_id),
-            ..Default::default()
-        },
         name: room.name,
         viewer,
     };
@@ -612,10 +600,6 @@ pub async fn my_feed(
     };
     let spec = FeedSpec {
         scope: VersionScope::Organizer(user.id),
-        filter: BookingFilter {
-            organizer_id: Some(user.id),
-            ..Default::default()
-        },
         name: format!("My bookings ({})", user.email),
         viewer: Some(user),
     };
@@ -634,7 +618,6 @@ pub async fn all_feed(
     };
     let spec = FeedSpec {
         scope: VersionScope::All,
-        filter: BookingFilter::default(),
         name: "All rooms".into(),
         viewer: Some(user),
     };

@@ -69,6 +69,23 @@ pub enum VersionScope {
     All,
 }
 
+impl VersionScope {
+    /// The bookings this scope covers, as a list filter.
+    pub fn filter(self) -> BookingFilter {
+        match self {
+            Self::Room(r) => BookingFilter {
+                room_id: Some(r),
+                ..BookingFilter::default()
+            },
+            Self::Organizer(u) => BookingFilter {
+                organizer_id: Some(u),
+                ..BookingFilter::default()
+            },
+            Self::All => BookingFilter::default(),
+        }
+    }
+}
+
 /// A cheap fingerprint of a set of bookings and of the rooms: it changes
 /// whenever anything a calendar rendered from them shows could change.
 /// Feeds use it as their ETag and CalDAV as ctag / sync-token.
