@@ -129,7 +129,7 @@ pub struct TokenPair {
 }
 
 impl AppState {
-    fn claims(&self, user: &User, typ: &str, ttl_secs: u64) -> Claims {
+    pub(crate) fn claims(&self, user: &User, typ: &str, ttl_secs: u64) -> Claims {
         let now = Utc::now();
         let ttl = i64::try_from(ttl_secs).unwrap_or(i64::MAX / 4);
         Claims {
@@ -164,6 +164,12 @@ impl AppState {
     /// Verify a token of type `typ`, refusing revoked ones and inactive users.
     pub async fn authenticate(&self, token: &str, typ: &str) -> ApiResult<(User, Claims)> {
         let claims = self.jwt.verify(token, typ)?;
+        let user = self.account_of(&claims).await?;
+        Ok((user, claims))
+    }
+
+    /// The active account behind verified claims, unless they were revoked.
+    pub async fn account_of(&self, claims: &Claims) -> ApiResult<User> {
         if self.svc.store().is_token_revoked(&claims.jti).await? {
             return Err(ApiError::unauthorized(
                 "token has been revoked; log in again",
@@ -180,7 +186,7 @@ impl AppState {
                 "account is disabled or awaiting approval",
             ));
         }
-        Ok((user, claims))
+        Ok(user)
     }
 
     /// Password login with lockout after repeated failures.

@@ -83,6 +83,8 @@ pub struct Config {
     pub reminder_minutes: u32,
     /// Memory for rendered iCalendar feeds, in MiB (0 = render every request).
     pub feed_cache_mb: usize,
+    /// Lifetime of a web app sign-in (session cookie), in hours.
+    pub web_session_hours: u32,
 }
 
 impl Default for Config {
@@ -115,6 +117,7 @@ impl Default for Config {
             unknown_organizers: crate::mail::UnknownOrganizers::Decline,
             reminder_minutes: 15,
             feed_cache_mb: 64,
+            web_session_hours: 12,
         }
     }
 }
@@ -266,6 +269,9 @@ impl Config {
         if let Some(v) = env("BOOKING_FEED_CACHE_MB") {
             cfg.feed_cache_mb = number("BOOKING_FEED_CACHE_MB", &v)?;
         }
+        if let Some(v) = env("BOOKING_WEB_SESSION_HOURS") {
+            cfg.web_session_hours = number("BOOKING_WEB_SESSION_HOURS", &v)?;
+        }
         if let Some(v) = env("BOOKING_LOG_FORMAT") {
             cfg.log_format = v;
         }
@@ -287,6 +293,12 @@ impl Config {
         if self.lockout_attempts == 0 {
             return Err(ConfigError::Invalid {
                 key: "lockout_attempts",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if self.web_session_hours == 0 {
+            return Err(ConfigError::Invalid {
+                key: "web_session_hours",
                 reason: "must be at least 1".into(),
             });
         }

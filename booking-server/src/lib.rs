@@ -19,6 +19,7 @@ pub mod mail;
 pub mod ops;
 pub mod sso;
 pub mod state;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -87,7 +88,7 @@ pub fn app(state: AppState) -> BoxEndpoint<'static> {
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     let cors_origins = state.config.cors_origins.clone();
-    let route = Route::new()
+    let route = web::mount(Route::new())
         .at("/api/v1/events", get(live::events))
         .nest("/api/v1", api)
         .at("/api/openapi.json", spec)

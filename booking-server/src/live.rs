@@ -185,6 +185,18 @@ pub async fn events(
         .header("last-event-id")
         .and_then(|v| v.trim().parse::<i64>().ok())
         .or(q.last_event_id);
+    stream(&state, last_seen, move |e| visible(&user, e).then(|| to_sse(e)))
+        .await
+        .into_response()
+}
+
+/// Stored events as SSE, each turned into an SSE event by `emit` (which also
+/// decides what the client may see): those after `last_seen` first (replay),
+/// then each new one as it happens.
+pub async fn stream<F>(state: &AppState, last_seen: Option<i64>, emit: F) -> SSE
+where
+    F: Fn(&StoredEvent) -> Option<Event> + Send + Sync + 'static,
+{
     // Subscribe before reading the backlog so nothing falls in between.
     let live = BroadcastStream::new(state.live.tx.subscribe());
     let mut backlog = Vec::new();
@@ -193,25 +205,34 @@ pub async fn events(
         while let Ok(batch) = state.svc.store().events_since(cursor, BATCH).await {
             let Some(l) = batch.last() else { break };
             cursor = l.id;
-            backlog.extend(batch.into_iter().filter(|e| visible(&user, e)));
+            backlog.extend(batch.iter().filter_map(&emit));
         }
     }
-    let after = match backlog.last().map(|e| e.id).or(last_seen) {
-        Some(id) => id,
+    let after = match last_seen {
+        Some(id) => id.max(cursor),
         // A new client: only what happens from now on.
         None => state.svc.store().latest_event_id().await.unwrap_or(0),
     };
-    let first = stream::iter(backlog.iter().map(to_sse).collect::<Vec<_>>());
+    let emit = Arc::new(emit);
     let rest = live.filter_map(move |item| {
-        let user = user.clone();
+        let emit = emit.clone();
         async move {
             match item {
-                Ok(e) if e.id > after && visible(&user, &e) => Some(to_sse(&e)),
+                Ok(e) if e.id > after => emit(&e),
                 _ => None,
             }
         }
     });
-    SSE::new(first.chain(rest))
-        .keep_alive(StdDuration::from_secs(15))
-        .into_response()
+    SSE::new(stream::iter(backlog).chain(rest)).keep_alive(StdDuration::from_secs(15))
+}
+
+/// That something changed in a room, and nothing more: what the web app's
+/// pages need to refresh, safe to send to anyone signed in.
+pub fn change_only(e: &StoredEvent) -> Option<Event> {
+    let data = serde_json::json!({ "id": e.id, "kind": e.kind, "room_id": e.room_id });
+    Some(
+        Event::message(data.to_string())
+            .event_type("change")
+            .id(e.id.to_string()),
+    )
 }

@@ -163,10 +163,11 @@ fn is_problem(resp: &Response) -> bool {
 /// keeping the headers clients act on (`WWW-Authenticate`, `Allow`, …).
 /// WebDAV's XML error bodies stay as they are: DAV clients read them.
 async fn as_problem(resp: Response) -> Response {
-    let xml = resp
+    // WebDAV's XML and the web app's HTML pages keep their own bodies.
+    let own_body = resp
         .content_type()
-        .is_some_and(|c| c.starts_with("application/xml"));
-    if resp.status().as_u16() < 400 || is_problem(&resp) || xml {
+        .is_some_and(|c| c.starts_with("application/xml") || c.starts_with("text/html"));
+    if resp.status().as_u16() < 400 || is_problem(&resp) || own_body {
         return resp;
     }
     let status = resp.status();
@@ -258,7 +259,10 @@ pub async fn around<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respo
     } else {
         "default-src 'none'; frame-ancestors 'none'"
     };
-    h.insert("content-security-policy", HeaderValue::from_static(csp));
+    // The web app's pages bring their own policy.
+    if !h.contains_key("content-security-policy") {
+        h.insert("content-security-policy", HeaderValue::from_static(csp));
+    }
     if path.starts_with("/api/v1") && !h.contains_key("cache-control") {
         h.insert("cache-control", HeaderValue::from_static("no-store"));
     }

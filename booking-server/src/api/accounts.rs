@@ -108,6 +108,55 @@ async fn new_feed_token(state: &AppState, user: booking_core::UserId) -> ApiResu
     Ok(token)
 }
 
+impl AppState {
+    /// The user's calendar feed token, made on first use.
+    pub async fn feed_token_of(&self, user: booking_core::UserId) -> ApiResult<String> {
+        match self.svc.store().feed_token(user).await? {
+            Some(t) => Ok(t),
+            None => new_feed_token(self, user).await,
+        }
+    }
+
+    /// A new feed token for `actor`; the old feed URLs stop working at once.
+    pub async fn rotate_feed_token(&self, actor: &booking_core::Actor) -> ApiResult<String> {
+        let token = new_feed_token(self, actor.id).await?;
+        self.svc
+            .audit(
+                Some(actor),
+                "user.feed_token",
+                "user",
+                Some(actor.id.to_string()),
+                None,
+                None,
+            )
+            .await?;
+        Ok(token)
+    }
+
+    /// A one-time code (15 minutes) linking a chat account to `user`.
+    pub async fn new_link_code(
+        &self,
+        user: booking_core::UserId,
+    ) -> ApiResult<(String, DateTime<Utc>)> {
+        let code: String = {
+            use rand::Rng;
+            let mut rng = rand::rng();
+            (0..8)
+                .map(|_| {
+                    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+                    char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])
+                })
+                .collect()
+        };
+        let expires_at = self.svc.now() + chrono::Duration::minutes(15);
+        self.svc
+            .store()
+            .create_link_code(&code, user, expires_at)
+            .await?;
+        Ok((code, expires_at))
+    }
+}
+
 fn feed_out(state: &AppState, token: String) -> FeedOut {
     let base = state.config.public_url.trim_end_matches('/');
     FeedOut {
@@ -350,22 +399,7 @@ impl AccountsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
     ) -> ApiResult<Json<LinkCodeOut>> {
-        let code: String = {
-            use rand::Rng;
-            let mut rng = rand::rng();
-            (0..8)
-                .map(|_| {
-                    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-                    char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])
-                })
-                .collect()
-        };
-        let expires_at = state.svc.now() + chrono::Duration::minutes(15);
-        state
-            .svc
-            .store()
-            .create_link_code(&code, auth.0.actor.id, expires_at)
-            .await?;
+        let (code, expires_at) = state.new_link_code(auth.0.actor.id).await?;
         Ok(Json(LinkCodeOut {
             instructions: format!(
                 "Send `link {code}` to the booking bot in Slack, Teams or Discord."
@@ -382,11 +416,7 @@ impl AccountsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
     ) -> ApiResult<Json<FeedOut>> {
-        let id = auth.0.actor.id;
-        let token = match state.svc.store().feed_token(id).await? {
-            Some(t) => t,
-            None => new_feed_token(&state, id).await?,
-        };
+        let token = state.feed_token_of(auth.0.actor.id).await?;
         Ok(Json(feed_out(&state, token)))
     }
 
@@ -397,18 +427,7 @@ impl AccountsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
     ) -> ApiResult<Json<FeedOut>> {
-        let token = new_feed_token(&state, auth.0.actor.id).await?;
-        state
-            .svc
-            .audit(
-                Some(&auth.0.actor),
-                "user.feed_token",
-                "user",
-                Some(auth.0.actor.id.to_string()),
-                None,
-                None,
-            )
-            .await?;
+        let token = state.rotate_feed_token(&auth.0.actor).await?;
         Ok(Json(feed_out(&state, token)))
     }
 

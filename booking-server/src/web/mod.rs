@@ -1,0 +1,52 @@
+//! The web app at `/`: server-rendered pages (askama templates) over the same
+//! [`BookingService`](booking_core::BookingService) the API uses, a session
+//! cookie with CSRF tokens on every form, and a few small ES modules of our
+//! own that enhance links and forms, follow live changes and let people drag
+//! across the board. Every control is a plain link or form first.
+
+mod approvals;
+mod assets;
+pub mod board;
+mod book;
+mod calendar;
+mod find;
+mod mine;
+mod page;
+mod session;
+pub mod text;
+mod time;
+
+use poem::middleware::Compression;
+use poem::{EndpointExt, Route, get, post};
+
+pub use page::{Chrome, html};
+pub use session::{SESSION_COOKIE, Viewer};
+
+/// Add the web app's routes to the server's route table. Pages are
+/// compressed; the live stream is not (it must flush each event).
+pub fn mount(route: Route) -> Route {
+    let z = Compression::new;
+    route
+        .at("/", get(board::home).with(z()))
+        .at("/login", get(session::login_page).post(session::login).with(z()))
+        .at("/logout", post(session::logout))
+        .at("/board", get(board::page).with(z()))
+        .at("/book", get(book::form).post(book::submit).with(z()))
+        .at("/find", get(find::page).with(z()))
+        .at("/my", get(mine::page).with(z()))
+        .at("/my/bookings/:id/cancel", post(mine::cancel))
+        .at("/my/bookings/:id/check-in", post(mine::check_in))
+        .at("/my/series/:id/cancel", post(mine::cancel_series))
+        .at("/my/waitlist", post(mine::join_waitlist))
+        .at("/my/waitlist/:id/leave", post(mine::leave_waitlist))
+        .at("/series/:id", get(mine::series).with(z()))
+        .at("/approvals", get(approvals::queue).with(z()))
+        .at("/approvals/:id", get(approvals::one).with(z()))
+        .at("/approvals/:id/approve", post(approvals::approve))
+        .at("/approvals/:id/reject", post(approvals::reject))
+        .at("/calendar", get(calendar::page).with(z()))
+        .at("/calendar/rotate", post(calendar::rotate))
+        .at("/calendar/link-code", post(calendar::link_code).with(z()))
+        .at("/assets/:file", get(assets::serve).with(z()))
+        .at("/live", get(board::live))
+}

@@ -1,0 +1,392 @@
+// End-to-end tests of the web app in real headless Chromium (Debian's
+// /usr/bin/chromium, driven by playwright-core; no browser download).
+//
+// Starts `booking-server serve --demo` on a fresh SQLite file and a free
+// loopback port, then uses the app as people would: sign in, drag across the
+// board, meet a conflict, book a series, approve in a second browser and watch
+// the first page change without a reload, cancel, rotate the feed token, book
+// with the keyboard alone. axe-core checks every page; screenshots of every
+// page at 1280 and 375 px go to target/web-screenshots/.
+//
+// BOOKING_SERVER_BIN names the binary (default: target/debug/booking-server).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const bin = process.env.BOOKING_SERVER_BIN || join(root, 'target', 'debug', 'booking-server');
+const shots = join(root, 'target', 'web-screenshots');
+const axeSource = readFileSync(join(here, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+const ZONE = 'Europe/Berlin';
+
+let server;
+let base;
+let browser;
+let dir;
+const accounts = {};
+const checked = [];
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+// A weekday at least two days ahead, as YYYY-MM-DD (the demo rooms open 07–20 on weekdays).
+function workday(offset = 2) {
+  const d = new Date(Date.now() + offset * 86400e3);
+  while (d.getUTCDay() === 0 || d.getUTCDay() === 6) d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  dir = mkdtempSync(join(tmpdir(), 'booking-web-'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(bin, ['serve', '--demo', '--bind', `127.0.0.1:${port}`], {
+    env: {
+      ...process.env,
+      BOOKING_DATABASE_URL: `sqlite://${join(dir, 'web.db')}?mode=rwc`,
+      BOOKING_PUBLIC_URL: base,
+      BOOKING_JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e',
+      RUST_LOG: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  server.stdout.on('data', (d) => { out += d; });
+  server.stderr.on('data', (d) => { out += d; });
+  for (let i = 0; i < 300; i++) {
+    for (const m of out.matchAll(/^\s+(\w+)\s+(\S+@demo\.example)\s+(\S+)$/gm)) accounts[m[1]] = { email: m[2], password: m[3] };
+    if (accounts.user) {
+      try {
+        const r = await fetch(`${base}/readyz`);
+        if (r.ok) break;
+      } catch { /* not up yet */ }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(accounts.user && accounts.room_admin, `demo accounts printed:\n${out}`);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function context(width = 1280) {
+  const ctx = await browser.newContext({ viewport: { width, height: 900 }, timezoneId: ZONE, locale: 'en-GB' });
+  // Nothing may leave the machine: requests to other hosts are refused and counted.
+  ctx.blocked = [];
+  await ctx.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => {
+    ctx.blocked.push(route.request().url());
+    return route.abort();
+  });
+  return ctx;
+}
+
+async function signIn(ctx, who) {
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.errors = errors;
+  await page.goto(`${base}/board`);
+  assert.match(page.url(), /\/login\?next=%2Fboard/);
+  await page.fill('#email', accounts[who].email);
+  await page.fill('#password', accounts[who].password);
+  await page.click('form[action="/login"] button[type=submit]');
+  await page.waitForURL(/\/board/);
+  return page;
+}
+
+// axe-core: no serious or critical violation; a screenshot at this width.
+async function check(page, name) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(
+    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`),
+    [],
+    `accessibility of ${name}`,
+  );
+  const width = page.viewportSize().width;
+  await page.screenshot({ path: join(shots, `${name}-${width}.png`), fullPage: true });
+  checked.push(`${name}-${width}`);
+}
+
+// Every page at both widths (the phone one at 375 px).
+async function checkBoth(page, name) {
+  await check(page, name);
+  await page.setViewportSize({ width: 375, height: 800 });
+  await check(page, name);
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+const day = workday();
+const board = (q = '') => `${base}/board?date=${day}&tz=${encodeURIComponent(ZONE)}${q}`;
+
+function lane(page, room) {
+  return page.locator(`form.lane[aria-label="${room}"]`);
+}
+
+test('the sign-in page is accessible and refuses a wrong password', async () => {
+  const ctx = await context();
+  const page = await ctx.newPage();
+  await page.goto(`${base}/`);
+  assert.match(page.url(), /\/login/);
+  await checkBoth(page, 'sign-in');
+  await page.fill('#email', accounts.user.email);
+  await page.fill('#password', 'not the password');
+  await page.click('form[action="/login"] button[type=submit]');
+  await page.getByRole('alert').getByText('wrong e-mail or password').waitFor();
+  assert.equal(await page.inputValue('#email'), accounts.user.email, 'the e-mail stays typed');
+  await ctx.close();
+});
+
+test('drag across the board, meet the conflict, book a series, cancel', async () => {
+  const ctx = await context();
+  const page = await signIn(ctx, 'user');
+  await page.goto(board());
+  await checkBoth(page, 'board-day');
+
+  // Drag across 10:00, 10:30 and 11:00 of Huddle 1: the form opens for 10:00–11:30.
+  const huddle = lane(page, 'Huddle 1');
+  const from = huddle.locator('button.free[aria-label="10:00"]');
+  const to = huddle.locator('button.free[aria-label="11:00"]');
+  await from.scrollIntoViewIfNeeded();
+  const a = await from.boundingBox();
+  const b = await to.boundingBox();
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 8 });
+  await page.mouse.up();
+  await page.waitForURL(/\/book\?/);
+  assert.equal(await page.inputValue('#b-start'), '10:00');
+  assert.equal(await page.inputValue('#b-end'), '11:30');
+  assert.equal(await page.inputValue('#b-date'), day);
+  await checkBoth(page, 'book');
+  await page.fill('#b-title', 'Sprint planning');
+  await page.fill('#b-att', '3');
+  await page.click('button[value=book]');
+  await page.waitForURL(/\/my\?/);
+  await page.locator('.flash', { hasText: 'Booked Huddle 1' }).waitFor();
+  await page.locator('li.booking.hl', { hasText: 'Sprint planning' }).waitFor();
+
+  // The board shows it as mine.
+  await page.goto(board());
+  await lane(page, 'Huddle 1').locator('.busy.mine', { hasText: 'Sprint planning' }).waitFor();
+
+  // The same slot again: the server's message beside the form, what was typed kept.
+  await lane(page, 'Huddle 1').locator('button.free[aria-label="09:30"]').click();
+  await page.waitForURL(/\/book\?/);
+  await page.fill('#b-end', '10:30');
+  await page.fill('#b-title', 'Second try');
+  await page.fill('#b-purpose', 'kept text');
+  await page.click('button[value=book]');
+  const alert = page.getByRole('alert');
+  await alert.getByText('That time is taken.').waitFor();
+  assert.match(await alert.innerText(), /conflict|taken|booked/i);
+  assert.equal(await page.inputValue('#b-title'), 'Second try');
+  assert.equal(await page.inputValue('#b-purpose'), 'kept text');
+  assert.equal(await page.inputValue('#b-start'), '09:30');
+  await page.getByRole('button', { name: 'Join the waitlist for this time' }).waitFor();
+  await check(page, 'book-conflict');
+
+  // A weekly series: preview its dates, then book it and see them.
+  await page.goto(`${base}/book?date=${day}&tz=${encodeURIComponent(ZONE)}`);
+  await page.selectOption('#b-room', { label: 'Conference A (20 seats)' });
+  await page.fill('#b-title', 'Weekly sync');
+  await page.fill('#b-start', '14:00');
+  await page.fill('#b-end', '15:00');
+  await page.selectOption('#b-repeat', 'weekly');
+  await page.fill('#b-count', '4');
+  await page.getByRole('button', { name: "Preview the series' dates" }).click();
+  const preview = page.locator('#preview');
+  await preview.getByText('4 dates').waitFor();
+  assert.equal(await preview.locator('li').count(), 4);
+  await check(page, 'book-series-preview');
+  await page.click('button[value=book]');
+  await page.waitForURL(/\/series\//);
+  await page.locator('.flash', { hasText: 'Booked 4 dates of the series' }).waitFor();
+  assert.equal(await page.locator('li.booking').count(), 4);
+  await checkBoth(page, 'series');
+
+  // Cancel this and the later dates from the third one: two stay.
+  await page.locator('li.booking').nth(2).getByRole('button', { name: 'Cancel this and later dates' }).click();
+  await page.locator('.flash', { hasText: '2 occurrence(s) cancelled' }).waitFor();
+  assert.equal(await page.locator('li.booking .status.cancelled').count(), 2);
+
+  // Cancel the single booking from My bookings.
+  await page.goto(`${base}/my`);
+  await checkBoth(page, 'my-bookings');
+  const row = page.locator('li.booking', { hasText: 'Sprint planning' });
+  await row.getByRole('button', { name: 'Cancel' }).click();
+  await page.locator('.flash', { hasText: 'The booking is cancelled.' }).waitFor();
+  await page.goto(board());
+  assert.equal(await lane(page, 'Huddle 1').locator('.busy', { hasText: 'Sprint planning' }).count(), 0);
+  await page.goto(board('&view=week'));
+  await checkBoth(page, 'board-week');
+  assert.deepEqual(page.errors, []);
+  await ctx.close();
+});
+
+test('an approval in a second browser updates the first page without a reload', async () => {
+  const employee = await context();
+  const page = await signIn(employee, 'user');
+  await page.goto(`${base}/book?date=${day}&tz=${encodeURIComponent(ZONE)}`);
+  await page.selectOption('#b-room', { label: 'Boardroom (12 seats)' });
+  await page.fill('#b-title', 'Board review');
+  await page.fill('#b-start', '16:00');
+  await page.fill('#b-end', '17:00');
+  await page.click('button[value=book]');
+  await page.waitForURL(/\/my\?/);
+  const row = page.locator('li.booking', { hasText: 'Board review' });
+  await row.getByText('Pending approval').waitFor();
+  // Marks this document: a reload would lose it.
+  await page.evaluate(() => { window.__notReloaded = true; });
+  await page.goto(board());
+  await lane(page, 'Boardroom').locator('.busy.pending', { hasText: 'Board review' }).waitFor();
+  await page.evaluate(() => { window.__notReloaded = true; });
+
+  const admin = await context();
+  const approver = await signIn(admin, 'room_admin');
+  await approver.goto(`${base}/approvals`);
+  const item = approver.locator('li.booking', { hasText: 'Board review' });
+  await item.waitFor();
+  await checkBoth(approver, 'approvals');
+  const id = (await item.getAttribute('id')).replace(/^a-/, '');
+  await approver.goto(`${base}/approvals/${id}`);
+  await check(approver, 'approval-one');
+  await approver.getByRole('button', { name: 'Approve' }).click();
+  await approver.locator('.flash', { hasText: 'Approved' }).waitFor();
+
+  // The employee's board turns the block from pending to confirmed by itself.
+  const started = Date.now();
+  await lane(page, 'Boardroom').locator('.busy:not(.pending)', { hasText: 'Board review' }).waitFor({ timeout: 3000 });
+  assert.ok(Date.now() - started < 3000);
+  assert.equal(await page.evaluate(() => window.__notReloaded), true, 'updated without a reload');
+
+  // A plain employee may not open the approvals queue.
+  await page.goto(`${base}/approvals`);
+  await page.getByRole('alert').getByText('Only room admins').waitFor();
+  await check(page, 'error-forbidden');
+  await admin.close();
+  await employee.close();
+});
+
+test('find a room and book it in one click', async () => {
+  const ctx = await context();
+  const page = await signIn(ctx, 'user');
+  await page.goto(`${base}/find?tz=${encodeURIComponent(ZONE)}`);
+  await page.fill('#q-date', day);
+  await page.fill('#q-start', '09:00');
+  await page.fill('#q-att', '10');
+  await page.fill('#q-title', 'Customer call');
+  await page.getByRole('checkbox', { name: 'projector' }).check();
+  await page.getByRole('button', { name: 'Search' }).click();
+  const results = page.locator('section.results');
+  await results.getByRole('heading').waitFor();
+  const names = await results.locator('li strong').allInnerTexts();
+  assert.deepEqual(names.slice(0, 2), ['Boardroom', 'Conference A'], 'best fit first: fewest spare seats');
+  assert.ok(!names.includes('Huddle 1'), 'too small');
+  await checkBoth(page, 'find');
+  await results.getByRole('button', { name: 'Book Conference A' }).click();
+  await page.waitForURL(/\/my\?/);
+  await page.locator('.flash', { hasText: 'Booked Conference A' }).waitFor();
+  await ctx.close();
+});
+
+test('rotating the feed token refuses the old URL', async () => {
+  const ctx = await context();
+  const page = await signIn(ctx, 'user');
+  await page.goto(`${base}/calendar`);
+  await checkBoth(page, 'calendar');
+  const old = await page.inputValue('#u-mine');
+  assert.match(old, /\/ical\/me\.ics\?token=/);
+  assert.equal((await fetch(old)).status, 200);
+  await page.getByRole('button', { name: /Make new links/ }).click();
+  await page.locator('.flash', { hasText: 'old links stop working' }).waitFor();
+  const fresh = await page.inputValue('#u-mine');
+  assert.notEqual(fresh, old);
+  assert.equal((await fetch(old)).status, 404);
+  const feed = await fetch(fresh);
+  assert.equal(feed.status, 200);
+  assert.match(await feed.text(), /BEGIN:VCALENDAR/);
+  await page.getByRole('button', { name: 'Get a one-time code' }).click();
+  await page.getByRole('status').getByText(/Send link [A-Z0-9]{8}/).waitFor();
+  await ctx.close();
+});
+
+test('a slot can be booked with the keyboard alone', async () => {
+  const ctx = await context();
+  const page = await signIn(ctx, 'user');
+  await page.goto(board());
+  // Tab into the board, then arrow keys along Training Lab's row.
+  let onSlot = false;
+  for (let i = 0; i < 80 && !onSlot; i++) {
+    await page.keyboard.press('Tab');
+    onSlot = await page.evaluate(() => document.activeElement?.matches('button.free') ?? false);
+  }
+  assert.ok(onSlot, 'Tab reaches a free slot');
+  for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowDown');
+  const laneName = await page.evaluate(() => document.activeElement.closest('form.lane').getAttribute('aria-label'));
+  assert.equal(laneName, 'Training Lab');
+  await page.keyboard.press('ArrowRight');
+  const slot = await page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/book\?/);
+  assert.equal(await page.inputValue('#b-start'), slot);
+  let onTitle = false;
+  for (let i = 0; i < 10 && !onTitle; i++) {
+    await page.keyboard.press('Tab');
+    onTitle = await page.evaluate(() => document.activeElement?.id === 'b-title');
+  }
+  assert.ok(onTitle, 'Tab reaches the title');
+  await page.keyboard.type('Keyboard booking');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/my\?/);
+  await page.locator('.flash', { hasText: 'Booked Training Lab' }).waitFor();
+  await ctx.close();
+});
+
+test('the board stays small on the wire', async () => {
+  const ctx = await context();
+  await signIn(ctx, 'user');
+  const cookie = (await ctx.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+  // Bytes as sent (compressed), read with a client that does not decompress.
+  const size = (path) => new Promise((ok, fail) => {
+    http.get(`${base}${path}`, { headers: { cookie, 'accept-encoding': 'gzip, br' } }, (res) => {
+      let n = 0;
+      res.on('data', (d) => { n += d.length; });
+      res.on('end', () => ok({ n, status: res.statusCode, encoding: res.headers['content-encoding'] }));
+    }).on('error', fail);
+  });
+  const page = await size(`/board?date=${day}&tz=${encodeURIComponent(ZONE)}`);
+  assert.equal(page.status, 200);
+  assert.ok(page.encoding, 'the board is compressed');
+  let total = page.n;
+  for (const a of ['app.css', 'app.js', 'enhance.js', 'board.js', 'live.js', 'icon.svg']) total += (await size(`/assets/${a}`)).n;
+  assert.ok(total < 300 * 1024, `board page with its assets: ${total} bytes`);
+  assert.deepEqual(ctx.blocked, []);
+  await ctx.close();
+  console.log(`board page with assets: ${total} bytes on the wire; screenshots (${checked.length}) in ${shots}`);
+});
