@@ -185,9 +185,11 @@ pub async fn events(
         .header("last-event-id")
         .and_then(|v| v.trim().parse::<i64>().ok())
         .or(q.last_event_id);
-    stream(&state, last_seen, move |e| visible(&user, e).then(|| to_sse(e)))
-        .await
-        .into_response()
+    stream(&state, last_seen, move |e| {
+        visible(&user, e).then(|| to_sse(e))
+    })
+    .await
+    .into_response()
 }
 
 /// Stored events as SSE, each turned into an SSE event by `emit` (which also

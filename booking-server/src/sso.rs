@@ -89,6 +89,9 @@ struct Pending {
     nonce: String,
     verifier: String,
     exp: i64,
+    /// Started from the web app: sign in there and go on to this page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
 }
 
 fn redirect_uri(state: &AppState, provider: &str) -> String {
@@ -105,16 +108,28 @@ fn error_response(e: ApiError) -> Response {
     )
 }
 
-/// `GET /auth/oidc/{provider}/login`
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    /// A page of the web app to open after signing in (with a session
+    /// cookie); without it the callback answers a JSON token pair.
+    next: Option<String>,
+}
+
+/// `GET /auth/oidc/{provider}/login[?next=/page]`
 #[handler]
-pub async fn login(state: Data<&AppState>, Path(name): Path<String>) -> Response {
-    match start(&state, &name).await {
+pub async fn login(
+    state: Data<&AppState>,
+    Path(name): Path<String>,
+    Query(q): Query<LoginQuery>,
+) -> Response {
+    let next = q.next.map(|n| crate::web::safe_next(Some(&n)));
+    match start(&state, &name, next).await {
         Ok(r) => r,
         Err(e) => error_response(e),
     }
 }
 
-async fn start(state: &AppState, name: &str) -> ApiResult<Response> {
+async fn start(state: &AppState, name: &str, next: Option<String>) -> ApiResult<Response> {
     let provider = state.sso.provider(name).await?;
     let begin = provider
         .start(&redirect_uri(state, name))
@@ -126,6 +141,7 @@ async fn start(state: &AppState, name: &str) -> ApiResult<Response> {
         nonce: begin.nonce,
         verifier: begin.pkce_verifier,
         exp: Utc::now().timestamp() + PENDING_SECS,
+        next,
     };
     let cookie = state.jwt.sign_any(&pending)?;
     let secure = if state.config.public_url.starts_with("https://") {
@@ -175,10 +191,14 @@ pub async fn callback(
 ) -> Response {
     let clear = format!("{COOKIE}=; Path=/auth/oidc/{name}/; Max-Age=0; HttpOnly; SameSite=Lax");
     let mut resp = match finish(&state, req, &name, q).await {
-        Ok(pair) => Response::builder()
-            .content_type("application/json")
-            .header("cache-control", "no-store")
-            .body(serde_json::to_string(&pair).unwrap_or_default()),
+        Ok((user, Some(next))) => crate::web::signed_in(&state, req, &user, &next),
+        Ok((user, None)) => match token_pair(&state, &user) {
+            Ok(pair) => Response::builder()
+                .content_type("application/json")
+                .header("cache-control", "no-store")
+                .body(serde_json::to_string(&pair).unwrap_or_default()),
+            Err(e) => error_response(e),
+        },
         Err(e) => {
             tracing::warn!(provider = %name, status = e.status(), detail = e.detail(), "single sign-on refused");
             error_response(e)
@@ -200,12 +220,25 @@ struct TokenPairJson {
     role: String,
 }
 
+fn token_pair(state: &AppState, user: &booking_core::User) -> ApiResult<TokenPairJson> {
+    let pair = state.issue_tokens(user)?;
+    Ok(TokenPairJson {
+        access_token: pair.access_token,
+        refresh_token: pair.refresh_token,
+        token_type: pair.token_type,
+        expires_in: pair.expires_in,
+        email: user.email.clone(),
+        role: user.role.as_str().to_string(),
+    })
+}
+
+/// Check the callback; the signed-in account and where the web app goes next.
 async fn finish(
     state: &AppState,
     req: &Request,
     name: &str,
     q: CallbackQuery,
-) -> ApiResult<TokenPairJson> {
+) -> ApiResult<(booking_core::User, Option<String>)> {
     if let Some(err) = q.error {
         return Err(ApiError::unauthorized(format!(
             "the sign-in provider reported {err}: {}",
@@ -247,7 +280,6 @@ async fn finish(
             other => ApiError::new(StatusCode::BAD_GATEWAY, other.to_string()),
         })?;
     let user = account(state, &provider.config, &identity).await?;
-    let pair = state.issue_tokens(&user)?;
     let actor = booking_core::Actor {
         ip: crate::auth::client_ip(req),
         ..booking_core::Actor::from(user.clone())
@@ -267,14 +299,7 @@ async fn finish(
             })),
         )
         .await?;
-    Ok(TokenPairJson {
-        access_token: pair.access_token,
-        refresh_token: pair.refresh_token,
-        token_type: pair.token_type,
-        expires_in: pair.expires_in,
-        email: user.email,
-        role: user.role.as_str().to_string(),
-    })
+    Ok((user, pending.next))
 }
 
 /// Find, link or create the account of a signed-in identity.
@@ -367,34 +392,11 @@ async fn apply_grant(
     Ok(updated)
 }
 
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// `GET /auth/login`: the sign-in page.
+/// `GET /auth/login`: the web app's sign-in page lists every provider.
 #[handler]
-pub async fn login_page(state: Data<&AppState>) -> Response {
-    let mut items = String::new();
-    for p in state.sso.configs() {
-        items.push_str(&format!(
-            "<li><a href=\"/auth/oidc/{}/login\">Sign in with {}</a></li>\n",
-            html_escape(&p.name),
-            html_escape(&p.display_name)
-        ));
-    }
-    let password = if state.config.password_login {
-        "<p>Or sign in with your e-mail and password: <code>POST /api/v1/auth/login</code>.</p>"
-    } else {
-        "<p>Password sign-in is disabled.</p>"
-    };
-    let body = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in — room booking</title></head>\n<body><h1>Sign in</h1>\n<ul>\n{items}</ul>\n{password}\n</body></html>\n"
-    );
+pub async fn login_page() -> Response {
     Response::builder()
-        .content_type("text/html; charset=utf-8")
-        .header("cache-control", "no-store")
-        .body(body)
+        .status(StatusCode::SEE_OTHER)
+        .header("location", "/login")
+        .finish()
 }

@@ -127,7 +127,12 @@ fn absolute(current: &str, location: &str) -> String {
 /// (any login works there) and confirm consent, until our callback URL.
 /// Returns the callback URL (not yet visited) and the pending-login cookie.
 async fn to_callback(http: &Client, base: &str, login: &str) -> String {
-    let mut url = format!("{base}/auth/oidc/corp/login");
+    to_callback_from(http, base, login, "/auth/oidc/corp/login").await
+}
+
+/// [`to_callback`], starting at `start` (a path of our server).
+async fn to_callback_from(http: &Client, base: &str, login: &str, start: &str) -> String {
+    let mut url = format!("{base}{start}");
     let mut resp = http.get(&url).send().await.expect("start");
     for _ in 0..20 {
         if resp.status().is_redirection() {
@@ -278,6 +283,38 @@ async fn single_sign_on_with_a_real_provider() {
         .expect("json");
     assert_eq!(opts["password_login"], true);
     assert_eq!(opts["providers"][0]["login_url"], "/auth/oidc/corp/login");
+
+    // 0. From the web app: the callback starts a session and opens the page asked for.
+    let web = browser();
+    let cb = to_callback_from(&web, &base, "web-wendy", "/auth/oidc/corp/login?next=%2Fmy").await;
+    let r = web.get(&cb).send().await.expect("callback");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/my");
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("bk_session="))
+        .expect("session cookie")
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let my = web.get(format!("{base}/my")).send().await.expect("my");
+    assert_eq!(my.status(), StatusCode::OK);
+    assert!(my.text().await.expect("page").contains("My bookings"));
+    // An absolute URL as `next` is not followed off the site.
+    let cb = to_callback_from(
+        &web,
+        &base,
+        "web-wendy",
+        "/auth/oidc/corp/login?next=https%3A%2F%2Fevil.example%2F",
+    )
+    .await;
+    let r = web.get(&cb).send().await.expect("callback");
+    assert_eq!(r.headers()["location"], "/board");
 
     // 1. First login: a new account, made room admin of floor 2 by its group.
     let (status, pair) = sign_in(&base, "facilities-anna").await;

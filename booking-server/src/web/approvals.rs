@@ -12,7 +12,9 @@ use poem::{Request, Response, handler};
 use serde::Deserialize;
 
 use super::board::viewer_zone;
-use super::page::{Chrome, core_error_page, error_page, error_redirect, explain, flash_redirect, render};
+use super::page::{
+    Chrome, core_error_page, error_page, error_redirect, explain, flash_redirect, render,
+};
 use super::session::{Posted, Viewer};
 use super::{text, time};
 use crate::state::AppState;
@@ -50,7 +52,11 @@ fn may_approve(viewer: &Viewer) -> bool {
     matches!(viewer.actor.role, Role::RoomAdmin | Role::SuperAdmin)
 }
 
-async fn describe(state: &AppState, list: Vec<Booking>, tz: chrono_tz::Tz) -> Result<Vec<Pending>, booking_core::CoreError> {
+async fn describe(
+    state: &AppState,
+    list: Vec<Booking>,
+    tz: chrono_tz::Tz,
+) -> Result<Vec<Pending>, booking_core::CoreError> {
     let rooms: HashMap<_, _> = state
         .svc
         .list_rooms(true)
@@ -61,14 +67,14 @@ async fn describe(state: &AppState, list: Vec<Booking>, tz: chrono_tz::Tz) -> Re
     let mut names: HashMap<UserId, String> = HashMap::new();
     let mut out = Vec::with_capacity(list.len());
     for b in list {
-        if !names.contains_key(&b.organizer_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(b.organizer_id) {
             let name = state
                 .svc
                 .get_user(b.organizer_id)
                 .await
                 .map(|u| format!("{} <{}>", u.display_name, u.email))
                 .unwrap_or_else(|_| b.organizer_id.to_string());
-            names.insert(b.organizer_id, name);
+            slot.insert(name);
         }
         out.push(Pending {
             id: b.id.to_string(),

@@ -5,7 +5,9 @@
 use askama::Template;
 use booking_core::procurement::{OrderItem, OrderKind, OrderRequest, Priority};
 use booking_core::recurrence;
-use booking_core::{BookingRequest, BookingStatus, CoreError, Room, RoomId, RuleViolation, SeriesRequest};
+use booking_core::{
+    BookingRequest, BookingStatus, CoreError, Room, RoomId, RuleViolation, SeriesRequest,
+};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use chrono_tz::Tz;
 use poem::http::StatusCode;
@@ -13,7 +15,8 @@ use poem::web::{Data, Query};
 use poem::{Request, Response, handler};
 use serde::Deserialize;
 
-use super::board::{STEP_MINUTES, viewer_zone};
+use super::board::viewer_zone;
+use super::grid::STEP_MINUTES;
 use super::page::{Chrome, core_error_page, explain, flash_redirect, render};
 use super::session::{Posted, Viewer};
 use super::{text, time};
@@ -27,7 +30,6 @@ pub const REPEATS: &[(&str, &str)] = &[
     ("weekly", "Every week"),
     ("monthly", "Every month"),
 ];
-
 
 /// Everything the form holds, as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -75,7 +77,8 @@ impl BookForm {
     pub fn interval(&self) -> Result<(DateTime<Utc>, DateTime<Utc>), FieldError> {
         let tz = self.zone();
         let date = time::parse_date("date", &self.date)?;
-        let start = time::local_instant(tz, date, time::parse_time("start", &self.start)?, "start")?;
+        let start =
+            time::local_instant(tz, date, time::parse_time("start", &self.start)?, "start")?;
         let end_time = time::parse_time("end", &self.end)?;
         // An end at or before the start on the clock means the next day (e.g. 23:00–00:30).
         let end_date = if end_time <= time::parse_time("start", &self.start)? {
@@ -94,7 +97,9 @@ impl BookForm {
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (1..=100_000).contains(n))
-                .ok_or_else(|| format!("attendees: give a whole number from 1 to 100000 (got {n:?})")),
+                .ok_or_else(|| {
+                    format!("attendees: give a whole number from 1 to 100000 (got {n:?})")
+                }),
         }
     }
 
@@ -118,13 +123,20 @@ impl BookForm {
             "weekdays" => "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
             "weekly" => "FREQ=WEEKLY",
             "monthly" => "FREQ=MONTHLY",
-            other => return Err(format!("repeat: {other:?} is not one of the offered choices")),
+            other => {
+                return Err(format!(
+                    "repeat: {other:?} is not one of the offered choices"
+                ));
+            }
         };
         if !self.until.trim().is_empty() {
             let until = time::parse_date("until", &self.until)?;
             let (_, end) = time::day_bounds(self.zone(), until);
             let last = end - Duration::seconds(1);
-            return Ok(Some(format!("{freq};UNTIL={}", last.format("%Y%m%dT%H%M%SZ"))));
+            return Ok(Some(format!(
+                "{freq};UNTIL={}",
+                last.format("%Y%m%dT%H%M%SZ")
+            )));
         }
         let count = match self.count.trim() {
             "" => 10,
@@ -154,14 +166,13 @@ impl BookForm {
             if name.trim().is_empty() {
                 continue;
             }
-            let quantity = match qty.trim() {
-                "" => 1,
-                q => q
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|q| *q >= 1)
-                    .ok_or_else(|| format!("quantity {n}: give a whole number of at least 1"))?,
-            };
+            let quantity =
+                match qty.trim() {
+                    "" => 1,
+                    q => q.parse::<u32>().ok().filter(|q| *q >= 1).ok_or_else(|| {
+                        format!("quantity {n}: give a whole number of at least 1")
+                    })?,
+                };
             items.push(OrderItem {
                 name: name.trim().to_string(),
                 quantity,
@@ -193,6 +204,8 @@ pub struct Refusal {
     pub rule: Option<String>,
     /// The slot is taken: offer the waitlist.
     pub taken: bool,
+    /// When the conflicting booking holds the room, in the form's zone.
+    pub when: Option<String>,
 }
 
 #[derive(Template)]
@@ -358,7 +371,13 @@ fn preview_dates(
     Ok((dates, note))
 }
 
-fn refusal_of(err: CoreError) -> (StatusCode, Refusal) {
+fn refusal_of(err: CoreError, tz: Tz) -> (StatusCode, Refusal) {
+    let when = match &err {
+        CoreError::Rule(RuleViolation::Conflict { start, end, .. }) => {
+            Some(time::range(tz, *start, *end))
+        }
+        _ => None,
+    };
     let rule = match &err {
         CoreError::Rule(v) => Some(v.rule().to_string()),
         CoreError::SeriesDeclined(_) => Some("series_conflicts".to_string()),
@@ -372,6 +391,7 @@ fn refusal_of(err: CoreError) -> (StatusCode, Refusal) {
             message,
             rule,
             taken,
+            when,
         },
     )
 }
@@ -381,6 +401,7 @@ fn invalid(message: FieldError) -> Option<Refusal> {
         message,
         rule: None,
         taken: false,
+        when: None,
     })
 }
 
@@ -409,7 +430,10 @@ pub async fn submit(state: Data<&AppState>, p: Posted<BookForm>) -> Response {
         let when = time::range(tz, req.start, req.end);
         return match state.svc.book(&viewer.actor, req).await {
             Ok(b) => {
-                let room = rooms.iter().find(|r| r.id == b.room_id).map_or("", |r| r.name.as_str());
+                let room = rooms
+                    .iter()
+                    .find(|r| r.id == b.room_id)
+                    .map_or("", |r| r.name.as_str());
                 let mut msg = text::booked(room, &when, b.status == BookingStatus::Pending);
                 if let Some(order) = order
                     && let Err(e) = state.svc.place_order(&viewer.actor, b.id, order).await
@@ -419,7 +443,7 @@ pub async fn submit(state: Data<&AppState>, p: Posted<BookForm>) -> Response {
                 flash_redirect(&state, "/my", &b.id.to_string(), &msg)
             }
             Err(e) => {
-                let (status, r) = refusal_of(e);
+                let (status, r) = refusal_of(e, tz);
                 show(c, status, f, &rooms, Some(r), None)
             }
         };
@@ -431,7 +455,14 @@ pub async fn submit(state: Data<&AppState>, p: Posted<BookForm>) -> Response {
         };
     }
     let Some(room) = rooms.iter().find(|r| r.id == req.room_id) else {
-        return show(c, StatusCode::BAD_REQUEST, f, &rooms, invalid("room: choose a room".into()), None);
+        return show(
+            c,
+            StatusCode::BAD_REQUEST,
+            f,
+            &rooms,
+            invalid("room: choose a room".into()),
+            None,
+        );
     };
     let series = SeriesRequest {
         room_id: req.room_id,
@@ -456,7 +487,7 @@ pub async fn submit(state: Data<&AppState>, p: Posted<BookForm>) -> Response {
             flash_redirect(&state, &format!("/series/{}", out.series.id), "", &msg)
         }
         Err(e) => {
-            let (status, r) = refusal_of(e);
+            let (status, r) = refusal_of(e, tz);
             show(c, status, f, &rooms, Some(r), None)
         }
     }

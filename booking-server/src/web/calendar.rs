@@ -31,7 +31,12 @@ pub struct CalendarQuery {
     flash: Option<String>,
 }
 
-async fn show(state: &AppState, c: Chrome, viewer: &Viewer, code: Option<(String, String)>) -> Response {
+async fn show(
+    state: &AppState,
+    c: Chrome,
+    viewer: &Viewer,
+    code: Option<(String, String)>,
+) -> Response {
     let token = match state.feed_token_of(viewer.actor.id).await {
         Ok(t) => t,
         Err(e) => {
@@ -57,7 +62,12 @@ async fn show(state: &AppState, c: Chrome, viewer: &Viewer, code: Option<(String
         all: format!("{base}/ical/all.ics?token={token}"),
         rooms: rooms
             .iter()
-            .map(|r| (r.name.clone(), format!("{base}/ical/rooms/{}.ics?token={token}", r.id)))
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    format!("{base}/ical/rooms/{}.ics?token={token}", r.id),
+                )
+            })
             .collect(),
         dav: format!("{base}/dav/"),
         email: viewer.actor.email.clone(),
@@ -68,8 +78,13 @@ async fn show(state: &AppState, c: Chrome, viewer: &Viewer, code: Option<(String
 
 /// `GET /calendar`
 #[handler]
-pub async fn page(state: Data<&AppState>, viewer: Viewer, Query(q): Query<CalendarQuery>) -> Response {
-    let c = Chrome::new(&viewer, text::TITLE_CALENDAR, "calendar").flash_from(&state, q.flash.as_deref());
+pub async fn page(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Query(q): Query<CalendarQuery>,
+) -> Response {
+    let c = Chrome::new(&viewer, text::TITLE_CALENDAR, "calendar")
+        .flash_from(&state, q.flash.as_deref());
     show(&state, c, &viewer, None).await
 }
 

@@ -75,7 +75,10 @@ pub async fn page(state: Data<&AppState>, req: &Request, viewer: Viewer) -> Resp
         Ok(r) => r,
         Err(e) => return core_error_page(c, e),
     };
-    let mut amenities: Vec<String> = rooms.iter().flat_map(|r| r.amenities.iter().cloned()).collect();
+    let mut amenities: Vec<String> = rooms
+        .iter()
+        .flat_map(|r| r.amenities.iter().cloned())
+        .collect();
     amenities.sort();
     amenities.dedup();
     let searched = date.is_some() && start.is_some();
@@ -114,7 +117,10 @@ pub async fn page(state: Data<&AppState>, req: &Request, viewer: Viewer) -> Resp
                                 meta: format!(
                                     "{} seats{} · {}",
                                     m.room.capacity,
-                                    m.room.floor.map(|f| format!(" · floor {f}")).unwrap_or_default(),
+                                    m.room
+                                        .floor
+                                        .map(|f| format!(" · floor {f}"))
+                                        .unwrap_or_default(),
                                     m.room.category
                                 ),
                                 name: m.room.name,
@@ -135,7 +141,11 @@ pub async fn page(state: Data<&AppState>, req: &Request, viewer: Viewer) -> Resp
         duration,
         durations: DURATIONS,
         attendees,
-        title: if title.is_empty() { "Meeting".into() } else { title },
+        title: if title.is_empty() {
+            "Meeting".into()
+        } else {
+            title
+        },
         tz: tz.name().to_string(),
         zones: time::zone_choices(rooms.iter().map(|r| r.time_zone).chain([tz])),
         amenities: amenities

@@ -14,9 +14,12 @@ use poem::web::{Data, Path, Query};
 use poem::{Request, Response, handler};
 use serde::Deserialize;
 
-use super::board::{sees_details, viewer_zone};
+use super::board::viewer_zone;
 use super::book::BookForm;
-use super::page::{Chrome, core_error_page, error_page, error_redirect, explain, flash_redirect, render};
+use super::grid::sees_details;
+use super::page::{
+    Chrome, core_error_page, error_page, error_redirect, explain, flash_redirect, render,
+};
 use super::session::{Posted, Viewer};
 use super::{text, time};
 use crate::state::AppState;
@@ -45,7 +48,9 @@ fn row(b: &Booking, rooms: &HashMap<RoomId, Room>, tz: Tz, now: DateTime<Utc>, h
     let room = rooms.get(&b.room_id);
     let (before, after) = room
         .and_then(|r| r.policy.check_in.as_ref())
-        .map_or((15, 15), |c| (c.opens_minutes_before, c.release_after_minutes));
+        .map_or((15, 15), |c| {
+            (c.opens_minutes_before, c.release_after_minutes)
+        });
     let id = b.id.to_string();
     Row {
         highlight: id == hl,
@@ -153,14 +158,23 @@ pub async fn page(
     let (past, upcoming): (Vec<&Booking>, Vec<&Booking>) = list.iter().partition(|b| b.end <= now);
     let view = MinePage {
         c,
-        upcoming: upcoming.iter().map(|b| row(b, &rooms, tz, now, &hl)).collect(),
-        past: past.iter().rev().map(|b| row(b, &rooms, tz, now, &hl)).collect(),
+        upcoming: upcoming
+            .iter()
+            .map(|b| row(b, &rooms, tz, now, &hl))
+            .collect(),
+        past: past
+            .iter()
+            .rev()
+            .map(|b| row(b, &rooms, tz, now, &hl))
+            .collect(),
         waitlist: waitlist
             .iter()
             .filter(|w| w.active && w.end > now)
             .map(|w| WaitRow {
                 id: w.id.to_string(),
-                room: rooms.get(&w.room_id).map_or_else(String::new, |r| r.name.clone()),
+                room: rooms
+                    .get(&w.room_id)
+                    .map_or_else(String::new, |r| r.name.clone()),
                 when: time::range(tz, w.start, w.end),
                 title: w.title.clone(),
             })
@@ -269,7 +283,11 @@ pub async fn cancel_series(
         },
     };
     let reason = Some(p.form.reason.trim().to_string()).filter(|r| !r.is_empty());
-    match state.svc.cancel_series(&p.viewer.actor, sid, scope, reason).await {
+    match state
+        .svc
+        .cancel_series(&p.viewer.actor, sid, scope, reason)
+        .await
+    {
         Ok(ch) => flash_redirect(
             &state,
             &back,
@@ -348,10 +366,15 @@ pub async fn series(
         Err(e) => return core_error_page(c, e),
     };
     let allowed = occ.first().is_none_or(|b| sees_details(&viewer.actor, b))
-        && (viewer.actor.id == s.organizer_id || viewer.actor.manages_room(s.room_id)
+        && (viewer.actor.id == s.organizer_id
+            || viewer.actor.manages_room(s.room_id)
             || viewer.actor.role == booking_core::Role::ProcurementOfficer);
     if !allowed {
-        return error_page(c, StatusCode::FORBIDDEN, format!("Series {sid} is not yours."));
+        return error_page(
+            c,
+            StatusCode::FORBIDDEN,
+            format!("Series {sid} is not yours."),
+        );
     }
     occ.sort_by_key(|b| b.start);
     let hl = q.hl.unwrap_or_default();
@@ -360,7 +383,9 @@ pub async fn series(
         id: sid.to_string(),
         back: format!("/series/{sid}"),
         title: s.title.clone(),
-        room: rooms.get(&s.room_id).map_or_else(String::new, |r| r.name.clone()),
+        room: rooms
+            .get(&s.room_id)
+            .map_or_else(String::new, |r| r.name.clone()),
         rule: s.rrule.clone(),
         can_cancel: booking_core::rules::can_cancel(&viewer.actor, s.organizer_id, s.room_id),
         rows: occ.iter().map(|b| row(b, &rooms, tz, now, &hl)).collect(),

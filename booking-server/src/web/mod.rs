@@ -10,6 +10,7 @@ pub mod board;
 mod book;
 mod calendar;
 mod find;
+pub mod grid;
 mod mine;
 mod page;
 mod session;
@@ -20,7 +21,7 @@ use poem::middleware::Compression;
 use poem::{EndpointExt, Route, get, post};
 
 pub use page::{Chrome, html};
-pub use session::{SESSION_COOKIE, Viewer};
+pub use session::{SESSION_COOKIE, Viewer, safe_next, signed_in};
 
 /// Add the web app's routes to the server's route table. Pages are
 /// compressed; the live stream is not (it must flush each event).
@@ -28,7 +29,10 @@ pub fn mount(route: Route) -> Route {
     let z = Compression::new;
     route
         .at("/", get(board::home).with(z()))
-        .at("/login", get(session::login_page).post(session::login).with(z()))
+        .at(
+            "/login",
+            get(session::login_page).post(session::login).with(z()),
+        )
         .at("/logout", post(session::logout))
         .at("/board", get(board::page).with(z()))
         .at("/book", get(book::form).post(book::submit).with(z()))

@@ -185,7 +185,10 @@ impl<'a, T: DeserializeOwned + Send> FromRequest<'a> for Posted<T> {
 }
 
 /// Issue a session for `user`: the Set-Cookie value.
-pub fn session_cookie(state: &AppState, user: &booking_core::User) -> crate::error::ApiResult<String> {
+pub fn session_cookie(
+    state: &AppState,
+    user: &booking_core::User,
+) -> crate::error::ApiResult<String> {
     let ttl = u64::from(state.config.web_session_hours) * 3600;
     let claims = WebClaims {
         base: state.claims(user, "web", ttl),

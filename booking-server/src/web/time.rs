@@ -139,8 +139,16 @@ mod tests {
 
     #[test]
     fn bad_inputs_name_the_field() {
-        assert!(parse_date("date", "1.12.2026").expect_err("bad").starts_with("date:"));
-        assert!(parse_time("end", "25:00").expect_err("bad").starts_with("end:"));
+        assert!(
+            parse_date("date", "1.12.2026")
+                .expect_err("bad")
+                .starts_with("date:")
+        );
+        assert!(
+            parse_time("end", "25:00")
+                .expect_err("bad")
+                .starts_with("end:")
+        );
         assert_eq!(zone(Some("Mars/Base"), Tz::UTC), Tz::UTC);
     }
 }
