@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Chat endpoints against requests signed by the platforms' own tooling:
-# ../shared/interop/slack_sim.py (Slack's slack_sdk signer), discord_sim.py
-# (PyNaCl Ed25519, as Discord signs) and the Teams HMAC scheme of teams_sim.py.
+# scripts/interop/chat_slack.py (Slack's slack_sdk signer), chat_discord.py
+# (PyNaCl Ed25519, as Discord signs) and the Teams HMAC scheme below.
 # Valid requests must be answered; tampered, unsigned and stale ones get 401.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-interop=${INTEROP_DIR:-../shared/interop}
+interop=scripts/interop
 if ! "$PY" -c 'import slack_sdk, nacl, requests' 2>/dev/null; then
   echo "chat-interop: needs slack_sdk, PyNaCl and requests (pip install -r scripts/requirements-test.txt)" >&2
   exit 1
@@ -32,13 +32,13 @@ expect() { # expect "<output>" "<pattern>" "<what>"
   if grep -qE -- "$2" <<<"$1"; then echo "ok   $3"; else echo "FAIL $3 (wanted /$2/)"; fail=1; fi
 }
 
-out=$("$PY" "$interop/slack_sim.py" "$base/chat/slack/commands" "$slack_secret")
+out=$("$PY" "$interop/chat_slack.py" "$base/chat/slack/commands" "$slack_secret")
 echo "$out"
 expect "$out" '^valid -> 200' "slack: signed by slack_sdk is answered"
 expect "$out" '^stale\(6min\) -> 401' "slack: 6-minute-old timestamp refused"
 expect "$out" '^bad -> 401' "slack: bad signature refused"
 
-out=$("$PY" "$interop/discord_sim.py" "$base/chat/discord/interactions" "$seed")
+out=$("$PY" "$interop/chat_discord.py" "$base/chat/discord/interactions" "$seed")
 echo "$out"
 expect "$out" '^PING -> 200 \{"type":1\}' "discord: PING answered with PONG"
 expect "$out" '^tampered -> 401' "discord: tampered body refused"

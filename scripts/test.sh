@@ -1,28 +1,182 @@
 #!/usr/bin/env bash
 # The project's test command: formatting, lints, and every test (unit,
-# property, storage on SQLite and PostgreSQL, HTTP integration).
+# property, storage on SQLite and PostgreSQL, HTTP integration, the peers
+# written by others, the web app in Chromium, schemathesis, chat platforms).
 #
-# Storage tests need PostgreSQL: BOOKING_TEST_PG_URL (default
-# postgres://postgres@127.0.0.1:5432/postgres); each test creates and drops its
-# own database. BOOKING_TEST_PG=off skips PostgreSQL locally (never in CI).
+# It prepares what it needs itself, and quickly when already there:
+#   - Python peers in virtualenvs under .test-peers/ (ignored by git), from the
+#     pinned scripts/requirements-*.lock files;
+#   - npm peers with `npm ci` from the committed lock files (scripts/interop,
+#     scripts/e2e);
+#   - Debian's chromium and libical (gir1.2-ical-3.0, python3-gi) when missing,
+#     if it runs as root (otherwise it says which package to install);
+#   - PostgreSQL at BOOKING_TEST_PG_URL (default
+#     postgres://postgres@127.0.0.1:5432/postgres); each test creates and drops
+#     its own database. Without a reachable server the PostgreSQL half is
+#     skipped with a notice (never in CI).
+# A peer that cannot be had is skipped with a notice; BOOKING_INTEROP=required
+# (CI) makes that a failure. At the end it prints what ran and what was skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
+peers=${BOOKING_PEERS_DIR:-$root/.test-peers}
+mkdir -p "$peers"
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+required=${BOOKING_INTEROP:-}
+skipped=()
 
-echo "== cargo fmt --check"
+step() { printf '\n== %s\n' "$*"; }
+skip() {
+  skipped+=("$1")
+  echo "!! skipped: $1"
+  if [ "$required" = required ]; then
+    echo "BOOKING_INTEROP=required: a peer suite may not be skipped" >&2
+    exit 1
+  fi
+}
+stamp_of() { sha256sum "$@" | sha256sum | cut -c1-16; }
+
+apt_install() {
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 1
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq "$@" >/dev/null 2>&1 && return 0
+  apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$@" >/dev/null
+}
+
+step "test peers"
+# Debian packages.
+chromium=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+  echo "installing Debian's chromium"
+  apt_install chromium || true
+fi
+have_chromium=0
+[ -x "$chromium" ] && have_chromium=1
+if ! /usr/bin/python3 -c "import gi; gi.require_version('ICalGLib', '3.0')" 2>/dev/null; then
+  echo "installing libical for Debian's python3 (gir1.2-ical-3.0 python3-gi)"
+  apt_install gir1.2-ical-3.0 python3-gi ||
+    skip "libical peer: install Debian's gir1.2-ical-3.0 and python3-gi"
+fi
+
+# Python peers, each set in its own virtualenv (caldav replaces urllib3,
+# which schemathesis relies on).
+python_env() { # python_env NAME LOCKFILE -> prints the venv path
+  local dir="$peers/$1" lock=$2 want
+  want=$(stamp_of "$lock")
+  if [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$want" ]; then
+    rm -rf "$dir"
+    python3 -m venv "$dir" >&2 &&
+      "$dir/bin/pip" install -q --disable-pip-version-check -r "$lock" >&2 &&
+      echo "$want" >"$dir/.stamp"
+  fi
+  [ -f "$dir/.stamp" ] && echo "$dir"
+}
+have_python=0
+if venv=$(python_env venv scripts/requirements-test.lock); then
+  export PATH="$venv/bin:$PATH"
+  have_python=1
+else
+  skip "Python peers (schemathesis, slack_sdk, PyNaCl, icalendar, vobject, aiosmtpd): pip could not install scripts/requirements-test.lock"
+fi
+if venv=$(python_env venv-caldav scripts/requirements-caldav.lock); then
+  export BOOKING_CALDAV_VENV=$venv
+else
+  skip "CalDAV clients (caldav, caldav-server-tester, vdirsyncer): pip could not install scripts/requirements-caldav.lock"
+fi
+
+# npm peers from the committed lock files.
+have_npm=0
+if command -v npm >/dev/null; then
+  have_npm=1
+  for dir in scripts/interop scripts/e2e; do
+    want=$(stamp_of "$dir/package-lock.json")
+    if [ "$(cat "$dir/node_modules/.stamp" 2>/dev/null)" != "$want" ]; then
+      if npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error; then
+        echo "$want" >"$dir/node_modules/.stamp"
+      else
+        have_npm=0
+      fi
+    fi
+  done
+fi
+[ "$have_npm" = 1 ] || skip "npm peers (ical.js, node-ical, oidc-provider, playwright-core, axe-core): npm ci failed or npm is missing"
+
+# PostgreSQL.
+export BOOKING_TEST_PG_URL="${BOOKING_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+pg_up() {
+  python3 - "$BOOKING_TEST_PG_URL" <<'PY'
+import socket, sys, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+try:
+    socket.create_connection((u.hostname or "127.0.0.1", u.port or 5432), timeout=3).close()
+except OSError:
+    sys.exit(1)
+PY
+}
+if [ "${BOOKING_TEST_PG:-}" = off ]; then
+  skip "PostgreSQL storage tests: BOOKING_TEST_PG=off"
+elif ! pg_up; then
+  if [ "${CI:-}" = true ]; then
+    echo "PostgreSQL at $BOOKING_TEST_PG_URL is not reachable; CI never skips it" >&2
+    exit 1
+  fi
+  export BOOKING_TEST_PG=off
+  skip "PostgreSQL storage tests: no server at $BOOKING_TEST_PG_URL (set BOOKING_TEST_PG_URL)"
+fi
+
+# Every peer is here: tests that use one must not skip it silently.
+if [ ${#skipped[@]} = 0 ]; then
+  export BOOKING_INTEROP=required
+fi
+
+step "cargo fmt --check"
 cargo fmt --all --check
 
-echo "== cargo clippy"
+step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== cargo test"
-cargo test --workspace --locked
+step "cargo test"
+cargo test --workspace --locked 2>&1 | tee "$log/cargo"
 
-if [ -x scripts/api-fuzz.sh ] && [ "${BOOKING_SKIP_SCHEMATHESIS:-0}" != 1 ]; then
-  echo "== schemathesis against the OpenAPI document"
+if [ "$have_chromium" = 1 ] && [ "$have_npm" = 1 ]; then
+  step "web app in Chromium (scripts/e2e)"
+  cargo build -q -p booking-server --locked
+  (cd scripts/e2e && CHROMIUM="$chromium" node --test --test-concurrency=1 web.test.mjs) 2>&1 | tee "$log/e2e"
+else
+  skip "browser tests: Debian's chromium is missing (apt-get install chromium) or npm peers are"
+fi
+
+if [ "$have_python" = 1 ] && [ "${BOOKING_SKIP_SCHEMATHESIS:-0}" != 1 ]; then
+  step "schemathesis against the OpenAPI document"
   scripts/api-fuzz.sh
+  ran_schemathesis=1
 fi
-if [ -x scripts/chat-interop.sh ] && [ "${BOOKING_SKIP_INTEROP:-0}" != 1 ]; then
-  echo "== chat endpoints against platform-signed requests"
-  scripts/chat-interop.sh
+if [ "$have_python" = 1 ] && [ "${BOOKING_SKIP_INTEROP:-0}" != 1 ]; then
+  step "chat endpoints against platform-signed requests"
+  scripts/chat-interop.sh | tee "$log/chat"
 fi
-echo "== all tests passed"
+
+step "summary"
+sum() { { grep -Eo "$1" "$2" 2>/dev/null || true; } | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }'; }
+cargo_passed=$(sum '[0-9]+ passed' "$log/cargo")
+cargo_failed=$(sum '[0-9]+ failed' "$log/cargo")
+cargo_ignored=$(sum '[0-9]+ ignored' "$log/cargo")
+e2e_passed=$(sum '^# pass [0-9]+' "$log/e2e")
+e2e_failed=$(sum '^# fail [0-9]+' "$log/e2e")
+chat_passed=$(grep -c '^ok ' "$log/chat" 2>/dev/null || true)
+chat_failed=$(grep -c '^FAIL ' "$log/chat" 2>/dev/null || true)
+echo "cargo test: $cargo_passed passed, $cargo_failed failed, $cargo_ignored ignored"
+echo "web app in Chromium: ${e2e_passed:-0} passed, ${e2e_failed:-0} failed"
+echo "chat interop: ${chat_passed:-0} passed, ${chat_failed:-0} failed"
+[ "${ran_schemathesis:-0}" = 1 ] && echo "schemathesis: passed (see its report above)"
+if [ ${#skipped[@]} = 0 ]; then
+  echo "skipped suites: none"
+else
+  echo "skipped suites:"
+  printf '  - %s\n' "${skipped[@]}"
+fi
+passed=$((cargo_passed + ${e2e_passed:-0} + ${chat_passed:-0}))
+failed=$((cargo_failed + ${e2e_failed:-0} + ${chat_failed:-0}))
+echo "all: $passed passed, $failed failed, ${#skipped[@]} skipped"
+[ "$failed" = 0 ]

@@ -729,7 +729,15 @@ async fn mails_for(state: &AppState, ev: &StoredEvent) -> Vec<NewMail> {
             .map(|r| format!("Reason: {r}"))
             .unwrap_or_default(),
     );
-    vars.insert("link", format!("{}/api/docs", state.config.public_url));
+    // Approvers decide on the booking's page of the web app.
+    vars.insert(
+        "link",
+        format!(
+            "{}/approvals/{}",
+            state.config.public_url.trim_end_matches('/'),
+            b.id
+        ),
+    );
     let kind = match (ev.kind.as_str(), b.status) {
         ("created", BookingStatus::Pending) => "pending",
         ("created", _) => "created",

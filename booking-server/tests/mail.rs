@@ -1102,6 +1102,8 @@ async fn unknown_organizers_can_get_a_pending_booking() {
     .await;
     let state = &srv.state;
     seed(state).await;
+    // The notifier starts at the current event.
+    booking_server::mail::notify_once(state).await.expect("n");
     let day = next_weekday();
     let out = booking_server::mail::ingest(
         state,
@@ -1138,6 +1140,17 @@ async fn unknown_organizers_can_get_a_pending_booking() {
         .expect("q")
         .expect("account created");
     assert_eq!(b.organizer_id, user.id);
+    // Approvers are mailed a link to the booking's page in the web app.
+    assert!(booking_server::mail::notify_once(state).await.expect("n") >= 1);
+    let mails = state.svc.store().outbox_messages(20).await.expect("outbox");
+    let link = format!("http://booking.test/approvals/{}", b.id);
+    assert!(
+        mails.iter().any(|(kind, raw)| kind == "approval_request"
+            && String::from_utf8_lossy(raw)
+                .replace("=\r\n", "")
+                .contains(&link)),
+        "{link} in {mails:?}"
+    );
     // A domain that may not register is still declined.
     let out = booking_server::mail::ingest(
         state,
