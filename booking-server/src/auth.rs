@@ -281,6 +281,18 @@ impl Session {
     }
 }
 
+/// The value of cookie `name` of a request.
+pub fn cookie(req: &Request, name: &str) -> Option<String> {
+    req.headers()
+        .get_all("cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
 /// Client address for the audit log: the peer, or the first X-Forwarded-For hop.
 pub fn client_ip(req: &Request) -> Option<String> {
     req.header("x-forwarded-for")

@@ -170,17 +170,6 @@ pub struct CallbackQuery {
     error_description: Option<String>,
 }
 
-fn cookie(req: &Request, name: &str) -> Option<String> {
-    req.headers()
-        .get_all("cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}
-
 /// `GET /auth/oidc/{provider}/callback?code=…&state=…`
 #[handler]
 pub async fn callback(
@@ -250,7 +239,7 @@ async fn finish(
             "the callback needs code and state parameters",
         ));
     };
-    let pending: Pending = cookie(req, COOKIE)
+    let pending: Pending = crate::auth::cookie(req, COOKIE)
         .and_then(|c| state.jwt.verify_any(&c))
         .filter(|p: &Pending| p.typ == "oidc-login" && p.provider == name)
         .ok_or_else(|| {

@@ -180,6 +180,30 @@ fn back(f: &DecisionForm, id: BookingId) -> String {
     }
 }
 
+/// Approve (`yes`) or reject a pending booking, then back to where the form was.
+async fn decide(state: &AppState, id: &str, p: Posted<DecisionForm>, yes: bool) -> Response {
+    let Ok(id) = id.parse::<BookingId>() else {
+        return error_redirect(state, "/approvals", text::NOT_FOUND);
+    };
+    let to = back(&p.form, id);
+    let reason = Some(p.form.reason.trim().to_string()).filter(|r| !r.is_empty());
+    let (done, said) = if yes {
+        (
+            state.svc.approve(&p.viewer.actor, id, reason).await,
+            text::FLASH_APPROVED,
+        )
+    } else {
+        (
+            state.svc.reject(&p.viewer.actor, id, reason).await,
+            text::FLASH_REJECTED,
+        )
+    };
+    match done {
+        Ok(_) => flash_redirect(state, &to, "", said),
+        Err(e) => error_redirect(state, &to, &explain(e).1),
+    }
+}
+
 /// `POST /approvals/{id}/approve`
 #[handler]
 pub async fn approve(
@@ -187,15 +211,7 @@ pub async fn approve(
     Path(id): Path<String>,
     p: Posted<DecisionForm>,
 ) -> Response {
-    let Ok(id) = id.parse::<BookingId>() else {
-        return error_redirect(&state, "/approvals", text::NOT_FOUND);
-    };
-    let to = back(&p.form, id);
-    let reason = Some(p.form.reason.trim().to_string()).filter(|r| !r.is_empty());
-    match state.svc.approve(&p.viewer.actor, id, reason).await {
-        Ok(_) => flash_redirect(&state, &to, "", text::FLASH_APPROVED),
-        Err(e) => error_redirect(&state, &to, &explain(e).1),
-    }
+    decide(&state, &id, p, true).await
 }
 
 /// `POST /approvals/{id}/reject`
@@ -205,13 +221,5 @@ pub async fn reject(
     Path(id): Path<String>,
     p: Posted<DecisionForm>,
 ) -> Response {
-    let Ok(id) = id.parse::<BookingId>() else {
-        return error_redirect(&state, "/approvals", text::NOT_FOUND);
-    };
-    let to = back(&p.form, id);
-    let reason = Some(p.form.reason.trim().to_string()).filter(|r| !r.is_empty());
-    match state.svc.reject(&p.viewer.actor, id, reason).await {
-        Ok(_) => flash_redirect(&state, &to, "", text::FLASH_REJECTED),
-        Err(e) => error_redirect(&state, &to, &explain(e).1),
-    }
+    decide(&state, &id, p, false).await
 }

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::page::{Chrome, error_page, render, see_other};
 use super::text;
+pub use crate::auth::cookie;
 use crate::auth::{Claims, client_ip};
 use crate::state::AppState;
 
@@ -45,17 +46,6 @@ fn random_token() -> String {
     let mut bytes = [0u8; 24];
     rand::rng().fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn cookie(req: &Request, name: &str) -> Option<String> {
-    req.headers()
-        .get_all("cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
 }
 
 fn cookie_attrs(state: &AppState) -> &'static str {
