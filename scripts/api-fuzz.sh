@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 ST=${SCHEMATHESIS:-schemathesis}
 if ! command -v "$ST" >/dev/null; then
-  echo "schemathesis not found: pip install -r scripts/requirements-test.txt (or run .ci/run)" >&2
+  echo "schemathesis not found: scripts/test.sh installs it (scripts/requirements-test.lock)" >&2
   exit 1
 fi
 
@@ -31,6 +31,8 @@ token=$(curl -fs -X POST "$base/api/v1/auth/login" -H 'content-type: application
   python3 -c 'import sys, json; print(json.load(sys.stdin)["access_token"])')
 
 # Logout and password change would end the fuzzing session's own login.
+# Run in the scratch folder: schemathesis keeps a cache in its working directory.
+cd "$work"
 "$ST" run "$base/api/openapi.json" \
   --checks not_a_server_error,response_schema_conformance,content_type_conformance,status_code_conformance \
   --header "Authorization: Bearer $token" \

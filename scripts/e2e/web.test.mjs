@@ -284,6 +284,11 @@ test('an approval in a second browser updates the first page without a reload', 
   await lane(page, 'Boardroom').locator('.busy:not(.pending)', { hasText: 'Board review' }).waitFor({ timeout: 3000 });
   assert.ok(Date.now() - started < 3000);
   assert.equal(await page.evaluate(() => window.__notReloaded), true, 'updated without a reload');
+  // The block stands under its hour: a long title never widens the columns.
+  const block = await lane(page, 'Boardroom').locator('.busy', { hasText: 'Board review' }).boundingBox();
+  const hour = await page.locator('.row.head .lane span', { hasText: '16:00' }).boundingBox();
+  assert.ok(Math.abs(block.x - hour.x) < 4, `block at x=${block.x}, 16:00 at x=${hour.x}`);
+  await check(page, 'board-busy');
 
   // A plain employee may not open the approvals queue.
   await page.goto(`${base}/approvals`);
