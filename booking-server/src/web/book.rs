@@ -80,8 +80,9 @@ impl BookForm {
         let start =
             time::local_instant(tz, date, time::parse_time("start", &self.start)?, "start")?;
         let end_time = time::parse_time("end", &self.end)?;
-        // An end at or before the start on the clock means the next day (e.g. 23:00–00:30).
-        let end_date = if end_time <= time::parse_time("start", &self.start)? {
+        // Until 00:00 means until midnight; any other end before the start is
+        // left for the rules to refuse (a typo must not become a 23-hour booking).
+        let end_date = if end_time == chrono::NaiveTime::MIN {
             date.succ_opt().unwrap_or(date)
         } else {
             date
@@ -490,5 +491,87 @@ pub async fn submit(state: Data<&AppState>, p: Posted<BookForm>) -> Response {
             let (status, r) = refusal_of(e, tz);
             show(c, status, f, &rooms, Some(r), None)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(start: &str, end: &str) -> BookForm {
+        BookForm {
+            room: RoomId::new_random().to_string(),
+            date: "2027-01-13".into(),
+            start: start.into(),
+            end: end.into(),
+            tz: "Europe/Berlin".into(),
+            title: "  Planning ".into(),
+            ..BookForm::default()
+        }
+    }
+
+    #[test]
+    fn the_form_reads_local_times_and_names_bad_fields() {
+        let r = form("09:00", "10:30").request().expect("request");
+        assert_eq!(r.start.to_rfc3339(), "2027-01-13T08:00:00+00:00");
+        assert_eq!((r.end - r.start).num_minutes(), 90);
+        assert_eq!((r.title.as_str(), r.attendees), ("Planning", 1));
+        let midnight = form("23:00", "00:00").request().expect("request");
+        assert_eq!((midnight.end - midnight.start).num_minutes(), 60);
+        let backwards = form("10:00", "09:00").request().expect("left to the rules");
+        assert!(backwards.end < backwards.start);
+        let mut f = form("09:00", "10:00");
+        f.attendees = "-3".into();
+        assert!(f.request().expect_err("bad").starts_with("attendees:"));
+        f = form("9 o'clock", "10:00");
+        assert!(f.request().expect_err("bad").starts_with("start:"));
+        f = form("09:00", "10:00");
+        f.room = "nope".into();
+        assert!(f.request().expect_err("bad").starts_with("room:"));
+    }
+
+    #[test]
+    fn repeats_become_rrules() {
+        let mut f = form("09:00", "10:00");
+        assert_eq!(f.rrule(), Ok(None));
+        f.repeat = "weekdays".into();
+        f.count = "5".into();
+        assert_eq!(
+            f.rrule(),
+            Ok(Some("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;COUNT=5".into()))
+        );
+        f.repeat = "weekly".into();
+        f.until = "2027-02-10".into();
+        // The end of that day in Berlin, in UTC as RFC 5545 wants with TZID starts.
+        assert_eq!(
+            f.rrule(),
+            Ok(Some("FREQ=WEEKLY;UNTIL=20270210T225959Z".into()))
+        );
+        f.until.clear();
+        f.count = "1".into();
+        assert!(
+            f.rrule()
+                .expect_err("one is not a series")
+                .starts_with("count:")
+        );
+        f.repeat = "hourly".into();
+        assert!(f.rrule().expect_err("not offered").starts_with("repeat:"));
+    }
+
+    #[test]
+    fn order_lines_need_a_kind_and_whole_quantities() {
+        let mut f = form("09:00", "10:00");
+        assert_eq!(f.order(), Ok(None));
+        f.item1 = "Coffee".into();
+        f.qty1 = "12".into();
+        assert!(f.order().expect_err("no kind").starts_with("order kind:"));
+        f.order_kind = "catering".into();
+        let o = f.order().expect("order").expect("some");
+        assert_eq!(
+            (o.items[0].name.as_str(), o.items[0].quantity),
+            ("Coffee", 12)
+        );
+        f.qty1 = "0".into();
+        assert!(f.order().expect_err("zero").starts_with("quantity 1:"));
     }
 }
