@@ -250,6 +250,12 @@ test('drag across the board, meet the conflict, book a series, cancel', async ()
 });
 
 test('an approval in a second browser updates the first page without a reload', async () => {
+  // The approver's queue is open before the request exists: it shows up by itself.
+  const admin = await context();
+  const approver = await signIn(admin, 'room_admin');
+  await approver.goto(`${base}/approvals`);
+  await approver.evaluate(() => { window.__notReloaded = true; });
+
   const employee = await context();
   const page = await signIn(employee, 'user');
   await page.goto(`${base}/book?date=${day}&tz=${encodeURIComponent(ZONE)}`);
@@ -267,11 +273,9 @@ test('an approval in a second browser updates the first page without a reload', 
   await lane(page, 'Boardroom').locator('.busy.pending', { hasText: 'Board review' }).waitFor();
   await page.evaluate(() => { window.__notReloaded = true; });
 
-  const admin = await context();
-  const approver = await signIn(admin, 'room_admin');
-  await approver.goto(`${base}/approvals`);
   const item = approver.locator('li.booking', { hasText: 'Board review' });
-  await item.waitFor();
+  await item.waitFor({ timeout: 3000 });
+  assert.equal(await approver.evaluate(() => window.__notReloaded), true, 'queue updated without a reload');
   await checkBoth(approver, 'approvals');
   const id = (await item.getAttribute('id')).replace(/^a-/, '');
   await approver.goto(`${base}/approvals/${id}`);
@@ -296,6 +300,34 @@ test('an approval in a second browser updates the first page without a reload', 
   await check(page, 'error-forbidden');
   await admin.close();
   await employee.close();
+});
+
+test('a booking made through the API appears on an open board by itself', async () => {
+  const ctx = await context();
+  const page = await signIn(ctx, 'user');
+  await page.goto(board());
+  await page.evaluate(() => { window.__notReloaded = true; });
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(accounts.super_admin),
+  });
+  const { access_token: token } = await login.json();
+  const made = await fetch(`${base}/api/v1/bookings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      room_id: await lane(page, 'Training Lab').locator('input[name=room]').inputValue(),
+      title: 'Booked over the API',
+      attendees: 5,
+      start: `${day}T14:00:00Z`,
+      end: `${day}T15:00:00Z`,
+    }),
+  });
+  assert.equal(made.status, 201, await made.text());
+  await lane(page, 'Training Lab').locator('.busy', { hasText: 'Booked over the API' }).waitFor({ timeout: 3000 });
+  assert.equal(await page.evaluate(() => window.__notReloaded), true);
+  await ctx.close();
 });
 
 test('find a room and book it in one click', async () => {
