@@ -63,6 +63,10 @@ pub enum CoreError {
     SeriesDeclined(Box<crate::recurrence::SeriesDeclined>),
     #[error("{0} already exists")]
     AlreadyExists(String),
+    /// The thing is in a state where this change is not possible (e.g. an
+    /// order that was delivered cannot advance or be cancelled).
+    #[error("{0}")]
+    WrongState(String),
     #[error(transparent)]
     Store(StoreError),
 }

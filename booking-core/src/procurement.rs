@@ -225,10 +225,10 @@ impl BookingService {
         }
         let before = self.get_order(id).await?;
         let Some(next) = next_status(before.status) else {
-            return Err(invalid(
-                "status",
-                &format!("a {} order cannot advance", before.status),
-            ));
+            return Err(CoreError::WrongState(format!(
+                "a {} order cannot advance",
+                before.status
+            )));
         };
         let after = Order {
             status: next,
@@ -258,10 +258,10 @@ impl BookingService {
             before.status,
             OrderStatus::Delivered | OrderStatus::Cancelled
         ) {
-            return Err(invalid(
-                "status",
-                &format!("a {} order cannot be cancelled", before.status),
-            ));
+            return Err(CoreError::WrongState(format!(
+                "a {} order cannot be cancelled",
+                before.status
+            )));
         }
         let after = Order {
             status: OrderStatus::Cancelled,

@@ -411,7 +411,12 @@ impl BookingService {
         changes: BookingChanges,
         shift_minutes: i64,
     ) -> Result<SeriesChange, CoreError> {
-        self.get_series(id).await?;
+        let series = self.get_series(id).await?;
+        if !rules::can_cancel(actor, series.organizer_id, series.room_id) {
+            return Err(CoreError::Forbidden(format!(
+                "only the organizer or an approver of the room may change series {id}"
+            )));
+        }
         let mut change = SeriesChange {
             changed: Vec::new(),
             failed: Vec::new(),

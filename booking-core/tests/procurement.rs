@@ -153,8 +153,18 @@ async fn run(b: Backend) {
         assert_eq!(o.status, want);
     }
     assert!(
-        svc.advance_order(&officer, o.id).await.is_err(),
-        "delivered is final"
+        matches!(
+            svc.advance_order(&officer, o.id).await,
+            Err(booking_core::CoreError::WrongState(_))
+        ),
+        "delivered is final: a state conflict, not bad input"
+    );
+    assert!(
+        matches!(
+            svc.cancel_order(&officer, o.id, None).await,
+            Err(booking_core::CoreError::WrongState(_))
+        ),
+        "a delivered order cannot be cancelled"
     );
     assert!(
         svc.cancel_order(&officer, o.id, None).await.is_err(),

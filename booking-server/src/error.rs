@@ -231,6 +231,7 @@ impl From<CoreError> for ApiError {
                 ApiError::forbidden(err.to_string())
             }
             CoreError::InvalidTransition { .. }
+            | CoreError::WrongState(_)
             | CoreError::Stale(_)
             | CoreError::AlreadyExists(_) => ApiError::new(StatusCode::CONFLICT, err.to_string()),
             CoreError::SeriesDeclined(d) => {

@@ -942,9 +942,12 @@ mod cases {
         srv.user("admin@example.com", Role::SuperAdmin).await;
         srv.user("user@example.com", Role::User).await;
         srv.user("other@example.com", Role::User).await;
+        srv.user("officer@example.com", Role::ProcurementOfficer)
+            .await;
         let admin = srv.login("admin@example.com").await;
         let user = srv.login("user@example.com").await;
         let other = srv.login("other@example.com").await;
+        let officer = srv.login("officer@example.com").await;
         let room = srv.create_room(&admin, "R", false).await;
         let day = slot(0).0.date_naive();
 
@@ -997,6 +1000,35 @@ mod cases {
             )
             .await;
         assert_eq!(s, StatusCode::FORBIDDEN);
+        // Officers may see any booking, so any series too.
+        let (s, seen) = srv
+            .call(
+                Method::GET,
+                &format!("/api/v1/series/{sid}"),
+                Some(&officer),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{seen}");
+        // Changing someone else's series is refused whole, as cancelling it is.
+        let (s, p) = srv
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/series/{sid}"),
+                Some(&other),
+                Some(json!({"scope": "all", "title": "Hijacked"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{p}");
+        let (s, p) = srv
+            .call(
+                Method::POST,
+                &format!("/api/v1/series/{sid}/cancel"),
+                Some(&other),
+                Some(json!({"scope": "all"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{p}");
 
         // The same series again conflicts everywhere: declined, 409 naming the dates.
         let (s, p) = srv
@@ -1312,6 +1344,16 @@ mod cases {
             (o["status"].as_str(), o["notice"].as_str()),
             (Some("cancelled"), Some("booking cancelled"))
         );
+        // A cancelled order cannot advance: a state conflict (409), as docs/API.md says.
+        let (s, p) = srv
+            .call(
+                Method::POST,
+                &format!("/api/v1/orders/{oid}/advance"),
+                Some(&buyer),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{p}");
 
         // The export opens with Python's csv module, quoting intact.
         let text = srv

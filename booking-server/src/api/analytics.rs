@@ -67,7 +67,15 @@ pub enum CsvResponse {
 }
 
 /// One CSV field, quoted when needed (RFC 4180).
+/// One CSV cell. A text that a spreadsheet would run as a formula (it starts
+/// with `= + - @`, a tab or a CR) gets a leading `'`, as OWASP recommends;
+/// numbers such as `-3` stay numbers.
 fn field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -357,5 +365,27 @@ mod tests {
             out,
             "a,b\r\n\"Room, \"\"big\"\"\",x\r\n\"line\nbreak\",\r\n"
         );
+    }
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        // OWASP: a spreadsheet runs cells starting with = + - @ tab or CR.
+        let out = csv(
+            &["cost_centre", "item", "n"],
+            vec![
+                vec![
+                    "@SUM(1+1)*cmd|' /C calc'!A0".into(),
+                    "=HYPERLINK(\"http://x\")".into(),
+                    "-3".into(),
+                ],
+                vec!["+A1*2".into(), "\tTab".into(), "-0.25".into()],
+            ],
+        );
+        let rows: Vec<&str> = out.split("\r\n").collect();
+        assert_eq!(
+            rows[1],
+            "'@SUM(1+1)*cmd|' /C calc'!A0,\"'=HYPERLINK(\"\"http://x\"\")\",-3"
+        );
+        assert_eq!(rows[2], "'+A1*2,'\tTab,-0.25", "numbers stay numbers");
     }
 }
