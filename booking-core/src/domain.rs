@@ -193,11 +193,31 @@ pub struct RoomSpec {
     pub policy: RoomPolicy,
 }
 
+/// Refuse control characters in a text field (line breaks and tabs are
+/// text): they mean nothing to people, and PostgreSQL cannot store NUL.
+pub fn refuse_control_characters(field: &'static str, value: &str) -> Result<(), InputError> {
+    match value
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        Some(c) => Err(InputError::Invalid {
+            field,
+            reason: format!("contains the control character U+{:04X}", u32::from(c)),
+        }),
+        None => Ok(()),
+    }
+}
+
 impl RoomSpec {
     /// Check the fields and resolve the time zone.
     pub fn validate(&self) -> Result<Tz, InputError> {
         if self.name.trim().is_empty() {
             return Err(InputError::Empty("name"));
+        }
+        refuse_control_characters("name", &self.name)?;
+        refuse_control_characters("location", &self.location)?;
+        for a in &self.amenities {
+            refuse_control_characters("amenities", a)?;
         }
         if self.name.chars().count() > 200 {
             return Err(InputError::TooLong {

@@ -134,10 +134,11 @@ pub(crate) fn check_text(
     if value.chars().count() > max {
         return Err(InputError::TooLong { field, max });
     }
-    Ok(())
+    crate::domain::refuse_control_characters(field, value)
 }
 
 fn normalise_email(email: &str) -> Result<String, InputError> {
+    crate::domain::refuse_control_characters("email", email)?;
     let email = email.trim().to_ascii_lowercase();
     let valid = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {

@@ -197,6 +197,8 @@ impl AppState {
                 "password sign-in is disabled here; sign in with your organisation's single sign-on (GET /api/v1/auth/providers)",
             ));
         }
+        booking_core::refuse_control_characters("email", email)
+            .map_err(|e| ApiError::bad_request(e.to_string()))?;
         let store = self.svc.store();
         let Some(user) = store.get_user_by_email(email.trim()).await? else {
             // Spend the same time as a real check, so timing does not reveal accounts.

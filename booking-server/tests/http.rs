@@ -168,6 +168,7 @@ on_every_backend!(
     analytics_roles_json_and_csv,
     procurement_over_http,
     cors_is_configurable,
+    control_characters_are_refused,
 );
 
 mod cases {
@@ -1370,6 +1371,66 @@ mod cases {
         assert_eq!(rows[0]["item"], "Lunch \"deluxe\"");
         assert_eq!(rows[0]["cost_centre"], "CC-1, Sales");
         assert_eq!(rows[0]["status"], "cancelled");
+    }
+
+    /// A NUL (or another control character) in a text field is bad input
+    /// naming the field, on both databases alike (PostgreSQL cannot store NUL).
+    pub async fn control_characters_are_refused(b: Backend) {
+        let srv = server(b, |_| {}).await;
+        srv.user("admin@example.com", Role::SuperAdmin).await;
+        let admin = srv.login("admin@example.com").await;
+        let room = srv.create_room(&admin, "R", false).await;
+        let (start, end) = slot(1);
+        for (field, title, purpose) in [
+            ("title", "nul\u{0}byte", ""),
+            ("purpose", "ok", "bell\u{7}"),
+        ] {
+            let (s, p) = srv
+                .call(
+                    Method::POST,
+                    "/api/v1/bookings",
+                    Some(&admin),
+                    Some(json!({"room_id": room, "title": title, "purpose": purpose,
+                        "attendees": 1, "start": start, "end": end})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{p}");
+            assert!(p["detail"].as_str().unwrap_or("").contains(field), "{p}");
+        }
+        // Line breaks and tabs in a purpose are text, not control.
+        let (s, p) = srv
+            .call(
+                Method::POST,
+                "/api/v1/bookings",
+                Some(&admin),
+                Some(
+                    json!({"room_id": room, "title": "Plan", "purpose": "agenda:\n\t1. budget",
+                    "attendees": 1, "start": start, "end": end}),
+                ),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
+        let mut bad_room = room_json("x", false);
+        bad_room["name"] = json!("Room\u{0}1");
+        let (s, p) = srv
+            .call(Method::POST, "/api/v1/rooms", Some(&admin), Some(bad_room))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{p}");
+        assert!(p["detail"].as_str().unwrap_or("").contains("name"), "{p}");
+        let (s, p) = srv
+            .call(Method::GET, "/api/v1/audit?entity=a%00", Some(&admin), None)
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{p}");
+        assert!(p["detail"].as_str().unwrap_or("").contains("entity"), "{p}");
+        let (s, p) = srv
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": "admin@example.com\u{0}", "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{p}");
     }
 
     pub async fn cors_is_configurable(b: Backend) {

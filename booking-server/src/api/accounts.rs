@@ -563,6 +563,12 @@ impl AccountsApi {
     ) -> ApiResult<Json<Vec<AuditOut>>> {
         auth.0
             .require_role(&[Role::SuperAdmin], "read the audit log")?;
+        for (field, v) in [("entity", &entity.0), ("entity_id", &entity_id.0)] {
+            if let Some(v) = v {
+                booking_core::refuse_control_characters(field, v)
+                    .map_err(|e| ApiError::bad_request(e.to_string()))?;
+            }
+        }
         let entries = state
             .svc
             .store()
