@@ -85,6 +85,10 @@ pub struct Config {
     pub feed_cache_mb: usize,
     /// Lifetime of a web app sign-in (session cookie), in hours.
     pub web_session_hours: u32,
+    /// Largest request body, in KiB (413 above it).
+    pub max_body_kb: u64,
+    /// Largest body where mail and iTIP arrive (`/api/v1/mail/inbound`, `/dav`), in KiB.
+    pub max_mail_body_kb: u64,
 }
 
 impl Default for Config {
@@ -118,6 +122,8 @@ impl Default for Config {
             reminder_minutes: 15,
             feed_cache_mb: 64,
             web_session_hours: 12,
+            max_body_kb: 1024,
+            max_mail_body_kb: 25 * 1024,
         }
     }
 }
@@ -271,6 +277,12 @@ impl Config {
         }
         if let Some(v) = env("BOOKING_WEB_SESSION_HOURS") {
             cfg.web_session_hours = number("BOOKING_WEB_SESSION_HOURS", &v)?;
+        }
+        if let Some(v) = env("BOOKING_MAX_BODY_KB") {
+            cfg.max_body_kb = number("BOOKING_MAX_BODY_KB", &v)?;
+        }
+        if let Some(v) = env("BOOKING_MAX_MAIL_BODY_KB") {
+            cfg.max_mail_body_kb = number("BOOKING_MAX_MAIL_BODY_KB", &v)?;
         }
         if let Some(v) = env("BOOKING_LOG_FORMAT") {
             cfg.log_format = v;

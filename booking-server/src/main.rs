@@ -31,6 +31,8 @@ Environment (each also a key of the --config TOML file, lower-case without BOOKI
   BOOKING_DEFAULT_TIME_ZONE       zone for chat commands without a room [UTC]
   BOOKING_LOG_FORMAT              text | json [text]; RUST_LOG filters
   BOOKING_WEB_SESSION_HOURS       web app sign-in lifetime [12]
+  BOOKING_MAX_BODY_KB             largest request body, 413 above [1024]
+  BOOKING_MAX_MAIL_BODY_KB        the same for mail and CalDAV [25600]
   BOOKING_PASSWORD_LOGIN          allow password sign-in; false = single sign-on only [true]
   OIDC_ISSUER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET   one OpenID provider named \"sso\"
                                   (more, and role mappings: [[oidc_providers]] in the TOML file)

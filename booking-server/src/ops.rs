@@ -199,6 +199,48 @@ async fn as_problem(resp: Response) -> Response {
     out
 }
 
+/// Refuse a body over the limit before it is read whole: by its
+/// Content-Length, or, for a chunked body, while reading at most the limit.
+/// Answers 413 with `Connection: close` (the rest of the body is not read).
+async fn cap_body(mut req: Request) -> Result<Request, Response> {
+    let Some(config) = req.data::<AppState>().map(|s| s.config.clone()) else {
+        return Ok(req);
+    };
+    let path = req.uri().path();
+    let kib = if path.starts_with("/api/v1/mail/") || path.starts_with("/dav") {
+        config.max_mail_body_kb
+    } else {
+        config.max_body_kb
+    };
+    let limit = usize::try_from(kib.saturating_mul(1024)).unwrap_or(usize::MAX);
+    let too_large = || {
+        let mut resp = problem_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than {kib} KiB"),
+        );
+        resp.headers_mut()
+            .insert("connection", HeaderValue::from_static("close"));
+        resp
+    };
+    let declared = req
+        .header("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match declared {
+        Some(n) if n > kib.saturating_mul(1024) => Err(too_large()),
+        Some(_) => Ok(req),
+        None if req.header("transfer-encoding").is_some() => {
+            match req.take_body().into_bytes_limit(limit).await {
+                Ok(bytes) => {
+                    req.set_body(bytes);
+                    Ok(req)
+                }
+                Err(_) => Err(too_large()),
+            }
+        }
+        None => Ok(req),
+    }
+}
+
 /// The middleware around every route.
 pub async fn around<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
     let started = Instant::now();
@@ -214,6 +256,10 @@ pub async fn around<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respo
         tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
 
     let resp = async {
+        let req = match cap_body(req).await {
+            Ok(r) => r,
+            Err(refused) => return refused,
+        };
         match ep.call(req).await {
             Ok(r) => r.into_response(),
             Err(e) => e.into_response(),

@@ -46,6 +46,8 @@ fn help_documents_every_command_and_option() {
         "discord-bot",
         "BOOKING_JWT_SECRET",
         "BOOKING_DATABASE_URL",
+        "BOOKING_WEB_SESSION_HOURS",
+        "BOOKING_MAX_BODY_KB",
     ] {
         assert!(help.contains(cmd), "{help}");
     }

@@ -169,6 +169,7 @@ on_every_backend!(
     procurement_over_http,
     cors_is_configurable,
     control_characters_are_refused,
+    bodies_are_capped,
 );
 
 mod cases {
@@ -1431,6 +1432,70 @@ mod cases {
             )
             .await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{p}");
+    }
+
+    /// A body over the limit is refused with 413 before it is read whole,
+    /// with or without a Content-Length, and nothing is booked.
+    pub async fn bodies_are_capped(b: Backend) {
+        let srv = server(b, |c| c.max_body_kb = 64).await;
+        srv.user("admin@example.com", Role::SuperAdmin).await;
+        let admin = srv.login("admin@example.com").await;
+        let room = srv.create_room(&admin, "R", false).await;
+        let (start, end) = slot(1);
+        let json =
+            json!({"room_id": room, "title": "Padded", "attendees": 1, "start": start, "end": end})
+                .to_string();
+        let padded = format!("{}{json}", " ".repeat(100 * 1024));
+        let r = srv
+            .http
+            .post(format!("{}/api/v1/bookings", srv.base))
+            .bearer_auth(&admin)
+            .header("content-type", "application/json")
+            .body(padded.clone())
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        // The same without a Content-Length (chunked), over a raw connection.
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = srv.base.trim_start_matches("http://").to_string();
+        let mut conn = tokio::net::TcpStream::connect(&addr)
+            .await
+            .expect("connect");
+        let head = format!(
+            "POST /api/v1/bookings HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {admin}\r\n\
+             Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        );
+        conn.write_all(head.as_bytes()).await.expect("head");
+        for chunk in padded.as_bytes().chunks(8192) {
+            let piece = format!("{:x}\r\n", chunk.len());
+            if conn.write_all(piece.as_bytes()).await.is_err()
+                || conn.write_all(chunk).await.is_err()
+                || conn.write_all(b"\r\n").await.is_err()
+            {
+                break;
+            }
+        }
+        let _ = conn.write_all(b"0\r\n\r\n").await;
+        let mut answer = vec![0u8; 512];
+        let n = conn.read(&mut answer).await.expect("answer");
+        let answer = String::from_utf8_lossy(&answer[..n]);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+        let (_, mine) = srv
+            .call(Method::GET, "/api/v1/bookings/mine", Some(&admin), None)
+            .await;
+        assert_eq!(mine.as_array().map(Vec::len), Some(0), "nothing booked");
+        // Under the limit the same booking is made.
+        let (s, p) = srv
+            .call(
+                Method::POST,
+                "/api/v1/bookings",
+                Some(&admin),
+                Some(serde_json::from_str(&json).expect("json")),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
     }
 
     pub async fn cors_is_configurable(b: Backend) {
