@@ -92,21 +92,18 @@ pub async fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     let st = state.clone();
     tasks.push(tokio::spawn(async move {
         let mut last = st.svc.store().latest_event_id().await.unwrap_or(0);
-        let mut idle = false;
         loop {
             // Also poll now and then, in case a notification was lost.
             let _ = tokio::time::timeout(StdDuration::from_secs(5), st.live.wake.notified()).await;
             if st.live.tx.receiver_count() == 0 {
-                // Nobody listens here: no work. Clients that connect later
-                // start from the newest event, or replay with Last-Event-ID.
-                idle = true;
-                continue;
-            }
-            if idle {
+                // Nobody listens here: only keep the cursor current (one key
+                // lookup), so a client that connects now gets every change
+                // from here on. (Jumping to the newest event when the first
+                // client appeared skipped the change that woke the pump.)
                 if let Ok(id) = st.svc.store().latest_event_id().await {
                     last = last.max(id);
                 }
-                idle = false;
+                continue;
             }
             loop {
                 match st.svc.store().events_since(last, BATCH).await {

@@ -130,6 +130,45 @@ async fn events_reach_permitted_clients_and_survive_reconnects() {
     }
 }
 
+/// On a server that has been idle past the pump's five-second poll, the
+/// first change after a client connects still reaches it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_change_after_an_idle_spell_arrives() {
+    let db = TestDb::create(Backend::Sqlite).await;
+    let running = common::spawn(Config {
+        database_url: db.url.clone(),
+        jwt_secret: Some(SECRET.into()),
+        ..Config::default()
+    })
+    .await;
+    let svc = &running.state.svc;
+    let hash = hash_password(PASSWORD).expect("hash");
+    let admin = Actor::from(
+        svc.create_user(
+            "admin@example.com",
+            "A",
+            Role::SuperAdmin,
+            Some(&hash),
+            true,
+        )
+        .await
+        .expect("u"),
+    );
+    let room = svc.create_room(&admin, room_spec()).await.expect("room");
+    // Changes while nobody listens, then a quiet spell longer than the poll.
+    svc.book(&admin, request(room.id, 1)).await.expect("book");
+    tokio::time::sleep(StdDuration::from_millis(5_500)).await;
+    let http = Client::new();
+    let token = login(&http, &running.base, "admin@example.com").await;
+    let mut sse = Sse::open(&http, &running.base, &token, None).await;
+    let b = svc.book(&admin, request(room.id, 2)).await.expect("book");
+    let (_, data) = sse
+        .next(StdDuration::from_secs(3))
+        .await
+        .expect("the first change arrives");
+    assert_eq!(data["booking"]["id"], json!(b.id.to_string()));
+}
+
 async fn in_process(b: Backend) {
     let db = TestDb::create(b).await;
     let running = common::spawn(Config {
