@@ -335,6 +335,17 @@ async fn account(
                 store
                     .link_identity(&id.issuer, &id.subject, u.id, now)
                     .await?;
+                state
+                    .svc
+                    .audit(
+                        Some(&booking_core::Actor::from(u.clone())),
+                        "user.sso_create",
+                        "user",
+                        Some(u.id.to_string()),
+                        None,
+                        serde_json::to_value(&u).ok(),
+                    )
+                    .await?;
                 u
             }
         },
@@ -375,9 +386,22 @@ async fn apply_grant(
     let updated = User {
         role: grant.role,
         assigned_rooms: rooms,
-        ..user
+        ..user.clone()
     };
     state.svc.store().update_user(&updated).await?;
+    // The provider's groups changed what this account may do: audited like
+    // any other change of a user.
+    state
+        .svc
+        .audit(
+            Some(&booking_core::Actor::from(user.clone())),
+            "user.sso_grant",
+            "user",
+            Some(user.id.to_string()),
+            serde_json::to_value(&user).ok(),
+            serde_json::to_value(&updated).ok(),
+        )
+        .await?;
     Ok(updated)
 }
 

@@ -340,6 +340,31 @@ async fn single_sign_on_with_a_real_provider() {
     rooms.sort();
     floor2.sort();
     assert_eq!(rooms, floor2, "rooms on floor 2 only");
+    // The account's creation and the role its groups gave it are audited.
+    let entries = srv
+        .state
+        .svc
+        .store()
+        .list_audit(&booking_core::store::AuditFilter {
+            entity_id: me["id"].as_str().map(str::to_string),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert!(actions.contains(&"user.sso_create"), "{actions:?}");
+    let grant = entries
+        .iter()
+        .find(|e| e.action == "user.sso_grant")
+        .expect("role change audited");
+    assert_eq!(
+        grant
+            .after
+            .as_ref()
+            .map(|a| a["assigned_rooms"].as_array().map(Vec::len)),
+        Some(Some(floor2.len()))
+    );
     // Signing in again finds the same account through its link.
     let (status, again) = sign_in(&base, "facilities-anna").await;
     assert_eq!(status, StatusCode::OK);
