@@ -252,6 +252,10 @@ pub async fn around<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respo
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let recorder = req.data::<AppState>().map(|s| s.metrics.clone());
+    let has_body = req.header("transfer-encoding").is_some()
+        || req
+            .header("content-length")
+            .is_some_and(|v| v.trim() != "0");
     let span =
         tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
 
@@ -284,6 +288,12 @@ pub async fn around<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respo
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         h.insert("x-request-id", v);
+    }
+    // An error may have been answered before the body was read (a missing
+    // token, an unknown path): say so, or a keep-alive client reuses a
+    // connection the server is about to drop.
+    if status >= 400 && has_body {
+        h.insert("connection", HeaderValue::from_static("close"));
     }
     h.insert(
         "x-content-type-options",

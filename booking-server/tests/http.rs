@@ -1486,6 +1486,23 @@ mod cases {
             .call(Method::GET, "/api/v1/bookings/mine", Some(&admin), None)
             .await;
         assert_eq!(mine.as_array().map(Vec::len), Some(0), "nothing booked");
+        // An early refusal (no token) of a request whose body was not read
+        // says it closes the connection, so keep-alive clients do not reuse it.
+        let mut conn = tokio::net::TcpStream::connect(&addr)
+            .await
+            .expect("connect");
+        let body = " ".repeat(32 * 1024);
+        let req = format!(
+            "POST /api/v1/bookings HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        conn.write_all(req.as_bytes()).await.expect("send");
+        let mut answer = vec![0u8; 2048];
+        let n = conn.read(&mut answer).await.expect("answer");
+        let answer = String::from_utf8_lossy(&answer[..n]).to_ascii_lowercase();
+        assert!(answer.starts_with("http/1.1 401"), "{answer}");
+        assert!(answer.contains("\r\nconnection: close\r\n"), "{answer}");
         // Under the limit the same booking is made.
         let (s, p) = srv
             .call(
