@@ -11,7 +11,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::domain::{
-    BookingId, BookingStatus, DayHours, Occupancy, Role, Room, RoomId, RoomPolicy, User,
+    Booking, BookingId, BookingStatus, DayHours, Occupancy, Role, Room, RoomId, RoomPolicy, User,
 };
 
 /// A broken booking rule, naming the rule and the offending values.
@@ -364,6 +364,35 @@ pub fn can_decide(actor: &User, room: RoomId) -> bool {
 /// Organizers may cancel their own bookings; approvers of the room may cancel any.
 pub fn can_cancel(actor: &User, organizer: crate::domain::UserId, room: RoomId) -> bool {
     actor.id == organizer || actor.manages_room(room)
+}
+
+/// May `viewer` see what a booking is about (title, purpose, people)? Its
+/// organizer, approvers of its room and procurement officers may.
+pub fn may_see_details(viewer: &User, b: &Booking) -> bool {
+    viewer.id == b.organizer_id
+        || viewer.manages_room(b.room_id)
+        || viewer.role == crate::domain::Role::ProcurementOfficer
+}
+
+/// What `viewer` may know of `b` in `room`: all of it, or a busy block —
+/// times and status, the title as the room's feeds show it ("Busy" where
+/// they hide details), no purpose, no organizer, approver or reason.
+pub fn as_seen_by(viewer: &User, room: &Room, b: Booking) -> Booking {
+    if may_see_details(viewer, &b) {
+        return b;
+    }
+    Booking {
+        title: if room.policy.feed_hides_details {
+            "Busy".to_string()
+        } else {
+            b.title
+        },
+        purpose: String::new(),
+        organizer_id: crate::domain::UserId(uuid::Uuid::nil()),
+        approver_id: None,
+        decision_reason: None,
+        ..b
+    }
 }
 
 #[cfg(test)]

@@ -170,6 +170,7 @@ on_every_backend!(
     cors_is_configurable,
     control_characters_are_refused,
     bodies_are_capped,
+    room_bookings_are_masked_for_others,
 );
 
 mod cases {
@@ -1513,6 +1514,95 @@ mod cases {
             )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{p}");
+    }
+
+    /// Others' bookings in a room list are busy blocks: title masked as the
+    /// room's feed privacy masks it, purpose and people removed.
+    pub async fn room_bookings_are_masked_for_others(b: Backend) {
+        let srv = server(b, |_| {}).await;
+        srv.user("admin@example.com", Role::SuperAdmin).await;
+        srv.user("owner@example.com", Role::User).await;
+        srv.user("other@example.com", Role::User).await;
+        let admin = srv.login("admin@example.com").await;
+        let owner = srv.login("owner@example.com").await;
+        let other = srv.login("other@example.com").await;
+        let open = srv.create_room(&admin, "Open", false).await;
+        let private = srv.create_room(&admin, "Private", false).await;
+        let mut policy = srv
+            .call(
+                Method::GET,
+                &format!("/api/v1/rooms/{private}/policy"),
+                Some(&admin),
+                None,
+            )
+            .await
+            .1;
+        policy["feed_hides_details"] = json!(true);
+        let (s, p) = srv
+            .call(
+                Method::PUT,
+                &format!("/api/v1/rooms/{private}/policy"),
+                Some(&admin),
+                Some(policy),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        for room in [&open, &private] {
+            let mut body = booking_json(room, 2, 2);
+            body["title"] = json!("Merger talks");
+            body["purpose"] = json!("secret");
+            let (s, p) = srv
+                .call(Method::POST, "/api/v1/bookings", Some(&owner), Some(body))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{p}");
+        }
+        let list = |room: &str, token: &str| {
+            let (room, token) = (room.to_string(), token.to_string());
+            let srv = &srv;
+            async move {
+                let (s, v) = srv
+                    .call(
+                        Method::GET,
+                        &format!("/api/v1/rooms/{room}/bookings"),
+                        Some(&token),
+                        None,
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::OK, "{v}");
+                v[0].clone()
+            }
+        };
+        let seen = list(&private, &other).await;
+        assert_eq!(seen["title"], "Busy", "{seen}");
+        assert_eq!(seen["purpose"], "", "{seen}");
+        assert_ne!(
+            seen["organizer_id"],
+            json!(
+                srv.state
+                    .svc
+                    .store()
+                    .get_user_by_email("owner@example.com")
+                    .await
+                    .expect("q")
+                    .expect("u")
+                    .id
+                    .to_string()
+            )
+        );
+        assert!(seen["start"].is_string() && seen["status"].is_string());
+        let seen = list(&open, &other).await;
+        assert_eq!(
+            seen["title"], "Merger talks",
+            "the room's feeds show titles"
+        );
+        assert_eq!(seen["purpose"], "", "{seen}");
+        for token in [&owner, &admin] {
+            let seen = list(&private, token).await;
+            assert_eq!(
+                (seen["title"].as_str(), seen["purpose"].as_str()),
+                (Some("Merger talks"), Some("secret"))
+            );
+        }
     }
 
     pub async fn cors_is_configurable(b: Backend) {

@@ -29,10 +29,7 @@ pub struct BookingsApi;
 
 /// Organizer, approvers of the room, procurement officers and super_admins may see a booking.
 fn may_see(session: &Session, b: &Booking) -> bool {
-    let actor = &session.actor;
-    actor.id == b.organizer_id
-        || actor.manages_room(b.room_id)
-        || actor.role == Role::ProcurementOfficer
+    booking_core::rules::may_see_details(&session.actor, b)
 }
 
 #[OpenApi(tag = "ApiTags::Bookings")]

@@ -235,7 +235,7 @@ impl RoomsApi {
     async fn bookings(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         id: Path<Uuid>,
         from: Query<Option<DateTime<Utc>>>,
         to: Query<Option<DateTime<Utc>>>,
@@ -252,6 +252,12 @@ impl RoomsApi {
                 ..BookingFilter::default()
             })
             .await?;
-        Ok(Json(list.into_iter().map(Into::into).collect()))
+        // Others' bookings as busy blocks, masked as the room's feeds mask them.
+        let viewer = &auth.0.actor.user;
+        Ok(Json(
+            list.into_iter()
+                .map(|b| booking_core::rules::as_seen_by(viewer, &room, b).into())
+                .collect(),
+        ))
     }
 }

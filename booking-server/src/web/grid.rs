@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use booking_core::{Booking, BookingStatus, Role, Room, RoomCategory, RoomId, User};
+use booking_core::{Booking, BookingStatus, Room, RoomCategory, RoomId, User};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 
@@ -14,21 +14,15 @@ use super::time;
 /// Minutes per column of the day view.
 pub const STEP_MINUTES: i64 = 30;
 
-/// May `viewer` see what `b` is about (title, purpose, organizer)?
+/// May `viewer` see what `b` is about (the core's rule).
 pub fn sees_details(viewer: &User, b: &Booking) -> bool {
-    viewer.id == b.organizer_id
-        || viewer.manages_room(b.room_id)
-        || viewer.role == Role::ProcurementOfficer
+    booking_core::rules::may_see_details(viewer, b)
 }
 
-/// What the board shows of `b`: the title, or "Busy" where the room's
-/// privacy hides it from this viewer (as its feeds do).
+/// What the board shows of `b`: its title as the viewer may see it ("Busy"
+/// where the room's privacy hides it from this viewer, as its feeds do).
 pub fn block_label(viewer: &User, room: &Room, b: &Booking) -> String {
-    if sees_details(viewer, b) || !room.policy.feed_hides_details {
-        b.title.clone()
-    } else {
-        "Busy".to_string()
-    }
+    booking_core::rules::as_seen_by(viewer, room, b.clone()).title
 }
 
 /// Which rooms the board lists.
