@@ -189,8 +189,9 @@ impl AppState {
         Ok(user)
     }
 
-    /// Password login with lockout after repeated failures.
-    pub async fn login(&self, email: &str, password: &str) -> ApiResult<User> {
+    /// Password login from `ip`, with lockout after repeated failures and
+    /// 429 once the address or the account used up its failures.
+    pub async fn login(&self, email: &str, password: &str, ip: Option<&str>) -> ApiResult<User> {
         const BAD: &str = "wrong e-mail or password";
         if !self.config.password_login {
             return Err(ApiError::forbidden(
@@ -199,10 +200,19 @@ impl AppState {
         }
         booking_core::refuse_control_characters("email", email)
             .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        if let Err(wait) = self.logins.check(ip, email) {
+            return Err(ApiError::too_many(
+                format!(
+                    "too many failed sign-ins from this address or for this account; try again in {wait} s"
+                ),
+                wait,
+            ));
+        }
         let store = self.svc.store();
         let Some(user) = store.get_user_by_email(email.trim()).await? else {
             // Spend the same time as a real check, so timing does not reveal accounts.
-            let _ = verify_password(password, &DUMMY_HASH);
+            let _ = self.check_password(password, None).await;
+            self.logins.failed(ip, email);
             return Err(ApiError::unauthorized(BAD));
         };
         let mut creds = store.get_credentials(user.id).await?.unwrap_or_default();
@@ -219,11 +229,11 @@ impl AppState {
                 ),
             ));
         }
-        let ok = creds
-            .password_hash
-            .as_deref()
-            .is_some_and(|h| verify_password(password, h));
+        let ok = self
+            .check_password(password, creds.password_hash.clone())
+            .await?;
         if !ok {
+            self.logins.failed(ip, email);
             creds.failed_logins += 1;
             if creds.failed_logins >= self.config.lockout_attempts {
                 creds.failed_logins = 0;
@@ -251,6 +261,27 @@ impl AppState {
                 .await?;
         }
         Ok(user)
+    }
+
+    /// Check `password` against `hash` (or the dummy hash) off the async
+    /// threads, at most as many at once as the machine has cores.
+    async fn check_password(&self, password: &str, hash: Option<String>) -> ApiResult<bool> {
+        let _permit = self
+            .logins
+            .hashing
+            .acquire()
+            .await
+            .map_err(ApiError::internal)?;
+        let password = password.to_string();
+        tokio::task::spawn_blocking(move || match hash {
+            Some(h) => verify_password(&password, &h),
+            None => {
+                let _ = verify_password(&password, &DUMMY_HASH);
+                false
+            }
+        })
+        .await
+        .map_err(ApiError::internal)
     }
 }
 
@@ -295,12 +326,20 @@ pub fn cookie(req: &Request, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// Client address for the audit log: the peer, or the first X-Forwarded-For hop.
+/// Client address for the audit log and sign-in limits: the peer, or the
+/// first X-Forwarded-For hop when `trust_forwarded_for` says a proxy sets it.
 pub fn client_ip(req: &Request) -> Option<String> {
-    req.header("x-forwarded-for")
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
+    let trust = req
+        .data::<AppState>()
+        .is_some_and(|s| s.config.trust_forwarded_for);
+    trust
+        .then(|| {
+            req.header("x-forwarded-for")
+                .and_then(|v| v.split(',').next())
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        })
+        .flatten()
         .or_else(|| {
             req.remote_addr()
                 .as_socket_addr()

@@ -85,6 +85,14 @@ pub struct Config {
     pub feed_cache_mb: usize,
     /// Lifetime of a web app sign-in (session cookie), in hours.
     pub web_session_hours: u32,
+    /// Failed password sign-ins allowed per client address in a window.
+    pub login_failures_per_ip: u32,
+    /// Failed password sign-ins allowed per account in a window.
+    pub login_failures_per_account: u32,
+    /// The window of those limits, in seconds.
+    pub login_window_secs: u64,
+    /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
     /// Largest request body, in KiB (413 above it).
     pub max_body_kb: u64,
     /// Largest body where mail and iTIP arrive (`/api/v1/mail/inbound`, `/dav`), in KiB.
@@ -122,6 +130,10 @@ impl Default for Config {
             reminder_minutes: 15,
             feed_cache_mb: 64,
             web_session_hours: 12,
+            login_failures_per_ip: 30,
+            login_failures_per_account: 10,
+            login_window_secs: 300,
+            trust_forwarded_for: false,
             max_body_kb: 1024,
             max_mail_body_kb: 25 * 1024,
         }
@@ -277,6 +289,18 @@ impl Config {
         }
         if let Some(v) = env("BOOKING_WEB_SESSION_HOURS") {
             cfg.web_session_hours = number("BOOKING_WEB_SESSION_HOURS", &v)?;
+        }
+        if let Some(v) = env("BOOKING_LOGIN_FAILURES_PER_IP") {
+            cfg.login_failures_per_ip = number("BOOKING_LOGIN_FAILURES_PER_IP", &v)?;
+        }
+        if let Some(v) = env("BOOKING_LOGIN_FAILURES_PER_ACCOUNT") {
+            cfg.login_failures_per_account = number("BOOKING_LOGIN_FAILURES_PER_ACCOUNT", &v)?;
+        }
+        if let Some(v) = env("BOOKING_LOGIN_WINDOW_SECS") {
+            cfg.login_window_secs = number("BOOKING_LOGIN_WINDOW_SECS", &v)?;
+        }
+        if let Some(v) = env("BOOKING_TRUST_FORWARDED_FOR") {
+            cfg.trust_forwarded_for = matches!(v.trim(), "1" | "true" | "yes");
         }
         if let Some(v) = env("BOOKING_MAX_BODY_KB") {
             cfg.max_body_kb = number("BOOKING_MAX_BODY_KB", &v)?;

@@ -121,7 +121,10 @@ async fn authenticate(state: &AppState, req: &Request) -> Result<User, Response>
     {
         return Ok(user);
     }
-    match state.login(email, secret).await {
+    match state
+        .login(email, secret, crate::auth::client_ip(req).as_deref())
+        .await
+    {
         Ok(user) => Ok(user),
         Err(e) if e.status() == 423 || e.status() == 403 => Err(error(
             StatusCode::FORBIDDEN,

@@ -89,6 +89,10 @@ pub enum ApiError {
     /// The account is locked after too many failed logins.
     #[oai(status = 423, content_type = "application/problem+json")]
     Locked(Json<Box<Problem>>),
+    /// Too many failed sign-ins from this address or for this account; try
+    /// again after `Retry-After` seconds.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Json<Box<Problem>>, #[oai(header = "Retry-After")] u64),
     /// Something failed on the server; the log has details.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Box<Problem>>),
@@ -127,6 +131,7 @@ impl ApiError {
             422 => ApiError::Unprocessable(Json(Box::new(p))),
             415 => ApiError::UnsupportedMediaType(Json(Box::new(p))),
             423 => ApiError::Locked(Json(Box::new(p))),
+            429 => ApiError::TooManyRequests(Json(Box::new(p)), 60),
             _ => ApiError::Internal(Json(Box::new(p))),
         }
     }
@@ -142,6 +147,7 @@ impl ApiError {
             | ApiError::Unprocessable(p)
             | ApiError::UnsupportedMediaType(p)
             | ApiError::Locked(p)
+            | ApiError::TooManyRequests(p, _)
             | ApiError::Internal(p) => &p.0.detail,
         }
     }
@@ -156,6 +162,14 @@ impl ApiError {
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, detail)
+    }
+
+    /// 429 with `Retry-After: seconds`.
+    pub fn too_many(detail: impl Into<String>, seconds: u64) -> Self {
+        ApiError::TooManyRequests(
+            Json(Box::new(problem(StatusCode::TOO_MANY_REQUESTS, detail))),
+            seconds,
+        )
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
@@ -180,6 +194,7 @@ impl ApiError {
             | ApiError::Unprocessable(p)
             | ApiError::UnsupportedMediaType(p)
             | ApiError::Locked(p)
+            | ApiError::TooManyRequests(p, _)
             | ApiError::Internal(p) => p.0.status,
         }
     }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod feed_cache;
 pub mod ical;
 pub mod live;
+pub mod login_limit;
 pub mod mail;
 pub mod ops;
 pub mod sso;
@@ -74,6 +75,12 @@ impl AppState {
             sso: Arc::new(sso::Sso::new(config.oidc_providers.clone())),
             feeds: Arc::new(feed_cache::FeedCache::new(
                 config.feed_cache_mb.saturating_mul(1024 * 1024),
+            )),
+            logins: Arc::new(login_limit::LoginLimits::new(
+                config.login_failures_per_ip,
+                config.login_failures_per_account,
+                std::time::Duration::from_secs(config.login_window_secs.max(1)),
+                std::thread::available_parallelism().map_or(2, usize::from),
             )),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),

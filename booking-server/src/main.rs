@@ -31,6 +31,10 @@ Environment (each also a key of the --config TOML file, lower-case without BOOKI
   BOOKING_DEFAULT_TIME_ZONE       zone for chat commands without a room [UTC]
   BOOKING_LOG_FORMAT              text | json [text]; RUST_LOG filters
   BOOKING_WEB_SESSION_HOURS       web app sign-in lifetime [12]
+  BOOKING_LOGIN_FAILURES_PER_IP   failed sign-ins per address per window, then 429 [30]
+  BOOKING_LOGIN_FAILURES_PER_ACCOUNT  the same per account [10]
+  BOOKING_LOGIN_WINDOW_SECS       window of those limits [300]
+  BOOKING_TRUST_FORWARDED_FOR     client address from X-Forwarded-For (behind a proxy) [false]
   BOOKING_MAX_BODY_KB             largest request body, 413 above [1024]
   BOOKING_MAX_MAIL_BODY_KB        the same for mail and CalDAV [25600]
   BOOKING_PASSWORD_LOGIN          allow password sign-in; false = single sign-on only [true]

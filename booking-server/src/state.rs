@@ -19,4 +19,6 @@ pub struct AppState {
     pub sso: Arc<crate::sso::Sso>,
     /// Rendered iCalendar feeds.
     pub feeds: Arc<crate::feed_cache::FeedCache>,
+    /// Limits on failed password sign-ins and concurrent password checks.
+    pub logins: Arc<crate::login_limit::LoginLimits>,
 }

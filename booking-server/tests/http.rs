@@ -171,6 +171,7 @@ on_every_backend!(
     control_characters_are_refused,
     bodies_are_capped,
     room_bookings_are_masked_for_others,
+    failed_sign_ins_are_limited,
 );
 
 mod cases {
@@ -1603,6 +1604,78 @@ mod cases {
                 (Some("Merger talks"), Some("secret"))
             );
         }
+    }
+
+    /// Failed sign-ins are limited per address and per account (429 with
+    /// Retry-After); X-Forwarded-For names the address only when trusted.
+    pub async fn failed_sign_ins_are_limited(b: Backend) {
+        let srv = server(b, |c| {
+            c.login_failures_per_ip = 5;
+            c.login_failures_per_account = 3;
+            c.lockout_attempts = 100;
+        })
+        .await;
+        srv.user("alice@example.com", Role::User).await;
+        let login = |email: &str, password: &str, from: Option<&str>| {
+            let mut req = srv
+                .http
+                .post(format!("{}/api/v1/auth/login", srv.base))
+                .json(&json!({"email": email, "password": password}));
+            if let Some(ip) = from {
+                req = req.header("x-forwarded-for", ip);
+            }
+            req.send()
+        };
+        // Guesses at five different accounts from one address: the sixth is 429.
+        for n in 0..5 {
+            let r = login(&format!("nobody{n}@example.com"), "guess-guess", None)
+                .await
+                .expect("send");
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        }
+        let r = login("nobody9@example.com", "guess-guess", None)
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        let wait: u64 = r.headers()["retry-after"]
+            .to_str()
+            .expect("h")
+            .parse()
+            .expect("secs");
+        assert!((1..=300).contains(&wait), "{wait}");
+        // X-Forwarded-For is not trusted by default: still the same address.
+        let r = login("alice@example.com", PASSWORD, Some("203.0.113.9"))
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+
+        let srv2 = server(b, |c| {
+            c.login_failures_per_ip = 50;
+            c.login_failures_per_account = 3;
+            c.lockout_attempts = 100;
+            c.trust_forwarded_for = true;
+        })
+        .await;
+        srv2.user("alice@example.com", Role::User).await;
+        let login2 = |password: &str, ip: &str| {
+            srv2.http
+                .post(format!("{}/api/v1/auth/login", srv2.base))
+                .header("x-forwarded-for", ip)
+                .json(&json!({"email": "alice@example.com", "password": password}))
+                .send()
+        };
+        for n in 0..3 {
+            let r = login2("wrong-password", &format!("198.51.100.{n}"))
+                .await
+                .expect("send");
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        }
+        // The account is used up, whichever address guesses next.
+        let r = login2("wrong-password", "198.51.100.77")
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
     }
 
     pub async fn cors_is_configurable(b: Backend) {

@@ -301,9 +301,13 @@ impl AccountsApi {
     async fn login(
         &self,
         state: Data<&AppState>,
+        req: &Request,
         body: Json<LoginIn>,
     ) -> ApiResult<Json<TokenPair>> {
-        let user = state.login(&body.0.email, &body.0.password).await?;
+        let ip = crate::auth::client_ip(req);
+        let user = state
+            .login(&body.0.email, &body.0.password, ip.as_deref())
+            .await?;
         Ok(Json(state.issue_tokens(&user)?))
     }
 

@@ -304,7 +304,8 @@ pub async fn login(state: Data<&AppState>, req: &Request, Form(f): Form<LoginFor
             Some((true, text::BAD_LOGIN_FORM.into())),
         );
     }
-    let user = match state.login(&f.email, &f.password).await {
+    let ip = client_ip(req);
+    let user = match state.login(&f.email, &f.password, ip.as_deref()).await {
         Ok(u) => u,
         Err(e) => {
             let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNAUTHORIZED);
