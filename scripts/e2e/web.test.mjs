@@ -104,6 +104,13 @@ async function context(width = 1280, colorScheme = 'light') {
   return ctx;
 }
 
+// Close a context after checking that its pages asked nothing of other hosts
+// (no CDN, no font service: the app works offline).
+async function done(ctx) {
+  assert.deepEqual(ctx.blocked, [], 'requests to other hosts');
+  await ctx.close();
+}
+
 async function signIn(ctx, who) {
   const page = await ctx.newPage();
   const errors = [];
@@ -161,7 +168,7 @@ test('the sign-in page is accessible and refuses a wrong password', async () => 
   await page.click('form[action="/login"] button[type=submit]');
   await page.getByRole('alert').getByText('wrong e-mail or password').waitFor();
   assert.equal(await page.inputValue('#email'), accounts.user.email, 'the e-mail stays typed');
-  await ctx.close();
+  await done(ctx);
 });
 
 test('drag across the board, meet the conflict, book a series, cancel', async () => {
@@ -248,7 +255,7 @@ test('drag across the board, meet the conflict, book a series, cancel', async ()
   await page.goto(board('&view=week'));
   await checkBoth(page, 'board-week');
   assert.deepEqual(page.errors, []);
-  await ctx.close();
+  await done(ctx);
 });
 
 test('an approval in a second browser updates the first page without a reload', async () => {
@@ -300,8 +307,8 @@ test('an approval in a second browser updates the first page without a reload', 
   await page.goto(`${base}/approvals`);
   await page.getByRole('alert').getByText('Only room admins').waitFor();
   await check(page, 'error-forbidden');
-  await admin.close();
-  await employee.close();
+  await done(admin);
+  await done(employee);
 });
 
 test('a booking made through the API appears on an open board by itself', async () => {
@@ -329,7 +336,7 @@ test('a booking made through the API appears on an open board by itself', async 
   assert.equal(made.status, 201, await made.text());
   await lane(page, 'Training Lab').locator('.busy', { hasText: 'Booked over the API' }).waitFor({ timeout: 3000 });
   assert.equal(await page.evaluate(() => window.__notReloaded), true);
-  await ctx.close();
+  await done(ctx);
 });
 
 test('find a room and book it in one click', async () => {
@@ -351,7 +358,7 @@ test('find a room and book it in one click', async () => {
   await results.getByRole('button', { name: 'Book Conference A' }).click();
   await page.waitForURL(/\/my\?/);
   await page.locator('.flash', { hasText: 'Booked Conference A' }).waitFor();
-  await ctx.close();
+  await done(ctx);
 });
 
 test('rotating the feed token refuses the old URL', async () => {
@@ -372,7 +379,7 @@ test('rotating the feed token refuses the old URL', async () => {
   assert.match(await feed.text(), /BEGIN:VCALENDAR/);
   await page.getByRole('button', { name: 'Get a one-time code' }).click();
   await page.getByRole('status').getByText(/Send link [A-Z0-9]{8}/).waitFor();
-  await ctx.close();
+  await done(ctx);
 });
 
 test('a slot can be booked with the keyboard alone', async () => {
@@ -404,7 +411,7 @@ test('a slot can be booked with the keyboard alone', async () => {
   await page.keyboard.press('Enter');
   await page.waitForURL(/\/my\?/);
   await page.locator('.flash', { hasText: 'Booked Training Lab' }).waitFor();
-  await ctx.close();
+  await done(ctx);
 });
 
 test('the dark scheme keeps its contrast', async () => {
@@ -414,7 +421,7 @@ test('the dark scheme keeps its contrast', async () => {
   await checkBoth(page, 'board-dark');
   await page.goto(`${base}/my`);
   await check(page, 'my-bookings-dark');
-  await ctx.close();
+  await done(ctx);
 });
 
 test('the board stays small on the wire', async () => {
@@ -436,6 +443,6 @@ test('the board stays small on the wire', async () => {
   for (const a of ['app.css', 'app.js', 'enhance.js', 'board.js', 'live.js', 'icon.svg']) total += (await size(`/assets/${a}`)).n;
   assert.ok(total < 300 * 1024, `board page with its assets: ${total} bytes`);
   assert.deepEqual(ctx.blocked, []);
-  await ctx.close();
+  await done(ctx);
   console.log(`board page with assets: ${total} bytes on the wire; screenshots (${checked.length}) in ${shots}`);
 });
