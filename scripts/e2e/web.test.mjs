@@ -354,6 +354,7 @@ test('find a room and book it in one click', async () => {
   const names = await results.locator('li strong').allInnerTexts();
   assert.deepEqual(names.slice(0, 2), ['Boardroom', 'Conference A'], 'best fit first: fewest spare seats');
   assert.ok(!names.includes('Huddle 1'), 'too small');
+  await results.locator('li', { hasText: 'Boardroom' }).getByText('needs approval').waitFor();
   await checkBoth(page, 'find');
   await results.getByRole('button', { name: 'Book Conference A' }).click();
   await page.waitForURL(/\/my\?/);

@@ -23,6 +23,8 @@ pub struct Found {
     pub name: String,
     pub meta: String,
     pub spare: u32,
+    /// Booking it makes a request a room admin must approve.
+    pub approval: bool,
 }
 
 #[derive(Template)]
@@ -123,6 +125,7 @@ pub async fn page(state: Data<&AppState>, req: &Request, viewer: Viewer) -> Resp
                                         .unwrap_or_default(),
                                     m.room.category
                                 ),
+                                approval: m.room.policy.approval_required,
                                 name: m.room.name,
                                 spare: m.spare_seats,
                             })
