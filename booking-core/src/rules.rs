@@ -369,9 +369,24 @@ pub fn can_cancel(actor: &User, organizer: crate::domain::UserId, room: RoomId) 
 /// May `viewer` see what a booking is about (title, purpose, people)? Its
 /// organizer, approvers of its room and procurement officers may.
 pub fn may_see_details(viewer: &User, b: &Booking) -> bool {
-    viewer.id == b.organizer_id
-        || viewer.manages_room(b.room_id)
+    may_see_bookings_of(viewer, b.organizer_id, b.room_id)
+}
+
+/// The same for everything of `organizer` in `room` (a series, say).
+pub fn may_see_bookings_of(viewer: &User, organizer: crate::domain::UserId, room: RoomId) -> bool {
+    viewer.id == organizer
+        || viewer.manages_room(room)
         || viewer.role == crate::domain::Role::ProcurementOfficer
+}
+
+/// The title of `b` as `viewer` may see it: the title, or "Busy" where the
+/// room's policy hides details from those who may not see them.
+pub fn visible_title<'a>(viewer: &User, room: &Room, b: &'a Booking) -> &'a str {
+    if room.policy.feed_hides_details && !may_see_details(viewer, b) {
+        "Busy"
+    } else {
+        &b.title
+    }
 }
 
 /// What `viewer` may know of `b` in `room`: all of it, or a busy block —
@@ -382,11 +397,7 @@ pub fn as_seen_by(viewer: &User, room: &Room, b: Booking) -> Booking {
         return b;
     }
     Booking {
-        title: if room.policy.feed_hides_details {
-            "Busy".to_string()
-        } else {
-            b.title
-        },
+        title: visible_title(viewer, room, &b).to_string(),
         purpose: String::new(),
         organizer_id: crate::domain::UserId(uuid::Uuid::nil()),
         approver_id: None,

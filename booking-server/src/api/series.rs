@@ -276,10 +276,7 @@ impl SeriesApi {
     ) -> ApiResult<Json<SeriesDetailOut>> {
         let series = state.svc.get_series(SeriesId(id.0)).await?;
         let actor = &auth.0.actor;
-        if actor.id != series.organizer_id
-            && !actor.manages_room(series.room_id)
-            && actor.role != booking_core::Role::ProcurementOfficer
-        {
+        if !booking_core::rules::may_see_bookings_of(actor, series.organizer_id, series.room_id) {
             return Err(crate::error::ApiError::forbidden(
                 "that series is not yours",
             ));

@@ -22,7 +22,7 @@ pub fn sees_details(viewer: &User, b: &Booking) -> bool {
 /// What the board shows of `b`: its title as the viewer may see it ("Busy"
 /// where the room's privacy hides it from this viewer, as its feeds do).
 pub fn block_label(viewer: &User, room: &Room, b: &Booking) -> String {
-    booking_core::rules::as_seen_by(viewer, room, b.clone()).title
+    booking_core::rules::visible_title(viewer, room, b).to_string()
 }
 
 /// Which rooms the board lists.

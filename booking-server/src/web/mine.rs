@@ -16,7 +16,6 @@ use serde::Deserialize;
 
 use super::board::viewer_zone;
 use super::book::BookForm;
-use super::grid::sees_details;
 use super::page::{
     Chrome, core_error_page, error_page, error_redirect, explain, flash_redirect, render,
 };
@@ -365,11 +364,7 @@ pub async fn series(
         Ok(x) => x,
         Err(e) => return core_error_page(c, e),
     };
-    let allowed = occ.first().is_none_or(|b| sees_details(&viewer.actor, b))
-        && (viewer.actor.id == s.organizer_id
-            || viewer.actor.manages_room(s.room_id)
-            || viewer.actor.role == booking_core::Role::ProcurementOfficer);
-    if !allowed {
+    if !booking_core::rules::may_see_bookings_of(&viewer.actor, s.organizer_id, s.room_id) {
         return error_page(
             c,
             StatusCode::FORBIDDEN,
