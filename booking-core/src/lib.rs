@@ -9,6 +9,7 @@
 
 pub mod analytics;
 pub mod availability;
+mod chat_link;
 pub mod domain;
 pub mod error;
 pub mod procurement;

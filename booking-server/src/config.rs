@@ -97,6 +97,15 @@ pub struct Config {
     pub max_body_kb: u64,
     /// Largest body where mail and iTIP arrive (`/api/v1/mail/inbound`, `/dav`), in KiB.
     pub max_mail_body_kb: u64,
+    /// Chat commands per chat user per minute (429 above).
+    pub chat_commands_per_minute: u32,
+    /// Wrong `link` codes per chat user in the link window.
+    pub chat_link_failures_per_user: u32,
+    /// Wrong `link` codes per platform in the link window (then every code
+    /// on that platform is refused until the window ends).
+    pub chat_link_failures_per_platform: u32,
+    /// The window of the link limits, in seconds.
+    pub chat_link_window_secs: u64,
 }
 
 impl Default for Config {
@@ -136,6 +145,10 @@ impl Default for Config {
             trust_forwarded_for: false,
             max_body_kb: 1024,
             max_mail_body_kb: 25 * 1024,
+            chat_commands_per_minute: 30,
+            chat_link_failures_per_user: 5,
+            chat_link_failures_per_platform: 50,
+            chat_link_window_secs: 900,
         }
     }
 }
@@ -301,6 +314,27 @@ impl Config {
         }
         if let Some(v) = env("BOOKING_TRUST_FORWARDED_FOR") {
             cfg.trust_forwarded_for = matches!(v.trim(), "1" | "true" | "yes");
+        }
+        for (key, field) in [
+            (
+                "BOOKING_CHAT_COMMANDS_PER_MINUTE",
+                &mut cfg.chat_commands_per_minute,
+            ),
+            (
+                "BOOKING_CHAT_LINK_FAILURES_PER_USER",
+                &mut cfg.chat_link_failures_per_user,
+            ),
+            (
+                "BOOKING_CHAT_LINK_FAILURES_PER_PLATFORM",
+                &mut cfg.chat_link_failures_per_platform,
+            ),
+        ] {
+            if let Some(v) = env(key) {
+                *field = number(key, &v)?;
+            }
+        }
+        if let Some(v) = env("BOOKING_CHAT_LINK_WINDOW_SECS") {
+            cfg.chat_link_window_secs = number("BOOKING_CHAT_LINK_WINDOW_SECS", &v)?;
         }
         if let Some(v) = env("BOOKING_MAX_BODY_KB") {
             cfg.max_body_kb = number("BOOKING_MAX_BODY_KB", &v)?;

@@ -98,7 +98,11 @@ impl EventHandler for Handler {
             Interaction::Component(c) => (c.user.id.to_string(), component_line(c)),
             _ => return,
         };
-        let reply = chat::handle(&self.state, "discord", &user, &line).await;
+        let reply = chat::handle(&self.state, "discord", &user, &line)
+            .await
+            .unwrap_or_else(|chat::SlowDown(wait)| {
+                Reply::text(format!("Too many commands; try again in {wait} s."))
+            });
         let response = CreateInteractionResponse::Message(message(&reply));
         let sent = match &interaction {
             Interaction::Command(c) => c.create_response(&ctx.http, response).await,

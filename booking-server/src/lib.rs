@@ -14,6 +14,7 @@ pub mod discord_bot;
 pub mod error;
 pub mod feed_cache;
 pub mod ical;
+pub mod limits;
 pub mod live;
 pub mod login_limit;
 pub mod mail;
@@ -82,6 +83,7 @@ impl AppState {
                 std::time::Duration::from_secs(config.login_window_secs.max(1)),
                 std::thread::available_parallelism().map_or(2, usize::from),
             )),
+            chat_limits: Arc::new(chat::limits::ChatLimits::new(&config)),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             live: live::LiveHub::default(),

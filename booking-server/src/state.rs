@@ -21,4 +21,6 @@ pub struct AppState {
     pub feeds: Arc<crate::feed_cache::FeedCache>,
     /// Limits on failed password sign-ins and concurrent password checks.
     pub logins: Arc<crate::login_limit::LoginLimits>,
+    /// Limits on chat commands and link codes.
+    pub chat_limits: Arc<crate::chat::limits::ChatLimits>,
 }

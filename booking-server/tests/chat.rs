@@ -66,6 +66,7 @@ fn slack_form(user: &str, command: &str, text: &str) -> String {
         .append_pair("command", command)
         .append_pair("text", text)
         .append_pair("response_url", "http://127.0.0.1:9/resp")
+        .append_pair("trigger_id", &uuid::Uuid::new_v4().to_string())
         .finish()
 }
 
@@ -107,7 +108,22 @@ impl Srv {
     }
 
     async fn teams(&self, user: &str, text: &str, tamper: bool) -> (StatusCode, Value) {
-        let body = json!({"type": "message", "text": format!("<at>Rooms</at> {text}"), "from": {"id": "29:x", "aadObjectId": user}}).to_string();
+        let id = format!("f:{}", uuid::Uuid::new_v4());
+        self.teams_activity(user, text, &id, Utc::now(), tamper)
+            .await
+    }
+
+    async fn teams_activity(
+        &self,
+        user: &str,
+        text: &str,
+        id: &str,
+        at: chrono::DateTime<Utc>,
+        tamper: bool,
+    ) -> (StatusCode, Value) {
+        let body = json!({"type": "message", "id": id, "timestamp": at.to_rfc3339(),
+                          "text": format!("<at>Rooms</at> {text}"), "from": {"id": "29:x", "aadObjectId": user}})
+        .to_string();
         let auth = format!("HMAC {}", B64.encode(hmac(TEAMS_KEY, body.as_bytes())));
         let sent = if tamper {
             body.replace("Rooms", "R00ms")
@@ -261,7 +277,9 @@ macro_rules! on_every_backend {
 on_every_backend!(
     signatures_are_checked_and_refusals_book_nothing,
     every_command_end_to_end,
-    discord_and_teams_conversations
+    discord_and_teams_conversations,
+    a_replayed_request_runs_once,
+    link_code_guesses_are_limited
 );
 
 mod cases {
@@ -502,7 +520,7 @@ mod cases {
         let (s, v) = srv.discord(&ping, now, true, false).await;
         assert_eq!((s, v), (StatusCode::OK, json!({"type": 1})));
         let cmd = |name: &str, opts: Value| {
-            json!({"id": "3", "application_id": "2", "type": 2, "token": "tok", "version": 1, "guild_id": "9",
+            json!({"id": uuid::Uuid::new_v4().to_string(), "application_id": "2", "type": 2, "token": "tok", "version": 1, "guild_id": "9",
                    "member": {"user": {"id": "42", "username": "alice"}}, "data": {"id": "7", "name": name, "type": 1, "options": opts}})
         };
         srv.link("alice@example.com", async |t| {
@@ -571,5 +589,205 @@ mod cases {
                 .is_some_and(|t| t.starts_with("Commands:")),
             "{v}"
         );
+    }
+
+    /// #16 item 7: the same signed request sent again within the signature's
+    /// window is refused (409) and books nothing more.
+    pub async fn a_replayed_request_runs_once(b: Backend) {
+        let srv = server(b).await;
+        rooms(&srv).await;
+        srv.user("alice@example.com").await;
+        srv.link("alice@example.com", async |t| srv.slack("U1", &t).await)
+            .await;
+        let now = Utc::now().timestamp();
+        let body = slack_form("U1", "/rooms", "book a room for 4 tomorrow 10-11");
+        let (s, v) = srv.slack_raw(&body, now, None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(srv.bookings().await.len(), 1);
+        let (s, v) = srv.slack_raw(&body, now, None).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        assert!(
+            v["detail"].as_str().is_some_and(|d| d.contains("already")),
+            "{v}"
+        );
+        assert_eq!(srv.bookings().await.len(), 1, "the replay booked nothing");
+
+        // Discord: the same interaction id, even signed anew, runs once.
+        let link = |code: &str| {
+            json!({"id": format!("link-{code}"), "application_id": "2", "type": 2, "token": "t", "version": 1,
+                   "member": {"user": {"id": "42"}}, "data": {"name": "link", "options": [{"name": "code", "value": code}]}})
+        };
+        srv.user("bob@example.com").await;
+        srv.link("bob@example.com", async |t| {
+            let code = t.trim_start_matches("link ").to_string();
+            let (_, v) = srv.discord(&link(&code), now, true, false).await;
+            v["data"]["content"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .await;
+        let book = json!({"id": "9001", "application_id": "2", "type": 2, "token": "t", "version": 1,
+                          "member": {"user": {"id": "42"}},
+                          "data": {"name": "book", "options": [{"name": "q", "value": "a room for 4 tomorrow 12-13"}]}});
+        let (s, v) = srv.discord(&book, now, true, false).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(srv.bookings().await.len(), 2, "{v}");
+        let (s, _) = srv.discord(&book, now + 1, true, false).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert_eq!(srv.bookings().await.len(), 2);
+
+        // Teams signs no time: a repeated activity id is refused, and so is
+        // an activity whose own timestamp is older than the window.
+        srv.user("carol@example.com").await;
+        srv.link("carol@example.com", async |t| {
+            let (_, v) = srv.teams("aad-3", &t, false).await;
+            v["text"].as_str().unwrap_or_default().to_string()
+        })
+        .await;
+        let (s, v) = srv
+            .teams_activity(
+                "aad-3",
+                "book a room for 4 tomorrow 14-15",
+                "act-1",
+                Utc::now(),
+                false,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(srv.bookings().await.len(), 3, "{v}");
+        let (s, _) = srv
+            .teams_activity(
+                "aad-3",
+                "book a room for 4 tomorrow 14-15",
+                "act-1",
+                Utc::now(),
+                false,
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        let (s, v) = srv
+            .teams_activity(
+                "aad-3",
+                "book a room for 4 tomorrow 16-17",
+                "act-old",
+                Utc::now() - Duration::minutes(10),
+                false,
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+        assert_eq!(srv.bookings().await.len(), 3);
+    }
+
+    /// #16 item 6: link codes cannot be guessed — misses are limited per
+    /// chat user (then even the right code is refused until the window ends)
+    /// and per platform; other commands are limited per chat user (429).
+    pub async fn link_code_guesses_are_limited(b: Backend) {
+        let srv = server(b).await;
+        rooms(&srv).await;
+        srv.user("alice@example.com").await;
+        let raw = async |user: &str, text: &str| {
+            srv.slack_raw(
+                &slack_form(user, "/rooms", text),
+                Utc::now().timestamp(),
+                None,
+            )
+            .await
+        };
+        // 80 guesses in a burst: five misses, then refused in words, then
+        // the chat user's command limit (30 a minute) answers 429.
+        let (mut misses, mut too_many, mut limited) = (0, 0, 0);
+        for i in 0..80 {
+            let (s, v) = raw("U66", &format!("link ZZ{i:04}")).await;
+            let t = v["text"].as_str().unwrap_or_default();
+            match s {
+                StatusCode::OK if t.contains("unknown or expired") => misses += 1,
+                StatusCode::OK if t.contains("Too many") => too_many += 1,
+                StatusCode::TOO_MANY_REQUESTS => limited += 1,
+                _ => panic!("{s} {v}"),
+            }
+        }
+        assert_eq!((misses, too_many, limited), (5, 25, 50));
+        // After five misses even the right code is refused for that chat user …
+        let code = async || {
+            let login: Value = srv
+                .http
+                .post(format!("{}/api/v1/auth/login", srv.base))
+                .json(&json!({"email": "alice@example.com", "password": "correct horse battery"}))
+                .send()
+                .await
+                .expect("login")
+                .json()
+                .await
+                .expect("json");
+            let v: Value = srv
+                .http
+                .post(format!("{}/api/v1/chat/link-code", srv.base))
+                .bearer_auth(login["access_token"].as_str().expect("token"))
+                .send()
+                .await
+                .expect("code")
+                .json()
+                .await
+                .expect("json");
+            v["code"].as_str().expect("code").to_string()
+        };
+        for i in 0..5 {
+            srv.slack("U70", &format!("link YY{i:04}")).await;
+        }
+        let right = code().await;
+        let t = srv.slack("U70", &format!("link {right}")).await;
+        assert!(t.contains("Too many") && t.contains("minute"), "{t}");
+        // … and it stays good for someone else.
+        let t = srv.slack("U67", &format!("link {right}")).await;
+        assert!(t.starts_with("Linked to alice@example.com"), "{t}");
+        let audit = srv
+            .state
+            .svc
+            .store()
+            .list_audit(&booking_core::store::AuditFilter {
+                entity: Some("user".into()),
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .expect("audit");
+        let linked = audit
+            .iter()
+            .find(|e| e.action == "chat.link")
+            .expect("linking a chat account is audited");
+        assert_eq!(
+            linked.after.as_ref().map(|a| a["external_id"].clone()),
+            Some(json!("U67"))
+        );
+        // Many chat users guessing together trip the platform's limit (50
+        // misses), which then locks every code on that platform.
+        let mut platform_refused = 0;
+        for u in 0..10 {
+            for i in 0..5 {
+                let t = srv
+                    .slack(&format!("G{u}"), &format!("link QQ{u}{i:03}"))
+                    .await;
+                platform_refused += usize::from(t.contains("Too many"));
+            }
+        }
+        assert_eq!(
+            platform_refused, 10,
+            "50 misses on the platform, then refused"
+        );
+        let fresh = code().await;
+        let t = srv.slack("U99", &format!("link {fresh}")).await;
+        assert!(t.contains("Too many"), "{t}");
+        // A flood of other commands from one chat user answers 429 with Retry-After.
+        let mut ok = 0;
+        for _ in 0..40 {
+            let (s, _) = raw("U67", "help").await;
+            if s == StatusCode::OK {
+                ok += 1;
+            } else {
+                assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+            }
+        }
+        assert_eq!(ok, 29, "30 commands a minute, one used to link");
     }
 }

@@ -1,7 +1,7 @@
 """Send our /chat/discord/interactions endpoint interactions signed the way
 Discord signs them: Ed25519 over timestamp + raw body (PyNaCl), hex in
 X-Signature-Ed25519 with X-Signature-Timestamp. Cases: PING, a tampered
-body, no signature, and a /book slash command. Prints "<case> -> <status> <body>".
+body, no signature, a /book slash command and that command again (a replay). Prints "<case> -> <status> <body>".
 
 Usage: chat_discord.py URL SEED_HEX   (the server has the seed's public key)
 """
@@ -55,3 +55,4 @@ command = {
 }
 r = send(command)
 print("/book ->", r.status_code, r.text[:200])
+print("replay ->", send(command).status_code)

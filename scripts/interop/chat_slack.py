@@ -1,6 +1,6 @@
 """Send our /chat/slack/commands endpoint a slash command the way Slack does,
 signed by Slack's own SDK (slack_sdk.signature.SignatureVerifier, v0 HMAC):
-once correctly, once with a timestamp six minutes old, once with a wrong
+once correctly, the same request again (a replay), once with a timestamp six minutes old, once with a wrong
 signature. Prints one line per case: "<case> -> <status> <body start>".
 
 Usage: chat_slack.py URL SIGNING_SECRET
@@ -41,6 +41,7 @@ now = str(int(time.time()))
 signature = signer.generate_signature(timestamp=now, body=body)
 assert signer.is_valid(body=body, timestamp=now, signature=signature)
 send("valid", now, signature)
+send("replay", now, signature)
 old = str(int(time.time()) - 6 * 60)
 send("stale(6min)", old, signer.generate_signature(timestamp=old, body=body))
 send("bad", now, "v0=" + "f" * 64)

@@ -389,6 +389,14 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<Option<UserId>, StoreError>;
     /// The account a chat user is linked to.
+    /// Remember a chat platform request by `key`; `false` when it was seen
+    /// since `forget_before` (a replay). Older keys are forgotten.
+    async fn first_sighting(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     async fn chat_user(
         &self,
         platform: &str,

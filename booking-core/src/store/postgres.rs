@@ -1145,6 +1145,28 @@ impl Store for PgStore {
         Ok(Some(UserId(user)))
     }
 
+    async fn first_sighting(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        sqlx::query("DELETE FROM chat_requests WHERE seen_at < $1")
+            .bind(ts(forget_before))
+            .execute(&self.pool)
+            .await?;
+        let new = sqlx::query(
+            "INSERT INTO chat_requests (key, seen_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1;
+        Ok(new)
+    }
+
     async fn chat_user(
         &self,
         platform: &str,

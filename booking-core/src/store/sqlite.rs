@@ -1229,6 +1229,31 @@ impl Store for SqliteStore {
         Ok(Some(UserId(user)))
     }
 
+    async fn first_sighting(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let _writer = self.writer.lock().await;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("DELETE FROM chat_requests WHERE seen_at < ?")
+            .bind(ts(forget_before))
+            .execute(&mut *tx)
+            .await?;
+        let new = sqlx::query(
+            "INSERT INTO chat_requests (key, seen_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        tx.commit().await?;
+        Ok(new)
+    }
+
     async fn chat_user(
         &self,
         platform: &str,

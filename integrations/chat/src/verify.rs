@@ -89,6 +89,15 @@ pub fn teams(
         .map_err(|_| VerifyError::BadSignature)
 }
 
+/// Teams signs no time, so the activity's own `timestamp` (RFC 3339, inside
+/// the signed body) must be within [`MAX_SKEW_SECS`] of now.
+pub fn teams_fresh(activity_timestamp: Option<&str>, now_unix: i64) -> Result<(), VerifyError> {
+    let ts = activity_timestamp.ok_or(VerifyError::Malformed("activity timestamp"))?;
+    let at = chrono::DateTime::parse_from_rfc3339(ts.trim())
+        .map_err(|_| VerifyError::Malformed("activity timestamp"))?;
+    fresh(&at.timestamp().to_string(), now_unix)
+}
+
 /// Discord: `X-Signature-Ed25519: hex(Ed25519(timestamp + body))` with the
 /// application's public key (hex).
 pub fn discord(
@@ -179,6 +188,16 @@ mod tests {
         assert_eq!(
             teams(&token, None, body),
             Err(VerifyError::MissingHeader("Authorization"))
+        );
+        let now = 1_700_000_000;
+        assert_eq!(teams_fresh(Some("2023-11-14T22:13:20.123Z"), now), Ok(()));
+        assert_eq!(
+            teams_fresh(Some("2023-11-14T22:03:20Z"), now),
+            Err(VerifyError::Stale)
+        );
+        assert_eq!(
+            teams_fresh(None, now),
+            Err(VerifyError::Malformed("activity timestamp"))
         );
     }
 

@@ -1,8 +1,13 @@
-//! Chat bots: one executor for the shared command grammar, and the Slack,
-//! Teams and Discord HTTP endpoints that verify each platform's signature.
+//! Chat bots: one executor for the shared command grammar ([`handle`]), the
+//! Slack, Teams and Discord HTTP endpoints ([`platforms`]) and the limits on
+//! both ([`limits`]).
+
+pub mod limits;
+mod platforms;
+
+pub use platforms::{discord_interactions, slack_commands, slack_interactions, teams_messages};
 
 use booking_chat::grammar::{self, Command, ParseError, When};
-use booking_chat::verify::{self, VerifyError};
 use booking_core::availability::RoomQuery;
 use booking_core::store::BookingFilter;
 use booking_core::{
@@ -10,12 +15,7 @@ use booking_core::{
 };
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
-use poem::http::StatusCode;
-use poem::web::{Data, Json};
-use poem::{Body, IntoResponse, Request, Response, handler};
-use serde_json::{Value, json};
 
-use crate::error::problem_response;
 use crate::state::AppState;
 
 /// What the bot answers.
@@ -27,7 +27,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn text(text: impl Into<String>) -> Self {
+    pub fn text(text: impl Into<String>) -> Self {
         Self {
             text: text.into(),
             booking: None,
@@ -94,14 +94,35 @@ fn today_in(tz: Tz, now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&tz).date_naive()
 }
 
-/// Run one chat message for a platform user.
-pub async fn handle(state: &AppState, platform: &str, external_id: &str, text: &str) -> Reply {
-    match run(state, platform, external_id, text).await {
+/// A chat user sent more commands than the limit allows: wait this many seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlowDown(pub u64);
+
+/// Run one chat message for a platform user (counted against the chat
+/// user's command limit).
+pub async fn handle(
+    state: &AppState,
+    platform: &str,
+    external_id: &str,
+    text: &str,
+) -> Result<Reply, SlowDown> {
+    state
+        .chat_limits
+        .command(platform, external_id)
+        .map_err(SlowDown)?;
+    Ok(match run(state, platform, external_id, text).await {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!(error = %e, platform, "chat command failed");
             Reply::text("Something went wrong on our side; please try again.")
         }
+    })
+}
+
+fn minutes(secs: u64) -> String {
+    match secs.div_ceil(60) {
+        1 => "1 minute".into(),
+        n => format!("{n} minutes"),
     }
 }
 
@@ -120,21 +141,21 @@ async fn run(
         Err(e) => return Ok(Reply::text(format!("{e}\n\n{HELP}"))),
     };
     if let Command::Link { code } = &cmd {
-        return Ok(
-            match svc
-                .store()
-                .redeem_link_code(code, platform, external_id, now)
-                .await?
-            {
-                Some(user) => {
-                    let u = svc.get_user(user).await?;
-                    Reply::text(format!("Linked to {}. Try `help`.", u.email))
-                }
-                None => Reply::text(
+        if let Err(wait) = state.chat_limits.may_link(platform, external_id) {
+            return Ok(Reply::text(format!(
+                "Too many wrong link codes; try again in {}.",
+                minutes(wait)
+            )));
+        }
+        return Ok(match svc.link_chat(code, platform, external_id).await? {
+            Some(u) => Reply::text(format!("Linked to {}. Try `help`.", u.email)),
+            None => {
+                state.chat_limits.link_missed(platform, external_id);
+                Reply::text(
                     "That link code is unknown or expired; get a new one (POST /api/v1/chat/link-code).",
-                ),
-            },
-        );
+                )
+            }
+        });
     }
     if matches!(cmd, Command::Help) {
         return Ok(Reply::text(HELP));
@@ -484,260 +505,17 @@ async fn upcoming(
         .await
 }
 
-// ---- platform endpoints ----------------------------------------------------
-
-fn unauthorized(e: VerifyError) -> Response {
-    problem_response(
-        StatusCode::UNAUTHORIZED,
-        format!("request signature refused: {e}"),
-    )
-}
-
-fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.header(name)
-}
-
-async fn read_body(body: Body) -> Result<Vec<u8>, Response> {
-    body.into_bytes_limit(64 * 1024)
-        .await
-        .map(|b| b.to_vec())
-        .map_err(|_| {
-            problem_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request body too large".into(),
-            )
-        })
-}
-
-fn form_field(body: &[u8], name: &str) -> Option<String> {
-    form_urlencoded::parse(body)
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
-
-const VERBS: [&str; 10] = [
-    "book", "free", "mine", "cancel", "checkin", "rooms", "help", "link", "find", "reserve",
-];
-
-/// The command line to parse: the text itself when it starts with a verb
-/// (`/rooms link X`, `/roombot book …`), else the slash command's verb plus
-/// the text (`/book boardroom …` → `book boardroom …`).
-fn command_text(command: &str, text: &str) -> String {
-    let first = text.split_whitespace().next().unwrap_or("").to_lowercase();
-    let verb = command.trim().trim_start_matches('/');
-    if VERBS.contains(&first.as_str()) || !VERBS.contains(&verb) {
-        text.to_string()
-    } else {
-        format!("{verb} {text}").trim().to_string()
-    }
-}
-
-fn slack_blocks(reply: &Reply) -> Value {
-    let mut blocks =
-        vec![json!({"type": "section", "text": {"type": "mrkdwn", "text": reply.text}})];
-    if let Some(b) = &reply.booking {
-        blocks.push(json!({"type": "actions", "elements": [{
-            "type": "button", "style": "danger", "action_id": "cancel_booking",
-            "text": {"type": "plain_text", "text": "Cancel booking"}, "value": b.id.to_string()
-        }]}));
-    }
-    json!({"response_type": "ephemeral", "text": reply.text, "blocks": blocks})
-}
-
-/// The raw body of a Slack request whose v0 signature and timestamp check out.
-async fn slack_verified(state: &AppState, req: &Request, body: Body) -> Result<Vec<u8>, Response> {
-    let body = read_body(body).await?;
-    let Some(secret) = state.config.slack_signing_secret.as_deref() else {
-        return Err(unauthorized(VerifyError::NotConfigured(
-            "SLACK_SIGNING_SECRET",
-        )));
-    };
-    verify::slack(
-        secret,
-        header(req, "x-slack-request-timestamp"),
-        header(req, "x-slack-signature"),
-        &body,
-        Utc::now().timestamp(),
-    )
-    .map_err(unauthorized)?;
-    Ok(body)
-}
-
-/// Slack slash commands (`application/x-www-form-urlencoded`, v0 signature).
-#[handler]
-pub async fn slack_commands(state: Data<&AppState>, req: &Request, body: Body) -> Response {
-    let body = match slack_verified(&state, req, body).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let user = form_field(&body, "user_id").unwrap_or_default();
-    let text = command_text(
-        &form_field(&body, "command").unwrap_or_default(),
-        &form_field(&body, "text").unwrap_or_default(),
-    );
-    let reply = handle(&state, "slack", &user, &text).await;
-    Json(slack_blocks(&reply)).into_response()
-}
-
-/// Slack interactive components (the cancel button).
-#[handler]
-pub async fn slack_interactions(state: Data<&AppState>, req: &Request, body: Body) -> Response {
-    let body = match slack_verified(&state, req, body).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let payload: Value = form_field(&body, "payload")
-        .and_then(|p| serde_json::from_str(&p).ok())
-        .unwrap_or(Value::Null);
-    let user = payload["user"]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let text = match payload["actions"][0]["action_id"].as_str() {
-        Some("cancel_booking") => format!(
-            "cancel {}",
-            payload["actions"][0]["value"].as_str().unwrap_or_default()
-        ),
-        _ => "help".to_string(),
-    };
-    let reply = handle(&state, "slack", &user, &text).await;
-    Json(json!({"response_type": "ephemeral", "replace_original": true, "text": reply.text}))
-        .into_response()
-}
-
-/// Teams outgoing webhook (JSON activity, HMAC signature).
-#[handler]
-pub async fn teams_messages(state: Data<&AppState>, req: &Request, body: Body) -> Response {
-    let body = match read_body(body).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let Some(secret) = state.config.teams_hmac_secret.as_deref() else {
-        return unauthorized(VerifyError::NotConfigured("TEAMS_HMAC_SECRET"));
-    };
-    if let Err(e) = verify::teams(secret, header(req, "authorization"), &body) {
-        return unauthorized(e);
-    }
-    let activity: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let user = activity["from"]["aadObjectId"]
-        .as_str()
-        .or_else(|| activity["from"]["id"].as_str())
-        .unwrap_or_default()
-        .to_string();
-    let text = strip_mentions(activity["text"].as_str().unwrap_or_default());
-    let reply = handle(&state, "teams", &user, &text).await;
-    Json(json!({"type": "message", "text": reply.text})).into_response()
-}
-
-/// Remove `<at>Bot</at>` mentions and other tags Teams puts in the text.
-fn strip_mentions(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("<at>") {
-        out.push_str(&rest[..i]);
-        rest = rest[i..].find("</at>").map_or("", |j| &rest[i + j + 5..]);
-    }
-    out.push_str(rest);
-    out.replace("&nbsp;", " ").trim().to_string()
-}
-
-/// Discord interactions endpoint (Ed25519 signature; PING, slash commands, buttons).
-#[handler]
-pub async fn discord_interactions(state: Data<&AppState>, req: &Request, body: Body) -> Response {
-    let body = match read_body(body).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let Some(key) = state.config.discord_public_key.as_deref() else {
-        return unauthorized(VerifyError::NotConfigured("DISCORD_PUBLIC_KEY"));
-    };
-    if let Err(e) = verify::discord(
-        key,
-        header(req, "x-signature-ed25519"),
-        header(req, "x-signature-timestamp"),
-        &body,
-        Utc::now().timestamp(),
-    ) {
-        return unauthorized(e);
-    }
-    let i: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(e) => {
-            return problem_response(
-                StatusCode::BAD_REQUEST,
-                format!("interaction is not JSON: {e}"),
-            );
-        }
-    };
-    let user = i["member"]["user"]["id"]
-        .as_str()
-        .or_else(|| i["user"]["id"].as_str())
-        .unwrap_or_default()
-        .to_string();
-    let text = match i["type"].as_u64() {
-        Some(1) => return Json(json!({"type": 1})).into_response(),
-        Some(2) => discord_command_text(&i["data"]),
-        Some(3) => match i["data"]["custom_id"]
-            .as_str()
-            .and_then(|c| c.strip_prefix("cancel:"))
-        {
-            Some(id) => format!("cancel {id}"),
-            None => "help".into(),
-        },
-        _ => {
-            return problem_response(
-                StatusCode::BAD_REQUEST,
-                "unsupported interaction type".into(),
-            );
-        }
-    };
-    let reply = handle(&state, "discord", &user, &text).await;
-    let mut data = json!({"content": reply.text, "flags": 64});
-    if let Some(b) = &reply.booking {
-        data["components"] = json!([{"type": 1, "components": [
-            {"type": 2, "style": 4, "label": "Cancel booking", "custom_id": format!("cancel:{}", b.id)}
-        ]}]);
-    }
-    Json(json!({"type": 4, "data": data})).into_response()
-}
-
-/// `/book room:"Room 101" start:2026-12-01T09:00` → "book Room 101 2026-12-01T09:00".
-fn discord_command_text(data: &Value) -> String {
-    let mut parts = vec![data["name"].as_str().unwrap_or("help").to_string()];
-    if let Some(opts) = data["options"].as_array() {
-        for o in opts {
-            match &o["value"] {
-                Value::String(s) => parts.push(s.clone()),
-                Value::Number(n) => parts.push(n.to_string()),
-                _ => {}
-            }
-        }
-    }
-    parts.join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn helpers() {
-        assert_eq!(
-            strip_mentions("<at>Rooms</at> book board tomorrow 10-11"),
-            "book board tomorrow 10-11"
-        );
-        assert_eq!(
-            command_text("/book", "board tomorrow 10-11"),
-            "book board tomorrow 10-11"
-        );
-        assert_eq!(command_text("/rooms-bot", "free at 3pm"), "free at 3pm");
-        assert_eq!(command_text("/rooms", "link AB12"), "link AB12");
-        assert_eq!(command_text("/rooms", ""), "rooms");
-        let d = json!({"name": "book", "options": [{"name": "room", "value": "Room 101"}, {"name": "start", "value": "2025-03-10T09:00"}]});
-        assert_eq!(discord_command_text(&d), "book Room 101 2025-03-10T09:00");
+    fn times() {
         let t = DateTime::parse_from_rfc3339("2026-11-25T10:07:30Z")
             .expect("t")
             .with_timezone(&Utc);
         assert_eq!(round_up_15(t).to_rfc3339(), "2026-11-25T10:15:00+00:00");
+        assert_eq!(minutes(1), "1 minute");
+        assert_eq!(minutes(61), "2 minutes");
     }
 }
