@@ -26,6 +26,20 @@ pub enum InputError {
     Invalid { field: &'static str, reason: String },
 }
 
+impl InputError {
+    /// The field of the request the error is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            InputError::UnknownTimeZone(_) => "time_zone",
+            InputError::ZeroCapacity => "capacity",
+            InputError::Empty(field)
+            | InputError::TooLong { field, .. }
+            | InputError::UnknownValue { field, .. }
+            | InputError::Invalid { field, .. } => field,
+        }
+    }
+}
+
 /// Errors from a [`crate::store::Store`].
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -69,6 +83,42 @@ pub enum CoreError {
     WrongState(String),
     #[error(transparent)]
     Store(StoreError),
+}
+
+impl StoreError {
+    /// The database cannot be reached or used right now (connection refused
+    /// or lost, no connection free in time, the server shutting down, the
+    /// database missing or refusing our credentials, SQLite busy or unable
+    /// to open its file): worth retrying later, not a fault of the request.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Database(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(db) => {
+                let code = db.code().unwrap_or_default();
+                if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                    // BUSY, LOCKED, IOERR, FULL, CANTOPEN (extended codes keep
+                    // the primary code in the low byte).
+                    code.parse::<i32>()
+                        .is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 10 | 13 | 14))
+                } else {
+                    // PostgreSQL: 08 connection exception, 28 invalid
+                    // authorization, 3D000 no such database, 53 insufficient
+                    // resources, 57P01–03 shutting down / cannot connect now.
+                    ["08", "28", "53", "57P0", "3D000"]
+                        .iter()
+                        .any(|p| code.starts_with(p))
+                }
+            }
+            _ => false,
+        }
+    }
 }
 
 impl From<StoreError> for CoreError {

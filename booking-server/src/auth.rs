@@ -362,11 +362,7 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Session> {
         Err(e) => {
             let status = poem::http::StatusCode::from_u16(e.status())
                 .unwrap_or(poem::http::StatusCode::UNAUTHORIZED);
-            let detail = match e {
-                ApiError::Unauthorized(p) | ApiError::Forbidden(p) => p.0.detail.clone(),
-                _ => "authentication failed".into(),
-            };
-            Err(poem::Error::from_string(detail, status))
+            Err(poem::Error::from_string(e.detail().to_string(), status))
         }
     }
 }

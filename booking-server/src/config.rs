@@ -97,6 +97,9 @@ pub struct Config {
     pub max_body_kb: u64,
     /// Largest body where mail and iTIP arrive (`/api/v1/mail/inbound`, `/dav`), in KiB.
     pub max_mail_body_kb: u64,
+    /// Seconds a request waits for a database connection before it answers
+    /// 503 (database unavailable).
+    pub db_acquire_timeout_secs: u64,
     /// Chat commands per chat user per minute (429 above).
     pub chat_commands_per_minute: u32,
     /// Wrong `link` codes per chat user in the link window.
@@ -145,6 +148,7 @@ impl Default for Config {
             trust_forwarded_for: false,
             max_body_kb: 1024,
             max_mail_body_kb: 25 * 1024,
+            db_acquire_timeout_secs: 10,
             chat_commands_per_minute: 30,
             chat_link_failures_per_user: 5,
             chat_link_failures_per_platform: 50,
@@ -165,6 +169,15 @@ fn number<T: std::str::FromStr>(key: &'static str, v: &str) -> Result<T, ConfigE
         key,
         reason: format!("{v:?} is not a number"),
     })
+}
+
+impl Config {
+    /// How the store uses its connection pool.
+    pub fn store_options(&self) -> booking_core::store::StoreOptions {
+        booking_core::store::StoreOptions {
+            acquire_timeout: std::time::Duration::from_secs(self.db_acquire_timeout_secs.max(1)),
+        }
+    }
 }
 
 impl Config {
@@ -332,6 +345,9 @@ impl Config {
             if let Some(v) = env(key) {
                 *field = number(key, &v)?;
             }
+        }
+        if let Some(v) = env("BOOKING_DB_ACQUIRE_TIMEOUT_SECS") {
+            cfg.db_acquire_timeout_secs = number("BOOKING_DB_ACQUIRE_TIMEOUT_SECS", &v)?;
         }
         if let Some(v) = env("BOOKING_CHAT_LINK_WINDOW_SECS") {
             cfg.chat_link_window_secs = number("BOOKING_CHAT_LINK_WINDOW_SECS", &v)?;

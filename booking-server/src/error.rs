@@ -18,6 +18,9 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong in this case, for humans.
     pub detail: String,
+    /// For invalid input: the field, as a JSON pointer into the request
+    /// body (`/policy/business_hours/3/open`) or the parameter's name.
+    pub field: Option<String>,
     /// For rule violations: the rule's machine-readable name.
     pub rule: Option<String>,
     /// For conflicts: the booking that holds the slot.
@@ -96,7 +99,14 @@ pub enum ApiError {
     /// Something failed on the server; the log has details.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Box<Problem>>),
+    /// The database cannot be reached right now; try again after
+    /// `Retry-After` seconds (nothing was changed).
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Unavailable(Json<Box<Problem>>, #[oai(header = "Retry-After")] u64),
 }
+
+/// Seconds a client is asked to wait while the database is unavailable.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -110,6 +120,7 @@ fn problem(status: StatusCode, detail: impl Into<String>) -> Problem {
         title,
         status: status.as_u16(),
         detail: detail.into(),
+        field: None,
         rule: None,
         conflict: None,
         skipped: None,
@@ -132,6 +143,7 @@ impl ApiError {
             415 => ApiError::UnsupportedMediaType(Json(Box::new(p))),
             423 => ApiError::Locked(Json(Box::new(p))),
             429 => ApiError::TooManyRequests(Json(Box::new(p)), 60),
+            503 => ApiError::Unavailable(Json(Box::new(p)), UNAVAILABLE_RETRY_SECS),
             _ => ApiError::Internal(Json(Box::new(p))),
         }
     }
@@ -148,8 +160,16 @@ impl ApiError {
             | ApiError::UnsupportedMediaType(p)
             | ApiError::Locked(p)
             | ApiError::TooManyRequests(p, _)
+            | ApiError::Unavailable(p, _)
             | ApiError::Internal(p) => &p.0.detail,
         }
+    }
+
+    /// 400 about one field (a JSON pointer into the body).
+    pub fn bad_field(pointer: &str, detail: impl Into<String>) -> Self {
+        let mut p = problem(StatusCode::BAD_REQUEST, detail);
+        p.field = (!pointer.is_empty()).then(|| pointer.to_string());
+        Self::from_problem(p)
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -195,6 +215,7 @@ impl ApiError {
             | ApiError::UnsupportedMediaType(p)
             | ApiError::Locked(p)
             | ApiError::TooManyRequests(p, _)
+            | ApiError::Unavailable(p, _)
             | ApiError::Internal(p) => p.0.status,
         }
     }
@@ -204,13 +225,13 @@ impl ApiError {
 /// parameters, failed authentication) become problems too.
 pub fn from_poem_error(err: poem::Error) -> ApiError {
     let status = err.status();
-    let status = if status.is_client_error() {
+    let status = if status.is_client_error() || status == StatusCode::SERVICE_UNAVAILABLE {
         status
     } else {
         StatusCode::BAD_REQUEST
     };
     let mapped = match status.as_u16() {
-        401 | 403 | 404 | 409 | 415 | 422 => status,
+        401 | 403 | 404 | 409 | 415 | 422 | 429 | 503 => status,
         _ => StatusCode::BAD_REQUEST,
     };
     ApiError::new(mapped, err.to_string())
@@ -219,7 +240,11 @@ pub fn from_poem_error(err: poem::Error) -> ApiError {
 impl From<CoreError> for ApiError {
     fn from(err: CoreError) -> Self {
         match err {
-            CoreError::Input(e) => ApiError::bad_request(e.to_string()),
+            CoreError::Input(e) => {
+                let mut p = problem(StatusCode::BAD_REQUEST, e.to_string());
+                p.field = Some(format!("/{}", e.field().replace('.', "/")));
+                ApiError::from_problem(p)
+            }
             CoreError::Rule(v) => {
                 let (status, conflict) = match &v {
                     RuleViolation::Conflict {
@@ -265,6 +290,16 @@ impl From<StoreError> for ApiError {
         match err {
             StoreError::Duplicate(what) => {
                 ApiError::new(StatusCode::CONFLICT, format!("{what} already exists"))
+            }
+            other if other.is_unavailable() => {
+                tracing::warn!(error = %other, "database unavailable");
+                ApiError::Unavailable(
+                    Json(Box::new(problem(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "database unavailable; try again shortly",
+                    ))),
+                    UNAVAILABLE_RETRY_SECS,
+                )
             }
             other => ApiError::internal(other),
         }

@@ -18,6 +18,7 @@ pub mod limits;
 pub mod live;
 pub mod login_limit;
 pub mod mail;
+pub mod methods;
 pub mod ops;
 pub mod sso;
 pub mod state;
@@ -29,7 +30,9 @@ use booking_core::{BookingService, SystemClock, store};
 use poem::endpoint::BoxEndpoint;
 use poem::http::Method;
 use poem::middleware::Cors;
-use poem::{EndpointExt, Route, get};
+use poem::{EndpointExt, Route};
+
+use crate::methods::get;
 use rand::RngCore;
 use thiserror::Error;
 
@@ -61,7 +64,7 @@ pub enum ServerError {
 impl AppState {
     /// Open the database (migrating it) and build the state.
     pub async fn open(config: Config) -> Result<Self, ServerError> {
-        let store = store::open(&config.database_url).await?;
+        let store = store::open_with(&config.database_url, &config.store_options()).await?;
         let secret = match &config.jwt_secret {
             Some(s) => s.as_bytes().to_vec(),
             None => {
@@ -115,15 +118,15 @@ pub fn app(state: AppState) -> BoxEndpoint<'static> {
         .at("/dav", dav::endpoint)
         .at("/dav/*path", dav::endpoint)
         .at("/.well-known/caldav", dav::endpoint)
-        .at("/chat/slack/commands", poem::post(chat::slack_commands))
+        .at("/chat/slack/commands", methods::post(chat::slack_commands))
         .at(
             "/chat/slack/interactions",
-            poem::post(chat::slack_interactions),
+            methods::post(chat::slack_interactions),
         )
-        .at("/chat/teams/messages", poem::post(chat::teams_messages))
+        .at("/chat/teams/messages", methods::post(chat::teams_messages))
         .at(
             "/chat/discord/interactions",
-            poem::post(chat::discord_interactions),
+            methods::post(chat::discord_interactions),
         );
     let with_cors = if cors_origins.is_empty() {
         route.boxed()

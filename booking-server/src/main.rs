@@ -221,7 +221,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             if let Some(u) = database_url {
                 config.database_url = u;
             }
-            booking_core::store::open(&config.database_url).await?;
+            booking_core::store::open_with(&config.database_url, &config.store_options()).await?;
             println!("migrations applied to {}", config.database_url);
             Ok(())
         }

@@ -115,10 +115,18 @@ pub async fn healthz() -> &'static str {
 pub async fn readyz(state: Data<&AppState>) -> Response {
     match state.svc.store().ping().await {
         Ok(()) => "ready".into_response(),
-        Err(e) => problem_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("database unreachable: {e}"),
-        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: database unreachable");
+            let mut resp = problem_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database unreachable".into(),
+            );
+            resp.headers_mut().insert(
+                "retry-after",
+                HeaderValue::from(crate::error::UNAVAILABLE_RETRY_SECS),
+            );
+            resp
+        }
     }
 }
 
@@ -196,6 +204,12 @@ async fn as_problem(resp: Response) -> Response {
     for (n, v) in kept {
         out.headers_mut().insert(n, v);
     }
+    if status == StatusCode::SERVICE_UNAVAILABLE && !out.headers().contains_key("retry-after") {
+        out.headers_mut().insert(
+            "retry-after",
+            HeaderValue::from(crate::error::UNAVAILABLE_RETRY_SECS),
+        );
+    }
     out
 }
 
@@ -241,6 +255,44 @@ async fn cap_body(mut req: Request) -> Result<Request, Response> {
     }
 }
 
+/// An API request's JSON body, kept (it is already within the body limit)
+/// to say which field was wrong if the API refuses its shape.
+async fn keep_json_body(mut req: Request, path: &str) -> (Request, Option<bytes::Bytes>) {
+    let json = req.content_type().is_some_and(|c| c.contains("json"));
+    if !path.starts_with("/api/v1/") || !json {
+        return (req, None);
+    }
+    match req.take_body().into_bytes().await {
+        Ok(bytes) => {
+            req.set_body(bytes.clone());
+            (req, Some(bytes))
+        }
+        Err(_) => (req, None),
+    }
+}
+
+/// When poem-openapi refused a body's shape in its own words, answer with
+/// the field (JSON pointer) and what was expected instead.
+async fn name_the_field(resp: Response, method: &str, path: &str, body: &[u8]) -> Response {
+    let (parts, answer) = resp.into_parts();
+    let Ok(answer) = answer.into_bytes().await else {
+        return Response::from_parts(parts, poem::Body::empty());
+    };
+    // A plain-text error here (as_problem wraps it later), or a problem.
+    let text = serde_json::from_slice::<serde_json::Value>(&answer)
+        .ok()
+        .and_then(|p| p["detail"].as_str().map(str::to_string))
+        .unwrap_or_else(|| String::from_utf8_lossy(&answer).into_owned());
+    let from_parser = text.starts_with("parse request payload error");
+    match from_parser
+        .then(|| crate::api::shape::check(method, path, body))
+        .flatten()
+    {
+        Some(e) => crate::error::ApiError::bad_field(&e.pointer, e.to_string()).into_response(),
+        None => Response::from_parts(parts, poem::Body::from(answer)),
+    }
+}
+
 /// The middleware around every route.
 pub async fn around<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
     let started = Instant::now();
@@ -264,9 +316,16 @@ pub async fn around<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respo
             Ok(r) => r,
             Err(refused) => return refused,
         };
-        match ep.call(req).await {
+        let (req, json_body) = keep_json_body(req, &path).await;
+        let resp = match ep.call(req).await {
             Ok(r) => r.into_response(),
             Err(e) => e.into_response(),
+        };
+        match json_body {
+            Some(body) if resp.status() == StatusCode::BAD_REQUEST => {
+                name_the_field(resp, &method, &path, &body).await
+            }
+            _ => resp,
         }
     }
     .instrument(span.clone())
@@ -276,6 +335,12 @@ pub async fn around<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respo
         .map(|p| p.0.to_string())
         .unwrap_or_else(|| "unmatched".to_string());
     let mut resp = as_problem(resp).await;
+    if resp.status() == StatusCode::METHOD_NOT_ALLOWED
+        && !resp.headers().contains_key("allow")
+        && let Some(allow) = crate::methods::api_allow(&path)
+    {
+        resp = crate::methods::method_not_allowed(&allow);
+    }
     let status = resp.status().as_u16();
     let elapsed = started.elapsed().as_secs_f64();
     if let Some(m) = recorder {

@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use booking_core::testing::{Backend, TestDb, backends};
+use booking_core::testing::{Backend, TestDb};
 use booking_core::{Role, User};
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
@@ -258,20 +258,6 @@ async fn rooms(srv: &Srv) {
             .await
             .expect("room");
     }
-}
-
-macro_rules! on_every_backend {
-    ($($name:ident),+ $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                for backend in backends() {
-                    eprintln!("-- {backend:?}");
-                    cases::$name(backend).await;
-                }
-            }
-        )+
-    };
 }
 
 on_every_backend!(

@@ -522,12 +522,33 @@ pub trait Store: Send + Sync + 'static {
     async fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError>;
 }
 
+/// How a store uses its connection pool.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// How long a request waits for a database connection before it fails
+    /// as unavailable ([`StoreError::is_unavailable`]).
+    pub acquire_timeout: std::time::Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            acquire_timeout: std::time::Duration::from_secs(10),
+        }
+    }
+}
+
 /// Open the store a database URL names (`sqlite:`… or `postgres:`…) and migrate it.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    open_with(url, &StoreOptions::default()).await
+}
+
+/// [`open`] with pool options.
+pub async fn open_with(url: &str, opts: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
     let store: Arc<dyn Store> = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Arc::new(PgStore::connect(url).await?)
+        Arc::new(PgStore::connect_with(url, opts).await?)
     } else if url.starts_with("sqlite:") {
-        Arc::new(SqliteStore::connect(url).await?)
+        Arc::new(SqliteStore::connect_with(url, opts).await?)
     } else {
         return Err(StoreError::Corrupt(format!(
             "unsupported database URL {url:?}: use sqlite://FILE?mode=rwc or postgres://…"

@@ -3,8 +3,6 @@
 //! booking impossible for every writer; a per-room advisory lock orders the
 //! writers so the rule check sees the committed state.
 
-use std::time::Duration as StdDuration;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::postgres::{PgPoolOptions, PgRow};
@@ -18,7 +16,7 @@ use super::{
 };
 use super::{
     BookingsVersion, Bucket, ChangeStamp, HeatCell, InviteLink, NewMail, OutboxCounts, QueuedMail,
-    RoomStats, UsageRow, VersionScope,
+    RoomStats, StoreOptions, UsageRow, VersionScope,
 };
 use crate::domain::{
     Booking, BookingId, BookingStatus, MAX_HELD_MINUTES, Occupancy, Room, RoomId, Series, SeriesId,
@@ -373,9 +371,14 @@ async fn insert_audit(conn: &mut PgConnection, e: &AuditEntry) -> Result<(), Sto
 impl PgStore {
     /// Connect to `url` (e.g. `postgres://postgres@127.0.0.1/booking`).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, &StoreOptions::default()).await
+    }
+
+    /// [`PgStore::connect`] with pool options.
+    pub async fn connect_with(url: &str, opts: &StoreOptions) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(StdDuration::from_secs(30))
+            .acquire_timeout(opts.acquire_timeout)
             .connect(url)
             .await?;
         Ok(Self { pool })

@@ -22,7 +22,7 @@ use super::{
 };
 use super::{
     BookingsVersion, Bucket, ChangeStamp, HeatCell, InviteLink, NewMail, OutboxCounts, QueuedMail,
-    RoomStats, UsageRow, VersionScope,
+    RoomStats, StoreOptions, UsageRow, VersionScope,
 };
 use crate::domain::{
     Booking, BookingId, BookingStatus, MAX_HELD_MINUTES, Occupancy, Room, RoomId, Series, SeriesId,
@@ -418,6 +418,11 @@ async fn insert_audit(conn: &mut SqliteConnection, e: &AuditEntry) -> Result<(),
 impl SqliteStore {
     /// Connect to `url` (e.g. `sqlite://booking.db?mode=rwc`, `sqlite::memory:`).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, &StoreOptions::default()).await
+    }
+
+    /// [`SqliteStore::connect`] with pool options.
+    pub async fn connect_with(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
         let opts = SqliteConnectOptions::from_str(url)?
             .journal_mode(SqliteJournalMode::Wal)
             // WAL + NORMAL: every commit survives a crash of the process; a power
@@ -429,6 +434,7 @@ impl SqliteStore {
         let max = if url.contains(":memory:") { 1 } else { 8 };
         let pool = SqlitePoolOptions::new()
             .max_connections(max)
+            .acquire_timeout(options.acquire_timeout)
             .connect_with(opts)
             .await?;
         Ok(Self {

@@ -8,6 +8,7 @@ pub mod model;
 pub mod procurement;
 pub mod rooms;
 pub mod series;
+pub mod shape;
 
 use poem_openapi::{OpenApiService, Tags};
 

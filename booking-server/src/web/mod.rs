@@ -18,7 +18,9 @@ pub mod text;
 mod time;
 
 use poem::middleware::Compression;
-use poem::{EndpointExt, Route, get, post};
+use poem::{EndpointExt, Route};
+
+use crate::methods::{get, post};
 
 pub use page::{Chrome, html};
 pub use session::{SESSION_COOKIE, Viewer, safe_next, signed_in};

@@ -2,6 +2,8 @@
 //! Python's csv module as an independent CSV reader.
 #![allow(dead_code)]
 
+pub mod api;
+
 use booking_server::config::Config;
 use booking_server::state::AppState;
 use serde_json::Value;
@@ -61,4 +63,21 @@ pub fn python_csv(text: &str) -> Value {
     let out = child.wait_with_output().expect("python");
     assert!(out.status.success(), "python's csv module rejected: {text}");
     serde_json::from_slice(&out.stdout).expect("json")
+}
+
+/// `on_every_backend!(a, b)`: a test per case `cases::a`, run on SQLite and,
+/// when reachable, PostgreSQL.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                for backend in booking_core::testing::backends() {
+                    eprintln!("-- {backend:?}");
+                    cases::$name(backend).await;
+                }
+            }
+        )+
+    };
 }
