@@ -7,6 +7,7 @@
 //! Rules are pure functions ([`rules`], [`availability`]); [`BookingService`]
 //! runs them and writes through a [`store::Store`] in one transaction.
 
+pub mod accounts;
 pub mod analytics;
 pub mod availability;
 mod chat_link;

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use booking_core::store::Credentials;
 use booking_core::{Actor, BusinessHours, Role, RoomCategory, RoomPolicy, RoomSpec, User};
 use chrono::NaiveTime;
 use rand::Rng;
@@ -74,20 +73,11 @@ pub async fn load(state: &AppState) -> Result<Vec<(String, Role, String)>, Serve
             hash_password(&password).map_err(|_| ServerError::Other("hashing failed".into()))?;
         let user = match store.get_user_by_email(email).await? {
             Some(u) => {
-                store
-                    .set_credentials(
-                        u.id,
-                        &Credentials {
-                            password_hash: Some(hash),
-                            failed_logins: 0,
-                            locked_until: None,
-                        },
-                    )
-                    .await?;
+                svc.reset_password_via("demo", u.id, &hash).await?;
                 u
             }
             None => {
-                svc.create_user(email, name, role, Some(&hash), true)
+                svc.create_user_via("demo", email, name, role, Some(&hash))
                     .await?
             }
         };

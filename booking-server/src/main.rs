@@ -4,7 +4,6 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use booking_core::Role;
 use booking_server::config::Config;
 use booking_server::state::AppState;
 use booking_server::{ServerError, demo};
@@ -252,30 +251,14 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             let state = AppState::open(config).await?;
             let hash = booking_server::auth::hash_password(&password)
                 .map_err(|_| ServerError::Other("hashing failed".into()))?;
-            let store = state.svc.store();
-            match store.get_user_by_email(email.trim()).await? {
-                Some(mut user) => {
-                    user.role = Role::SuperAdmin;
-                    user.active = true;
-                    store.update_user(&user).await?;
-                    store
-                        .set_credentials(
-                            user.id,
-                            &booking_core::store::Credentials {
-                                password_hash: Some(hash),
-                                ..Default::default()
-                            },
-                        )
-                        .await?;
-                    println!("{} is now a super_admin with the new password", user.email);
-                }
-                None => {
-                    let user = state
-                        .svc
-                        .create_user(&email, &name, Role::SuperAdmin, Some(&hash), true)
-                        .await?;
-                    println!("created super_admin {}", user.email);
-                }
+            let (user, created) = state
+                .svc
+                .bootstrap_admin("cli", &email, &name, &hash)
+                .await?;
+            if created {
+                println!("created super_admin {}", user.email);
+            } else {
+                println!("{} is now a super_admin with the new password", user.email);
             }
             if generated {
                 println!("password: {password}");

@@ -234,3 +234,53 @@ async fn backup_of_postgres_is_a_pg_dump_archive() {
     let _ = std::fs::remove_file(&file);
     assert!(bytes.starts_with(b"PGDMP"), "custom-format archive");
 }
+
+/// #16 item 4: accounts made or changed from the command line (create-admin,
+/// `serve --demo`'s accounts) are in the audit log, passwords never.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn command_line_account_changes_are_audited() {
+    let dir = std::env::temp_dir().join(format!("cli-audit-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let url = format!("sqlite://{}/b.db?mode=rwc", dir.display());
+    for _ in 0..2 {
+        let out = run(
+            &[
+                "create-admin",
+                "--email",
+                "ops@example.com",
+                "--database-url",
+                &url,
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let store = booking_core::store::open(&url).await.expect("store");
+    let audit = store
+        .list_audit(&booking_core::store::AuditFilter {
+            entity: Some("user".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert!(actions.contains(&"user.create"), "{actions:?}");
+    assert!(
+        actions.contains(&"user.password"),
+        "the second run resets: {actions:?}"
+    );
+    for e in &audit {
+        assert_eq!(
+            e.after.as_ref().and_then(|a| a["via"].as_str()),
+            Some("cli"),
+            "{e:?}"
+        );
+        let json = serde_json::to_string(e).expect("json");
+        assert!(
+            !json.contains("argon2"),
+            "no password hash in the audit log: {json}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
