@@ -97,13 +97,12 @@ impl AppState {
 /// The whole HTTP application.
 pub fn app(state: AppState) -> BoxEndpoint<'static> {
     let api = api::service();
-    let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     let cors_origins = state.config.cors_origins.clone();
     let route = web::mount(Route::new())
         .at("/api/v1/events", get(live::events))
         .nest("/api/v1", api)
-        .at("/api/openapi.json", spec)
+        .at("/api/openapi.json", get(api::links::document))
         .nest("/api/docs", docs)
         .at("/healthz", get(ops::healthz))
         .at("/readyz", get(ops::readyz))
