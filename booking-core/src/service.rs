@@ -189,6 +189,11 @@ impl BookingService {
         self
     }
 
+    /// The quotas every user has across all rooms.
+    pub fn global_quotas(&self) -> &[crate::domain::Quota] {
+        &self.global_quotas
+    }
+
     /// Live rooms for search, from a short-lived cache.
     async fn searchable_rooms(&self) -> Result<Arc<Vec<Room>>, CoreError> {
         if let Ok(guard) = self.rooms.lock()
@@ -505,7 +510,7 @@ impl BookingService {
 
     /// Book a room. Approved at once, or pending where the room needs approval.
     pub async fn book(&self, actor: &Actor, req: BookingRequest) -> Result<Booking, CoreError> {
-        self.book_with(actor, req, false).await
+        self.book_with(actor, req, false, EventKind::Created).await
     }
 
     /// Like [`BookingService::book`], but the booking always waits for an
@@ -515,14 +520,17 @@ impl BookingService {
         actor: &Actor,
         req: BookingRequest,
     ) -> Result<Booking, CoreError> {
-        self.book_with(actor, req, true).await
+        self.book_with(actor, req, true, EventKind::Created).await
     }
 
-    async fn book_with(
+    /// Book; `kind` is how the change is announced (`waitlist_booked` when
+    /// the waitlist books it).
+    pub(crate) async fn book_with(
         &self,
         actor: &Actor,
         req: BookingRequest,
         force_pending: bool,
+        kind: EventKind,
     ) -> Result<Booking, CoreError> {
         check_text("title", &req.title, MAX_TITLE, true)?;
         check_text("purpose", &req.purpose, MAX_PURPOSE, false)?;
@@ -590,11 +598,11 @@ impl BookingService {
                 },
                 &ChangeLog {
                     audit,
-                    events: vec![stored_event(EventKind::Created, &booking, now)],
+                    events: vec![stored_event(kind, &booking, now)],
                 },
             )
             .await?;
-        self.emit(EventKind::Created, &booking, actor);
+        self.emit(kind, &booking, actor);
         Ok(booking)
     }
 

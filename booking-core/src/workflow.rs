@@ -90,6 +90,21 @@ impl BookingService {
         slots: &[(DateTime<Utc>, DateTime<Utc>)],
         ignore: Option<&Booking>,
     ) -> Result<(), CoreError> {
+        for verdict in self.quota_verdicts(user, room, slots, ignore).await? {
+            verdict?;
+        }
+        Ok(())
+    }
+
+    /// The quota verdict of each slot in order: a slot that fits is counted
+    /// against the next ones; one that does not is refused (and not counted).
+    pub(crate) async fn quota_verdicts(
+        &self,
+        user: UserId,
+        room: &Room,
+        slots: &[(DateTime<Utc>, DateTime<Utc>)],
+        ignore: Option<&Booking>,
+    ) -> Result<Vec<Result<(), RuleViolation>>, CoreError> {
         let quotas: Vec<(&Quota, Option<RoomId>, &str)> = room
             .policy
             .quotas
@@ -98,15 +113,19 @@ impl BookingService {
             .chain(self.global_quotas.iter().map(|q| (q, None, "global")))
             .collect();
         if quotas.is_empty() {
-            return Ok(());
+            return Ok(slots.iter().map(|_| Ok(())).collect());
         }
         let mut used: HashMap<(usize, DateTime<Utc>), (u32, i64)> = HashMap::new();
+        let mut verdicts = Vec::with_capacity(slots.len());
         for &(start, end) in slots {
+            let minutes = (end - start).num_minutes();
+            let mut keys = Vec::with_capacity(quotas.len());
+            let mut refused = None;
             for (qi, (quota, scope_room, scope)) in quotas.iter().enumerate() {
                 let (from, to) = period_bounds(room.time_zone, quota.period, start);
-                let entry = match used.get_mut(&(qi, from)) {
-                    Some(e) => e,
-                    None => {
+                let entry = match used.entry((qi, from)) {
+                    Entry::Occupied(e) => *e.get(),
+                    Entry::Vacant(e) => {
                         let (mut n, mut mins) =
                             self.store.usage(user, *scope_room, from, to).await?;
                         if let Some(b) = ignore
@@ -117,38 +136,48 @@ impl BookingService {
                             n = n.saturating_sub(1);
                             mins -= (b.end - b.start).num_minutes();
                         }
-                        used.entry((qi, from)).or_insert((n, mins))
+                        *e.insert((n, mins))
                     }
                 };
-                let minutes = (end - start).num_minutes();
+                keys.push((qi, from));
+                if refused.is_some() {
+                    continue;
+                }
                 if let Some(max) = quota.max_bookings
                     && entry.0 + 1 > max
                 {
-                    return Err(RuleViolation::QuotaExceeded {
+                    refused = Some(RuleViolation::QuotaExceeded {
                         scope: scope.to_string(),
                         period: quota.period,
                         detail: format!("{} of {max} bookings used", entry.0),
-                    }
-                    .into());
-                }
-                if let Some(max) = quota.max_minutes
+                    });
+                } else if let Some(max) = quota.max_minutes
                     && entry.1 + minutes > i64::from(max)
                 {
-                    return Err(RuleViolation::QuotaExceeded {
+                    refused = Some(RuleViolation::QuotaExceeded {
                         scope: scope.to_string(),
                         period: quota.period,
                         detail: format!(
                             "{} of {max} minutes used, {minutes} more requested",
                             entry.1
                         ),
-                    }
-                    .into());
+                    });
                 }
-                entry.0 += 1;
-                entry.1 += minutes;
+            }
+            match refused {
+                Some(v) => verdicts.push(Err(v)),
+                None => {
+                    for key in keys {
+                        if let Some(e) = used.get_mut(&key) {
+                            e.0 += 1;
+                            e.1 += minutes;
+                        }
+                    }
+                    verdicts.push(Ok(()));
+                }
             }
         }
-        Ok(())
+        Ok(verdicts)
     }
 
     // ---- series ------------------------------------------------------------
@@ -216,13 +245,20 @@ impl BookingService {
                 now,
             }));
         }
-        let ok_slots: Vec<_> = occs
-            .iter()
-            .zip(&static_results)
-            .filter(|(_, r)| r.is_ok())
-            .map(|(o, _)| (o.start, o.end))
+        // Quotas count occurrences in order: those over a quota are skipped
+        // (rule `quota`) like any other date that cannot be booked.
+        let ok: Vec<usize> = (0..occs.len())
+            .filter(|&i| static_results[i].is_ok())
             .collect();
-        self.check_quotas(actor.id, &room, &ok_slots, None).await?;
+        let ok_slots: Vec<_> = ok.iter().map(|&i| (occs[i].start, occs[i].end)).collect();
+        let verdicts = self
+            .quota_verdicts(actor.id, &room, &ok_slots, None)
+            .await?;
+        for (&i, verdict) in ok.iter().zip(verdicts) {
+            if let Err(v) = verdict {
+                static_results[i] = Err(v);
+            }
+        }
 
         let status = rules::initial_status(&policy);
         let bookings: Vec<Booking> = occs
@@ -695,7 +731,10 @@ impl BookingService {
                 start: entry.start,
                 end: entry.end,
             };
-            match self.book(&actor, req).await {
+            match self
+                .book_with(&actor, req, false, EventKind::WaitlistBooked)
+                .await
+            {
                 Ok(b) => {
                     self.store
                         .update_waitlist(&WaitlistEntry {
@@ -704,7 +743,6 @@ impl BookingService {
                             ..entry
                         })
                         .await?;
-                    self.emit(EventKind::WaitlistBooked, &b, &actor);
                     booked.push(b);
                 }
                 // Still taken (by someone earlier in the queue) or now against

@@ -129,6 +129,7 @@ on_every_backend!(
     no_show_release_with_a_controllable_clock,
     waitlist_promotion_honours_rules_and_order,
     quotas_per_room_and_global,
+    a_series_over_a_quota_skips_the_dates_over_it,
 );
 
 mod cases {
@@ -674,5 +675,86 @@ mod cases {
         svc.book(&e.bob, req(other.id, day + Duration::hours(5), 60))
             .await
             .expect("fits");
+    }
+
+    /// #17 item 6: a monthly quota of 3 and a series of 5 Mondays with 4 in
+    /// January books 4 (3 in January, 1 in February) and lists the 4th
+    /// January date as skipped by rule `quota`, instead of refusing it all.
+    pub async fn a_series_over_a_quota_skips_the_dates_over_it(b: Backend) {
+        let e = env(b).await;
+        let room = e
+            .svc
+            .create_room(
+                &e.admin,
+                spec(RoomPolicy {
+                    quotas: vec![Quota {
+                        period: QuotaPeriod::Month,
+                        max_bookings: Some(3),
+                        max_minutes: None,
+                    }],
+                    series_max_conflicts: 10,
+                    series_max_conflict_percent: 100,
+                    ..RoomPolicy::default()
+                }),
+            )
+            .await
+            .expect("room");
+        let out = e
+            .svc
+            .book_series(
+                &e.alice,
+                series(
+                    room.id,
+                    local(2026, 1, 5, 9),
+                    "FREQ=WEEKLY;BYDAY=MO;COUNT=5",
+                ),
+            )
+            .await
+            .expect("booked, with a date skipped");
+        let booked: Vec<DateTime<Utc>> = out.booked.iter().map(|b| b.start).collect();
+        assert_eq!(
+            booked,
+            [
+                berlin(2026, 1, 5, 9),
+                berlin(2026, 1, 12, 9),
+                berlin(2026, 1, 19, 9),
+                berlin(2026, 2, 2, 9)
+            ]
+        );
+        assert_eq!(out.skipped.len(), 1, "{:?}", out.skipped);
+        assert_eq!(out.skipped[0].start, berlin(2026, 1, 26, 9));
+        assert_eq!(out.skipped[0].violation.rule(), "quota");
+        // With the default thresholds (at most 5 or 10 %), 1 of 5 is too many.
+        let strict = e
+            .svc
+            .create_room(
+                &e.admin,
+                RoomSpec {
+                    name: "Strict".into(),
+                    ..spec(RoomPolicy {
+                        quotas: vec![Quota {
+                            period: QuotaPeriod::Month,
+                            max_bookings: Some(3),
+                            max_minutes: None,
+                        }],
+                        ..RoomPolicy::default()
+                    })
+                },
+            )
+            .await
+            .expect("room");
+        let err = e
+            .svc
+            .book_series(
+                &e.bob,
+                series(
+                    strict.id,
+                    local(2026, 1, 5, 9),
+                    "FREQ=WEEKLY;BYDAY=MO;COUNT=5",
+                ),
+            )
+            .await
+            .expect_err("declined");
+        assert!(matches!(err, CoreError::SeriesDeclined(_)), "{err:?}");
     }
 }

@@ -100,6 +100,10 @@ pub struct Config {
     /// Seconds a request waits for a database connection before it answers
     /// 503 (database unavailable).
     pub db_acquire_timeout_secs: u64,
+    /// Quotas per user across all rooms (on top of each room's own):
+    /// `BOOKING_GLOBAL_QUOTAS="week:bookings=5,minutes=600;month:bookings=20"`
+    /// or `[[global_quotas]]` tables in the file.
+    pub global_quotas: Vec<booking_core::Quota>,
     /// Chat commands per chat user per minute (429 above).
     pub chat_commands_per_minute: u32,
     /// Wrong `link` codes per chat user in the link window.
@@ -149,6 +153,7 @@ impl Default for Config {
             max_body_kb: 1024,
             max_mail_body_kb: 25 * 1024,
             db_acquire_timeout_secs: 10,
+            global_quotas: Vec::new(),
             chat_commands_per_minute: 30,
             chat_link_failures_per_user: 5,
             chat_link_failures_per_platform: 50,
@@ -161,6 +166,43 @@ fn list(v: &str) -> Vec<String> {
     v.split(',')
         .map(|s| s.trim().to_ascii_lowercase())
         .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// `week:bookings=5,minutes=600;month:bookings=20` → quotas.
+pub fn parse_quotas(v: &str) -> Result<Vec<booking_core::Quota>, String> {
+    v.split(';')
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(|q| {
+            let (period, limits) = q
+                .split_once(':')
+                .ok_or_else(|| format!("{q:?}: write period:limit=n, e.g. week:bookings=5"))?;
+            let period: booking_core::QuotaPeriod = period
+                .trim()
+                .parse()
+                .map_err(|_| format!("{period:?} is not a period (day, week or month)"))?;
+            let mut quota = booking_core::Quota {
+                period,
+                max_bookings: None,
+                max_minutes: None,
+            };
+            for limit in limits.split(',').map(str::trim) {
+                let (key, n) = limit
+                    .split_once('=')
+                    .ok_or_else(|| format!("{limit:?}: write bookings=n or minutes=n"))?;
+                let n: u32 = n
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("{n:?} is not a whole number"))?;
+                match key.trim() {
+                    "bookings" => quota.max_bookings = Some(n),
+                    "minutes" => quota.max_minutes = Some(n),
+                    other => return Err(format!("{other:?} is not bookings or minutes")),
+                }
+            }
+            Ok(quota)
+        })
         .collect()
 }
 
@@ -346,6 +388,12 @@ impl Config {
                 *field = number(key, &v)?;
             }
         }
+        if let Some(v) = env("BOOKING_GLOBAL_QUOTAS") {
+            cfg.global_quotas = parse_quotas(&v).map_err(|reason| ConfigError::Invalid {
+                key: "BOOKING_GLOBAL_QUOTAS",
+                reason,
+            })?;
+        }
         if let Some(v) = env("BOOKING_DB_ACQUIRE_TIMEOUT_SECS") {
             cfg.db_acquire_timeout_secs = number("BOOKING_DB_ACQUIRE_TIMEOUT_SECS", &v)?;
         }
@@ -491,6 +539,24 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn global_quotas_from_one_line() {
+        let q = parse_quotas("week:bookings=5,minutes=600; month:bookings=20").expect("quotas");
+        assert_eq!(q.len(), 2);
+        assert_eq!(
+            (q[0].period, q[0].max_bookings, q[0].max_minutes),
+            (booking_core::QuotaPeriod::Week, Some(5), Some(600))
+        );
+        assert_eq!(q[1].max_bookings, Some(20));
+        assert!(parse_quotas("fortnight:bookings=1").is_err());
+        assert!(parse_quotas("week:hours=1").is_err());
+        let err = Config::load(None, |k| {
+            (k == "BOOKING_GLOBAL_QUOTAS").then(|| "week:bookings=x".to_string())
+        })
+        .expect_err("refused");
+        assert!(err.to_string().contains("BOOKING_GLOBAL_QUOTAS"), "{err}");
+    }
 
     #[test]
     fn env_overrides_file_and_defaults() {

@@ -74,7 +74,8 @@ impl AppState {
             }
         };
         Ok(Self {
-            svc: BookingService::new(store, Arc::new(SystemClock)),
+            svc: BookingService::new(store, Arc::new(SystemClock))
+                .with_global_quotas(config.global_quotas.clone()),
             jwt: Arc::new(JwtKeys::new(&secret)),
             sso: Arc::new(sso::Sso::new(config.oidc_providers.clone())),
             feeds: Arc::new(feed_cache::FeedCache::new(

@@ -941,6 +941,20 @@ mod cases {
         assert_eq!(s, StatusCode::OK);
         assert_eq!(list[0]["active"], false);
         assert!(list[0]["booking_id"].is_string(), "{list}");
+        // Live updates call it what it is (#17 item 8), not `created`.
+        let promoted = list[0]["booking_id"].as_str().expect("booked");
+        let kinds: Vec<String> = srv
+            .state
+            .svc
+            .store()
+            .events_since(0, 10_000)
+            .await
+            .expect("events")
+            .into_iter()
+            .filter(|e| e.booking_id.to_string() == promoted)
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds, ["waitlist_booked"]);
 
         // Check-in is only possible near the start: now is days before.
         let first = detail["occurrences"][0]["id"]

@@ -1,9 +1,10 @@
 """Check iTIP messages with Python `icalendar`: print, as JSON per file, the
-METHOD, each VEVENT's UID/SEQUENCE and every ATTENDEE's PARTSTAT, or the
-error. Usage: itip_check.py FILE...
+METHOD, each VEVENT's UID/SEQUENCE/RECURRENCE-ID (UTC) and every ATTENDEE's
+PARTSTAT, or the error. Usage: itip_check.py FILE...
 """
 import json
 import sys
+from datetime import timezone
 
 import icalendar
 
@@ -19,6 +20,8 @@ for path in sys.argv[1:]:
             events.append({
                 "uid": str(ev.get("UID")),
                 "sequence": int(ev.get("SEQUENCE", 0)),
+                "recurrence_id": (ev.decoded("RECURRENCE-ID").astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+                                  if ev.get("RECURRENCE-ID") else None),
                 "attendees": [{"address": str(a), "partstat": a.params.get("PARTSTAT"),
                                "cutype": a.params.get("CUTYPE")} for a in atts],
                 "comment": str(ev.get("COMMENT", "")),

@@ -13,7 +13,9 @@ use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 use super::ApiTags;
-use super::model::{BookingOut, CategoryDto, PolicyDto, RoomIn, RoomOut, SlotOut, room_id};
+use super::model::{
+    BookingOut, CategoryDto, PolicyDto, QuotaDto, RoomIn, RoomOut, SlotOut, room_id,
+};
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -214,6 +216,25 @@ impl RoomsApi {
         let rooms = state.svc.list_rooms(false).await?;
         let all: BTreeSet<String> = rooms.into_iter().flat_map(|r| r.amenities).collect();
         Ok(Json(all.into_iter().collect()))
+    }
+
+    /// Quotas every user has across all rooms (`BOOKING_GLOBAL_QUOTAS`), on
+    /// top of each room's own (its policy's `quotas`).
+    #[oai(path = "/quotas", method = "get")]
+    async fn global_quotas(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+    ) -> ApiResult<Json<Vec<QuotaDto>>> {
+        Ok(Json(
+            state
+                .svc
+                .global_quotas()
+                .iter()
+                .cloned()
+                .map(Into::into)
+                .collect(),
+        ))
     }
 
     /// Free slots of a room on a date (in the room's time zone).

@@ -225,6 +225,8 @@ type OidcClient = oauth2::Client<
 struct Keys {
     set: JwkSet,
     fetched: Instant,
+    /// Bumped by every fetch.
+    generation: u64,
 }
 
 /// A discovered provider, ready for sign-ins. Cheap to share.
@@ -293,6 +295,7 @@ impl Provider {
             keys: RwLock::new(Keys {
                 set,
                 fetched: Instant::now(),
+                generation: 0,
             }),
             http,
         })
@@ -401,16 +404,25 @@ impl Provider {
     }
 
     /// Refetch the JWKS, at most once a second (a flood of unknown key ids
-    /// must not become a flood of requests to the provider).
+    /// must not become a flood of requests to the provider). A caller that
+    /// comes within the second waits for its end rather than being refused
+    /// (a rotation right after a refetch must still be seen); callers that
+    /// queued while someone fetched take that fetch.
     async fn refresh_keys(&self) -> bool {
+        let seen = self.keys.read().await.generation;
         let mut keys = self.keys.write().await;
-        if keys.fetched.elapsed() < Duration::from_secs(1) {
-            return false;
+        if keys.generation != seen {
+            return true;
         }
+        let since = keys.fetched.elapsed();
+        if since < Duration::from_secs(1) {
+            tokio::time::sleep(Duration::from_secs(1) - since).await;
+        }
+        keys.fetched = Instant::now();
+        keys.generation += 1;
         match get_json::<JwkSet>(&self.http, &self.metadata.jwks_uri).await {
             Ok(set) => {
                 keys.set = set;
-                keys.fetched = Instant::now();
                 true
             }
             Err(e) => {
