@@ -36,6 +36,20 @@ use crate::state::AppState;
 
 const REALM: &str = "Basic realm=\"Room booking CalDAV\", charset=\"UTF-8\"";
 const ALLOW: &str = "OPTIONS, GET, HEAD, PROPFIND, REPORT";
+/// Methods that would change something.
+const WRITES: [&str; 11] = [
+    "PUT",
+    "DELETE",
+    "POST",
+    "PROPPATCH",
+    "MKCOL",
+    "MKCALENDAR",
+    "MOVE",
+    "COPY",
+    "LOCK",
+    "UNLOCK",
+    "ACL",
+];
 const READ_ONLY: &str = "This calendar server is read-only: book through the API, chat, or by inviting the room's calendar address";
 
 /// The resource a path names.
@@ -92,7 +106,7 @@ fn unauthorized(message: &str) -> Response {
         .status(StatusCode::UNAUTHORIZED)
         .header("www-authenticate", REALM)
         .content_type("text/plain; charset=utf-8")
-        .body(format!("{message}\n"))
+        .body(message.to_string())
 }
 
 /// HTTP Basic: e-mail plus password or calendar token.
@@ -369,6 +383,7 @@ fn calendar_props(
             PropName::new(DAV, "supported-report-set"),
             Value::Xml(
                 "<D:supported-report><D:report><C:calendar-query/></D:report></D:supported-report>\
+                 <D:supported-report><D:report><C:free-busy-query/></D:report></D:supported-report>\
                  <D:supported-report><D:report><C:calendar-multiget/></D:report></D:supported-report>\
                  <D:supported-report><D:report><D:sync-collection/></D:report></D:supported-report>"
                     .into(),
@@ -425,9 +440,14 @@ fn object_etag(room: &Room, hidden: bool, group: &[Booking]) -> String {
     etag(&key)
 }
 
+/// Whether an object has an instance in `range` (RFC 4791 §9.9): a single
+/// booking by its times (whatever its status), a series by its live
+/// occurrences only (a cancelled one is an EXDATE, no instance).
 fn overlaps(group: &[Booking], range: (Option<DateTime<Utc>>, Option<DateTime<Utc>>)) -> bool {
+    let series = group.iter().any(|b| b.series_id.is_some());
     group
         .iter()
+        .filter(|b| !series || b.status.is_blocking())
         .any(|b| range.0.is_none_or(|s| b.end > s) && range.1.is_none_or(|e| b.start < e))
 }
 
@@ -523,7 +543,7 @@ pub async fn endpoint(state: Data<&AppState>, req: &Request, body: Body) -> Resp
     }
     if method == "OPTIONS" {
         return Response::builder()
-            .header("dav", "1, 3, calendar-access")
+            .header("dav", "1, 3, calendar-access, calendar-auto-schedule")
             .header("allow", ALLOW)
             .finish();
     }
@@ -531,7 +551,14 @@ pub async fn endpoint(state: Data<&AppState>, req: &Request, body: Body) -> Resp
         Ok(u) => u,
         Err(r) => return r,
     };
-    let Some(resource) = resolve(&path) else {
+    let resource = resolve(&path);
+    // Nothing is made, changed or removed over DAV (scheduling aside), at
+    // any path: 403, as the privileges say, never 404.
+    let schedules = method == "POST" && matches!(resource, Some(Resource::Schedule(_)));
+    if WRITES.contains(&method.as_str()) && !schedules {
+        return error(StatusCode::FORBIDDEN, DAV, "need-privileges", READ_ONLY);
+    }
+    let Some(resource) = resource else {
         return not_found(&path);
     };
     let body = match body.into_bytes_limit(dav::MAX_BODY).await {
@@ -551,10 +578,6 @@ pub async fn endpoint(state: Data<&AppState>, req: &Request, body: Body) -> Resp
         "REPORT" => report(&state, &user, &resource, &body).await,
         "POST" if matches!(resource, Resource::Schedule(_)) => {
             schedule(&state, &user, &resource, &body).await
-        }
-        "PUT" | "DELETE" | "POST" | "PROPPATCH" | "MKCOL" | "MKCALENDAR" | "MOVE" | "COPY"
-        | "LOCK" | "UNLOCK" | "ACL" => {
-            error(StatusCode::FORBIDDEN, DAV, "need-privileges", READ_ONLY)
         }
         _ => Response::builder()
             .status(StatusCode::METHOD_NOT_ALLOWED)
@@ -649,14 +672,14 @@ fn not_found(path: &str) -> Response {
     Response::builder()
         .status(StatusCode::NOT_FOUND)
         .content_type("text/plain; charset=utf-8")
-        .body(format!("no calendar resource at {path}\n"))
+        .body(format!("no calendar resource at {path}"))
 }
 
 fn bad_request(message: &str) -> Response {
     Response::builder()
         .status(StatusCode::BAD_REQUEST)
         .content_type("text/plain; charset=utf-8")
-        .body(format!("{message}\n"))
+        .body(message.to_string())
 }
 
 async fn get(state: &AppState, user: &User, resource: &Resource, req: &Request) -> Response {
@@ -853,6 +876,33 @@ fn server_error(message: &str) -> Response {
         .body("internal error; see the server log\n")
 }
 
+/// `free-busy-query`: the room's busy periods as a VFREEBUSY (RFC 4791 §7.10).
+async fn free_busy(state: &AppState, room: &Room, range: dav::TimeRange) -> Response {
+    let now = state.svc.now();
+    let from = range.0.unwrap_or(now);
+    let to = range.1.unwrap_or(from + chrono::Duration::days(31));
+    if to <= from || to - from > chrono::Duration::days(366) {
+        return bad_request("the time-range must end after it starts, at most 366 days later");
+    }
+    let busy = match crate::ical::room_busy(state, room.id, from, to).await {
+        Ok(b) => b,
+        Err(e) => return server_error(&e.to_string()),
+    };
+    let body = booking_calendar::freebusy(
+        crate::ical::PRODID,
+        &format!("freebusy-{}@{}", room.id, crate::ical::host(state)),
+        &room.name,
+        from,
+        to,
+        &busy,
+        now,
+    );
+    Response::builder()
+        .status(StatusCode::OK)
+        .content_type("text/calendar; charset=utf-8")
+        .body(body)
+}
+
 async fn report(state: &AppState, user: &User, resource: &Resource, body: &str) -> Response {
     let report = match dav::parse_report(body) {
         Ok(r) => r,
@@ -882,7 +932,15 @@ async fn report(state: &AppState, user: &User, resource: &Resource, body: &str) 
     };
     let mut out = Vec::new();
     match report {
-        Report::CalendarQuery { props, range } => {
+        Report::CalendarQuery {
+            props,
+            range,
+            component,
+        } => {
+            // Room calendars hold events only.
+            if component.as_deref().is_some_and(|c| c != "VEVENT") {
+                return multistatus(&out, None);
+            }
             for (key, group) in &cal.objects {
                 if range.is_none_or(|r| overlaps(group, r)) {
                     out.push(cal.object_response(state, user, key, &props).await);
@@ -890,6 +948,7 @@ async fn report(state: &AppState, user: &User, resource: &Resource, body: &str) 
             }
             multistatus(&out, None)
         }
+        Report::FreeBusy { range } => free_busy(state, &cal.room, range).await,
         Report::Multiget { props, hrefs } => {
             for href in hrefs {
                 // Hrefs may be absolute URLs; only the path matters.

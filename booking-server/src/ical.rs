@@ -17,14 +17,14 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
 use poem::http::{HeaderValue, StatusCode};
 use poem::web::{Data, Path, Query};
-use poem::{Request, Response, handler};
+use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 
 use crate::error::problem_response;
 use crate::feed_cache::{FeedKey, Kept, Outcome, Parts, Served, Viewer};
 use crate::state::AppState;
 
-const PRODID: &str = "-//Room booking//booking-server//EN";
+pub const PRODID: &str = "-//Room booking//booking-server//EN";
 /// How often clients should refresh.
 const REFRESH: &str = "PT15M";
 
@@ -650,19 +650,10 @@ pub async fn room_freebusy(
             "end must be after start, at most 366 days later".into(),
         );
     }
-    let busy: Vec<(DateTime<Utc>, DateTime<Utc>)> =
-        match state.svc.store().occupancies(Some(room_id), from, to).await {
-            Ok(o) => o
-                .into_iter()
-                .map(|(_, o)| (o.start.max(from), o.end.min(to)))
-                .collect(),
-            Err(_) => {
-                return problem_response(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "database unavailable".into(),
-                );
-            }
-        };
+    let busy = match room_busy(&state, room_id, from, to).await {
+        Ok(b) => b,
+        Err(e) => return crate::error::ApiError::from(e).into_response(),
+    };
     let body = freebusy(
         PRODID,
         &format!("freebusy-{room_id}@{}", host(&state)),
@@ -674,6 +665,37 @@ pub async fn room_freebusy(
     );
     let tag = etag(&body);
     calendar_response(req, tag, body)
+}
+
+/// A room's busy periods within `[from, to)`: the held time (buffers
+/// included) of approved bookings, and of pending ones as tentative.
+pub async fn room_busy(
+    state: &AppState,
+    room: RoomId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<booking_calendar::Busy>, booking_core::CoreError> {
+    let list = state
+        .svc
+        .list_bookings(&booking_core::store::BookingFilter {
+            room_id: Some(room),
+            statuses: vec![BookingStatus::Pending, BookingStatus::Approved],
+            from: Some(from - Duration::days(1)),
+            to: Some(to + Duration::days(1)),
+            ..Default::default()
+        })
+        .await?;
+    let mut busy: Vec<booking_calendar::Busy> = list
+        .iter()
+        .filter(|b| b.held_end > from && b.held_start < to)
+        .map(|b| booking_calendar::Busy {
+            start: b.held_start.max(from),
+            end: b.held_end.min(to),
+            tentative: b.status == BookingStatus::Pending,
+        })
+        .collect();
+    busy.sort_by_key(|b| (b.start, b.end));
+    Ok(busy)
 }
 
 #[cfg(test)]

@@ -198,7 +198,7 @@ async fn as_problem(resp: Response) -> Response {
             s => s.canonical_reason().unwrap_or("error").to_string(),
         }
     } else {
-        body
+        body.trim().to_string()
     };
     let mut out = problem_response(status, detail);
     for (n, v) in kept {

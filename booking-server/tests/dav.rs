@@ -602,11 +602,18 @@ async fn protocol(b: Backend) {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(r.text().await.expect("t").contains("not well-formed"));
     let r = dav(&http, "REPORT", &room_url)
-        .body(r#"<c:free-busy-query xmlns:c="urn:ietf:params:xml:ns:caldav"/>"#)
+        .body(r#"<d:expand-property xmlns:d="DAV:"/>"#)
         .send()
         .await
         .expect("s");
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // A free-busy-query needs its time-range (RFC 4791 §7.10).
+    let r = dav(&http, "REPORT", &room_url)
+        .body(r#"<c:free-busy-query xmlns:c="urn:ietf:params:xml:ns:caldav"/>"#)
+        .send()
+        .await
+        .expect("s");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 
     // The calendar token works as an app password; after rotation it does not.
     let app = |secret: &str| {
@@ -658,6 +665,138 @@ async fn protocol(b: Backend) {
 // ---------------------------------------------------------------------------
 // Peers written by others, on one server (SQLite: they test our output, not
 // the storage).
+
+/// #17 items 1–4: a calendar-query keeps to the component it names, a
+/// cancelled occurrence matches no time range, collections cannot be made
+/// (403, as documented), and what the calendar advertises works: the
+/// free-busy-query REPORT and scheduling (`calendar-auto-schedule`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn caldav_answers_what_it_advertises() {
+    for b in backends() {
+        eprintln!("-- {b:?}");
+        advertised(b).await;
+    }
+}
+
+async fn advertised(b: Backend) {
+    let f = fixture(b).await;
+    let base = &f.srv.base;
+    let http = Client::new();
+    let room_url = format!("{base}/dav/rooms/{}/", f.room.id);
+    let day = (Utc::now() + Duration::days(2)).date_naive();
+    let query = |comp: &str, from: NaiveDate, to: NaiveDate| {
+        format!(
+            r#"<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/></d:prop><c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="{comp}"><c:time-range start="{}T000000Z" end="{}T000000Z"/></c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"#,
+            from.format("%Y%m%d"),
+            to.format("%Y%m%d")
+        )
+    };
+    let report = async |body: String| {
+        responses(
+            &xml(
+                dav(&http, "REPORT", &room_url)
+                    .header("depth", "1")
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("send"),
+                StatusCode::MULTI_STATUS,
+            )
+            .await,
+        )
+    };
+    let one_day = Duration::days(1);
+    // 1. The single and the series are on `day`; VTODOs there are none.
+    assert_eq!(report(query("VEVENT", day, day + one_day)).await.len(), 2);
+    assert!(report(query("VTODO", day, day + one_day)).await.is_empty());
+    assert!(
+        report(query("VJOURNAL", day, day + one_day))
+            .await
+            .is_empty()
+    );
+    // 2. The third weekly occurrence is cancelled: nothing is left that day,
+    //    while the second week still matches.
+    let third = day + Duration::days(14);
+    assert!(
+        report(query("VEVENT", third, third + one_day))
+            .await
+            .is_empty(),
+        "a cancelled occurrence matches no time range"
+    );
+    let second = day + Duration::days(7);
+    assert_eq!(
+        report(query("VEVENT", second, second + one_day))
+            .await
+            .len(),
+        1
+    );
+
+    // 3. Making collections is refused with 403 wherever it is tried.
+    for (method, url) in [
+        ("MKCALENDAR", format!("{base}/dav/rooms/new-calendar/")),
+        ("MKCOL", format!("{base}/dav/rooms/other/")),
+        ("MKCALENDAR", format!("{room_url}inner/")),
+    ] {
+        let r = dav(&http, method, &url).send().await.expect("send");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{method} {url}");
+        let body = r.text().await.expect("body");
+        assert!(body.contains("need-privileges"), "{body}");
+    }
+    let r = dav(&http, "GET", &format!("{base}/dav/nothing/here"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let p: Value = r.json().await.expect("problem");
+    let detail = p["detail"].as_str().expect("detail");
+    assert_eq!(detail, detail.trim(), "no stray newline: {detail:?}");
+
+    // 4. free-busy-query: busy periods of the first two weeks.
+    let fb = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav"><C:time-range start="{}T000000Z" end="{}T000000Z"/></C:free-busy-query>"#,
+        day.format("%Y%m%d"),
+        (day + Duration::days(8)).format("%Y%m%d")
+    );
+    let r = dav(&http, "REPORT", &room_url)
+        .header("depth", "1")
+        .body(fb)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .is_ok_and(|c| c.starts_with("text/calendar")),
+        "{:?}",
+        r.headers()
+    );
+    let ics = r.text().await.expect("body");
+    assert!(ics.contains("BEGIN:VFREEBUSY"), "{ics}");
+    let busy = ics
+        .lines()
+        .filter(|l| l.starts_with("FREEBUSY;FBTYPE=BUSY:"))
+        .count();
+    assert_eq!(busy, 3, "two occurrences and the single: {ics}");
+    // The calendar says so, and the server says it schedules.
+    let r = dav(&http, "OPTIONS", &room_url).send().await.expect("send");
+    let dav_header = r.headers()["dav"].to_str().expect("dav").to_string();
+    assert!(
+        dav_header.contains("calendar-auto-schedule"),
+        "{dav_header}"
+    );
+    let body = xml(
+        dav(&http, "PROPFIND", &room_url)
+            .header("depth", "0")
+            .body(r#"<d:propfind xmlns:d="DAV:"><d:prop><d:supported-report-set/></d:prop></d:propfind>"#)
+            .send()
+            .await
+            .expect("send"),
+        StatusCode::MULTI_STATUS,
+    )
+    .await;
+    assert!(body.contains("free-busy-query"), "{body}");
+}
 
 fn run_json(cmd: &mut Command) -> Value {
     let out = cmd.output().expect("run peer");

@@ -68,7 +68,12 @@ pub enum Report {
     CalendarQuery {
         props: PropRequest,
         range: Option<TimeRange>,
+        /// The component asked for inside VCALENDAR (`VEVENT`, `VTODO`, …);
+        /// `None` when the filter names none (every object matches).
+        component: Option<String>,
     },
+    /// `free-busy-query` over a time range (RFC 4791 §7.10).
+    FreeBusy { range: TimeRange },
     /// `calendar-multiget` of the given hrefs.
     Multiget {
         props: PropRequest,
@@ -164,7 +169,33 @@ pub fn parse_report(body: &str) -> Result<Report, DavError> {
                     ))
                 })
                 .transpose()?;
-            Ok(Report::CalendarQuery { props, range })
+            let component = root
+                .descendants()
+                .find(|n| {
+                    n.has_tag_name((CALDAV, "comp-filter"))
+                        && n.attribute("name")
+                            .is_some_and(|c| c.eq_ignore_ascii_case("VCALENDAR"))
+                })
+                .and_then(|cal| child(cal, CALDAV, "comp-filter"))
+                .and_then(|c| c.attribute("name"))
+                .map(str::to_ascii_uppercase);
+            Ok(Report::CalendarQuery {
+                props,
+                range,
+                component,
+            })
+        }
+        (CALDAV, "free-busy-query") => {
+            let range = child(root, CALDAV, "time-range")
+                .map(|n| -> Result<_, DavError> {
+                    Ok((
+                        range_time(n.attribute("start"))?,
+                        range_time(n.attribute("end"))?,
+                    ))
+                })
+                .transpose()?
+                .ok_or_else(|| DavError::Unexpected("free-busy-query needs a time-range".into()))?;
+            Ok(Report::FreeBusy { range })
         }
         (CALDAV, "calendar-multiget") => {
             let hrefs = root
@@ -406,9 +437,27 @@ mod tests {
     #[test]
     fn reports() {
         let q = r#"<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"><c:time-range start="20260101T000000Z" end="20260201T000000Z"/></c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"#;
-        let Report::CalendarQuery { props, range } = parse_report(q).expect("query") else {
+        let Report::CalendarQuery {
+            props,
+            range,
+            component,
+        } = parse_report(q).expect("query")
+        else {
             panic!("not a query")
         };
+        assert_eq!(component.as_deref(), Some("VEVENT"));
+        let todo = q.replace("name=\"VEVENT\"", "name=\"vtodo\"");
+        assert!(matches!(
+            parse_report(&todo),
+            Ok(Report::CalendarQuery { component: Some(c), .. }) if c == "VTODO"
+        ));
+        let fb = r#"<C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav"><C:time-range start="20260101T000000Z" end="20260108T000000Z"/></C:free-busy-query>"#;
+        assert!(matches!(
+            parse_report(fb),
+            Ok(Report::FreeBusy {
+                range: (Some(_), Some(_))
+            })
+        ));
         assert_eq!(
             props,
             PropRequest::Props(vec![
@@ -436,6 +485,10 @@ mod tests {
         ));
         assert!(matches!(
             parse_report(r#"<c:free-busy-query xmlns:c="urn:ietf:params:xml:ns:caldav"/>"#),
+            Err(DavError::Unexpected(_))
+        ));
+        assert!(matches!(
+            parse_report(r#"<d:expand-property xmlns:d="DAV:"/>"#),
             Err(DavError::UnsupportedReport(_))
         ));
     }

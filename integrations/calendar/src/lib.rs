@@ -224,6 +224,14 @@ fn vtimezone(w: &mut Writer, tz: Tz, from_year: i32, to_year: i32) {
     w.end("VTIMEZONE");
 }
 
+/// A busy period of free/busy time; `tentative` while awaiting approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub tentative: bool,
+}
+
 /// A VFREEBUSY calendar: `busy` intervals of `[from, to)` for `organizer` (e.g. a room).
 pub fn freebusy(
     prodid: &str,
@@ -231,7 +239,7 @@ pub fn freebusy(
     name: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-    busy: &[(DateTime<Utc>, DateTime<Utc>)],
+    busy: &[Busy],
     now: DateTime<Utc>,
 ) -> String {
     let mut w = Writer::new();
@@ -244,8 +252,17 @@ pub fn freebusy(
         .utc("DTSTART", from)
         .utc("DTEND", to)
         .text("SUMMARY", name);
-    for (s, e) in busy {
-        let l = format!("FREEBUSY;FBTYPE=BUSY:{}/{}", utc_stamp(*s), utc_stamp(*e));
+    for b in busy {
+        let kind = if b.tentative {
+            "BUSY-TENTATIVE"
+        } else {
+            "BUSY"
+        };
+        let l = format!(
+            "FREEBUSY;FBTYPE={kind}:{}/{}",
+            utc_stamp(b.start),
+            utc_stamp(b.end)
+        );
         w.line(&l);
     }
     w.end("VFREEBUSY").end("VCALENDAR");
