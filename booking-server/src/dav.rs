@@ -654,12 +654,22 @@ async fn schedule(state: &AppState, user: &User, resource: &Resource, body: &str
             dav::escape(&o.address)
         );
         if let Some(p) = &o.partstat {
-            let reason = o.reason.as_deref().unwrap_or("");
+            let mut reason = o.reason.clone().unwrap_or_default();
+            if !o.declined.is_empty() {
+                let dates: Vec<String> = o
+                    .declined
+                    .iter()
+                    .map(|d| d.start.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .collect();
+                reason = format!("{reason} declined dates: {}", dates.join(", "))
+                    .trim()
+                    .to_string();
+            }
             let _ = write!(
                 xml,
                 "<D:responsedescription>{} {}</D:responsedescription>",
                 dav::escape(p),
-                dav::escape(reason)
+                dav::escape(&reason)
             );
         }
         xml.push_str("</C:response>");

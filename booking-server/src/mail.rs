@@ -12,6 +12,7 @@
 //!   transaction, and a crash loses nothing.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
@@ -81,13 +82,16 @@ fn templates(state: &AppState) -> Templates {
 }
 
 fn when(b_start: DateTime<Utc>, b_end: DateTime<Utc>, room: &Room) -> String {
-    let tz = room.time_zone;
-    let s = b_start.with_timezone(&tz);
-    let e = b_end.with_timezone(&tz);
+    span(b_start, b_end, room.time_zone)
+}
+
+/// `Wed 9 Dec 2026 09:00 – 10:00 (Europe/Berlin)`: one space between the
+/// parts, whatever the day of the month.
+fn span(start: DateTime<Utc>, end: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
     format!(
         "{} – {} ({})",
-        s.format("%a %e %b %Y %H:%M"),
-        e.format("%H:%M"),
+        start.with_timezone(&tz).format("%a %-d %b %Y %H:%M"),
+        end.with_timezone(&tz).format("%H:%M"),
         tz.name()
     )
 }
@@ -152,6 +156,9 @@ pub struct Outcome {
     pub reason: Option<String>,
     pub booking_id: Option<String>,
     pub series_id: Option<String>,
+    /// Dates of a recurring invitation that could not be booked (the rest
+    /// was): declined one by one in the REPLY and named in the mail.
+    pub declined: Vec<booking_core::recurrence::Skipped>,
 }
 
 /// Process one raw RFC 5322 message; replies go to the outbox.
@@ -218,6 +225,7 @@ fn outcome(room: &Room, address: &str, partstat: Option<PartStat>, action: &str)
         reason: None,
         booking_id: None,
         series_id: None,
+        declined: Vec::new(),
     }
 }
 
@@ -351,100 +359,97 @@ async fn request(
         .invite_link(&inv.uid, room.id)
         .await
         .map_err(CoreError::Store)?;
-    let result: Result<(Option<Booking>, Option<booking_core::SeriesId>, bool), CoreError> =
-        match (&link, inv.rrule.as_deref()) {
-            // A repeat of something already answered.
-            (Some(l), _)
-                if i64::from(inv.sequence) <= l.sequence && inv.recurrence_id.is_none() =>
-            {
-                let b = match l.booking_id {
-                    Some(b) => Some(state.svc.get_booking(b).await?),
-                    None => None,
-                };
-                Ok((b, l.series_id, true))
-            }
-            // One occurrence of a series changes.
-            (
-                Some(booking_core::store::InviteLink {
-                    series_id: Some(series),
-                    ..
-                }),
-                _,
-            ) if inv.recurrence_id.is_some() => {
-                let series = *series;
-                let rid = inv.recurrence_id.unwrap_or(inv.start);
-                let occ = state
-                    .svc
-                    .series_occurrences(series)
-                    .await?
-                    .into_iter()
-                    .find(|b| b.occurrence_start == Some(rid));
-                match occ {
-                    Some(b) => state
-                        .svc
-                        .update_booking(
-                            &actor,
-                            b.id,
-                            BookingChanges {
-                                start: Some(inv.start),
-                                end: Some(inv.end),
-                                ..Default::default()
-                            },
-                        )
-                        .await
-                        .map(|b| (Some(b), Some(series), false)),
-                    None => Err(CoreError::not_found("occurrence", rid)),
-                }
-            }
-            // An update of a single booking: move it.
-            (
-                Some(booking_core::store::InviteLink {
-                    booking_id: Some(id),
-                    ..
-                }),
-                None,
-            ) => {
-                let id = *id;
-                state
+    let result: Result<Booked, CoreError> = match (&link, inv.rrule.as_deref()) {
+        // A repeat of something already answered.
+        (Some(l), _) if i64::from(inv.sequence) <= l.sequence && inv.recurrence_id.is_none() => {
+            let b = match l.booking_id {
+                Some(b) => Some(state.svc.get_booking(b).await?),
+                None => None,
+            };
+            Ok((b, l.series_id, true, Vec::new()))
+        }
+        // One occurrence of a series changes.
+        (
+            Some(booking_core::store::InviteLink {
+                series_id: Some(series),
+                ..
+            }),
+            _,
+        ) if inv.recurrence_id.is_some() => {
+            let series = *series;
+            let rid = inv.recurrence_id.unwrap_or(inv.start);
+            let occ = state
+                .svc
+                .series_occurrences(series)
+                .await?
+                .into_iter()
+                .find(|b| b.occurrence_start == Some(rid));
+            match occ {
+                Some(b) => state
                     .svc
                     .update_booking(
                         &actor,
-                        id,
+                        b.id,
                         BookingChanges {
                             start: Some(inv.start),
                             end: Some(inv.end),
-                            title: Some(title(inv)),
-                            attendees: Some(attendees),
                             ..Default::default()
                         },
                     )
                     .await
-                    .map(|b| (Some(b), None, false))
+                    .map(|b| (Some(b), Some(series), false, Vec::new())),
+                None => Err(CoreError::not_found("occurrence", rid)),
             }
-            // An update of a series (or a single that became one): replace it.
-            (Some(l), rule) => {
-                if let Some(s) = l.series_id {
-                    state
-                        .svc
-                        .cancel_series(
-                            &actor,
-                            s,
-                            booking_core::workflow::SeriesScope::All,
-                            Some("replaced by an updated invitation".into()),
-                        )
-                        .await?;
-                } else if let Some(b) = l.booking_id {
-                    state
-                        .svc
-                        .cancel(&actor, b, Some("replaced by an updated invitation".into()))
-                        .await?;
-                }
-                book(state, &actor, inv, room, rule, attendees, force_pending).await
+        }
+        // An update of a single booking: move it.
+        (
+            Some(booking_core::store::InviteLink {
+                booking_id: Some(id),
+                ..
+            }),
+            None,
+        ) => {
+            let id = *id;
+            state
+                .svc
+                .update_booking(
+                    &actor,
+                    id,
+                    BookingChanges {
+                        start: Some(inv.start),
+                        end: Some(inv.end),
+                        title: Some(title(inv)),
+                        attendees: Some(attendees),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map(|b| (Some(b), None, false, Vec::new()))
+        }
+        // An update of a series (or a single that became one): replace it.
+        (Some(l), rule) => {
+            if let Some(s) = l.series_id {
+                state
+                    .svc
+                    .cancel_series(
+                        &actor,
+                        s,
+                        booking_core::workflow::SeriesScope::All,
+                        Some("replaced by an updated invitation".into()),
+                    )
+                    .await?;
+            } else if let Some(b) = l.booking_id {
+                state
+                    .svc
+                    .cancel(&actor, b, Some("replaced by an updated invitation".into()))
+                    .await?;
             }
-            (None, rule) => book(state, &actor, inv, room, rule, attendees, force_pending).await,
-        };
+            book(state, &actor, inv, room, rule, attendees, force_pending).await
+        }
+        (None, rule) => book(state, &actor, inv, room, rule, attendees, force_pending).await,
+    };
     let mut o = match result {
-        Ok((booking, series, repeat)) => {
+        Ok((booking, series, repeat, declined)) => {
             let pending = booking
                 .as_ref()
                 .is_some_and(|b| b.status == BookingStatus::Pending);
@@ -472,6 +477,7 @@ async fn request(
             }
             o.booking_id = booking.as_ref().map(|b| b.id.to_string());
             o.series_id = series.map(|s| s.to_string());
+            o.declined = declined;
             if !repeat {
                 store
                     .save_invite_link(&booking_core::store::InviteLink {
@@ -516,6 +522,16 @@ async fn request(
     Ok(o)
 }
 
+/// What an invitation booked: the booking (the first of a series), the
+/// series, whether it was a repeat of one already answered, and the dates of
+/// a series that could not be booked.
+type Booked = (
+    Option<Booking>,
+    Option<booking_core::SeriesId>,
+    bool,
+    Vec<booking_core::recurrence::Skipped>,
+);
+
 fn title(inv: &Invitation) -> String {
     let t = inv.summary.trim();
     if t.is_empty() {
@@ -533,7 +549,7 @@ async fn book(
     rule: Option<&str>,
     attendees: u32,
     force_pending: bool,
-) -> Result<(Option<Booking>, Option<booking_core::SeriesId>, bool), CoreError> {
+) -> Result<Booked, CoreError> {
     match rule {
         None => {
             let req = BookingRequest {
@@ -549,7 +565,7 @@ async fn book(
             } else {
                 state.svc.book(actor, req).await?
             };
-            Ok((Some(b), None, false))
+            Ok((Some(b), None, false, Vec::new()))
         }
         Some(rule) => {
             let minutes = u32::try_from((inv.end - inv.start).num_minutes()).unwrap_or(0);
@@ -568,7 +584,12 @@ async fn book(
                     },
                 )
                 .await?;
-            Ok((out.booked.first().cloned(), Some(out.series.id), false))
+            Ok((
+                out.booked.first().cloned(),
+                Some(out.series.id),
+                false,
+                out.skipped,
+            ))
         }
     }
 }
@@ -634,11 +655,21 @@ async fn send_reply(
         name: room.name.clone(),
         cutype: "ROOM".into(),
     };
+    let declined: Vec<itip::DeclinedDate> = o
+        .declined
+        .iter()
+        .map(|d| itip::DeclinedDate {
+            start: d.start,
+            end: d.end,
+            reason: d.violation.to_string(),
+        })
+        .collect();
     let ics = itip::reply(
         inv,
         &room_addr,
         partstat,
         o.reason.as_deref(),
+        &declined,
         PRODID,
         state.svc.now(),
     );
@@ -650,7 +681,16 @@ async fn send_reply(
     let mut vars = BTreeMap::new();
     vars.insert("title", title(inv));
     vars.insert("room", room.name.clone());
-    vars.insert("details", details(&title(inv), room, inv.start, inv.end));
+    let mut text = details(&title(inv), room, inv.start, inv.end);
+    for d in &o.declined {
+        let _ = write!(
+            text,
+            "\nNot booked: {}: {}",
+            span(d.start, d.end, room.time_zone),
+            d.violation
+        );
+    }
+    vars.insert("details", text);
     vars.insert("reason", o.reason.clone().unwrap_or_default());
     vars.insert("alternatives", String::new());
     let mail = new_mail(
@@ -1033,6 +1073,23 @@ pub fn spawn(state: AppState) -> Result<Vec<tokio::task::JoinHandle<()>>, MailEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_have_one_space_between_their_parts() {
+        let t = |d: u32, h: u32| {
+            chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, d, h, 0, 0)
+                .single()
+                .expect("t")
+        };
+        assert_eq!(
+            span(t(9, 8), t(9, 9), chrono_tz::Europe::Berlin),
+            "Wed 9 Dec 2026 09:00 – 10:00 (Europe/Berlin)"
+        );
+        assert_eq!(
+            span(t(23, 8), t(23, 9), chrono_tz::Europe::Berlin),
+            "Wed 23 Dec 2026 09:00 – 10:00 (Europe/Berlin)"
+        );
+    }
 
     #[test]
     fn slugs() {

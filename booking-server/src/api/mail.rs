@@ -26,6 +26,9 @@ pub struct OutcomeOut {
     reason: Option<String>,
     booking_id: Option<String>,
     series_id: Option<String>,
+    /// Dates of a recurring invitation that were declined while the rest
+    /// was booked, each with the rule that refused it.
+    declined: Vec<crate::error::SkippedOccurrence>,
 }
 
 impl From<Outcome> for OutcomeOut {
@@ -38,6 +41,7 @@ impl From<Outcome> for OutcomeOut {
             reason: o.reason,
             booking_id: o.booking_id,
             series_id: o.series_id,
+            declined: o.declined.iter().map(Into::into).collect(),
         }
     }
 }

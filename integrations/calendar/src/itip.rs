@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
 use crate::parse::{Component, DateTimeValue, ParseError, parse};
-use crate::{Writer, local_stamp};
+use crate::{Writer, local_stamp, utc_stamp};
 
 /// Invitations larger than this are refused unread.
 pub const MAX_INVITATION: usize = 256 * 1024;
@@ -321,12 +321,26 @@ fn mailto(w: &mut Writer, name: &str, params: &str, who: &Address) {
     w.line(&format!("{name}{cn}{params}:mailto:{}", who.email));
 }
 
+/// A date of a recurring invitation the room declines while accepting the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclinedDate {
+    /// The instance's start as the invitation's rule puts it (its RECURRENCE-ID).
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub reason: String,
+}
+
 /// The room's REPLY to `inv`: PARTSTAT and, when declining, why (COMMENT).
+/// `declined` dates of a recurring invitation get an instance each with
+/// their RECURRENCE-ID, PARTSTAT=DECLINED and the reason, as Exchange
+/// answers for a room that is taken on some dates; the master's COMMENT
+/// names them too, for clients that show only the master.
 pub fn reply(
     inv: &Invitation,
     room: &Address,
     partstat: PartStat,
     comment: Option<&str>,
+    declined: &[DeclinedDate],
     prodid: &str,
     now: DateTime<Utc>,
 ) -> String {
@@ -354,14 +368,41 @@ pub fn reply(
     if !inv.summary.is_empty() {
         w.text("SUMMARY", &inv.summary);
     }
-    if let Some(c) = comment {
+    let mut note = comment.map(str::to_string);
+    if !declined.is_empty() {
+        let dates: Vec<String> = declined.iter().map(|d| utc_stamp(d.start)).collect();
+        let line = format!("Declined dates: {}", dates.join(", "));
+        note = Some(match note {
+            Some(c) => format!("{c}. {line}"),
+            None => line,
+        });
+    }
+    if let Some(c) = &note {
         w.text("COMMENT", c);
     }
     let status = match partstat {
         PartStat::Declined => "REQUEST-STATUS:3.8;Request denied",
         _ => "REQUEST-STATUS:2.0;Success",
     };
-    w.line(status).end("VEVENT").end("VCALENDAR");
+    w.line(status).end("VEVENT");
+    for d in declined {
+        w.begin("VEVENT")
+            .text("UID", &inv.uid)
+            .line(&format!("SEQUENCE:{}", inv.sequence))
+            .utc("DTSTAMP", now)
+            .utc("RECURRENCE-ID", d.start)
+            .utc("DTSTART", d.start)
+            .utc("DTEND", d.end);
+        mailto(&mut w, "ORGANIZER", "", &inv.organizer);
+        mailto(&mut w, "ATTENDEE", ";CUTYPE=ROOM;PARTSTAT=DECLINED", room);
+        if !inv.summary.is_empty() {
+            w.text("SUMMARY", &inv.summary);
+        }
+        w.text("COMMENT", &d.reason)
+            .line("REQUEST-STATUS:3.8;Request denied")
+            .end("VEVENT");
+    }
+    w.end("VCALENDAR");
     w.finish()
 }
 
@@ -541,6 +582,7 @@ mod tests {
             &room,
             PartStat::Declined,
             Some("Taken, sorry; try Red"),
+            &[],
             "-//t//EN",
             Utc::now(),
         );

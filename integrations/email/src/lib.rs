@@ -299,6 +299,12 @@ pub fn read_calendar_part(raw: &[u8]) -> Result<Incoming, MailError> {
     })
 }
 
+/// The plain-text body of a raw message (decoded), if it has one.
+pub fn text_of(raw: &[u8]) -> Option<String> {
+    let msg = mail_parser::MessageParser::default().parse(raw)?;
+    msg.body_text(0).map(|t| t.into_owned())
+}
+
 /// The kinds of notification, each a template.
 pub const KINDS: &[&str] = &[
     "created",
