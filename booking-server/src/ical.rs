@@ -258,6 +258,9 @@ fn vevent(
         .utc("CREATED", b.created_at)
         .utc("LAST-MODIFIED", b.updated_at)
         .line("TRANSP:OPAQUE");
+    let busy = booking_calendar::itip::outlook_busy(status_text(b.status));
+    w.line(&format!("X-MICROSOFT-CDO-BUSYSTATUS:{busy}"))
+        .line(&format!("X-MICROSOFT-CDO-INTENDEDSTATUS:{busy}"));
     if !hide && !b.purpose.is_empty() {
         w.text("DESCRIPTION", &b.purpose);
     }
@@ -638,7 +641,40 @@ pub async fn room_freebusy(
     let Ok(room) = state.svc.get_room(room_id).await else {
         return not_found();
     };
-    if token_user(&state, q.token.as_deref()).await.is_none() && !room.policy.public_feed {
+    freebusy_answer(&state, req, &room, &q).await
+}
+
+/// Outlook's Internet Free/Busy URL, one per room address:
+/// `/freebusy/blue-room@rooms.example.com.vfb` (Outlook's template
+/// `…/freebusy/%NAME%@%SERVER%.vfb`; the bare `%NAME%` works too).
+#[handler]
+pub async fn mailbox_freebusy(
+    state: Data<&AppState>,
+    req: &Request,
+    Path(file): Path<String>,
+    Query(q): Query<FeedQuery>,
+) -> Response {
+    let Some(mailbox) = file.strip_suffix(".vfb") else {
+        return not_found();
+    };
+    let mailbox = mailbox.to_ascii_lowercase();
+    let domain = &state.config.room_mail_domain;
+    let Ok(rooms) = state.svc.list_rooms(false).await else {
+        return not_found();
+    };
+    let Some(room) = rooms.into_iter().find(|r| {
+        let address = crate::mail::room_address(r, domain);
+        address == mailbox || address.split('@').next() == Some(mailbox.as_str())
+    }) else {
+        return not_found();
+    };
+    freebusy_answer(&state, req, &room, &q).await
+}
+
+/// A room's VFREEBUSY for the query's range (default: the next 31 days),
+/// to a token holder or anyone where the room's feed is public.
+async fn freebusy_answer(state: &AppState, req: &Request, room: &Room, q: &FeedQuery) -> Response {
+    if token_user(state, q.token.as_deref()).await.is_none() && !room.policy.public_feed {
         return not_found();
     }
     let now = state.svc.now();
@@ -650,13 +686,13 @@ pub async fn room_freebusy(
             "end must be after start, at most 366 days later".into(),
         );
     }
-    let busy = match room_busy(&state, room_id, from, to).await {
+    let busy = match room_busy(state, room.id, from, to).await {
         Ok(b) => b,
         Err(e) => return crate::error::ApiError::from(e).into_response(),
     };
     let body = freebusy(
         PRODID,
-        &format!("freebusy-{room_id}@{}", host(&state)),
+        &format!("freebusy-{}@{}", room.id, host(state)),
         &room.name,
         from,
         to,

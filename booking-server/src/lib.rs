@@ -112,6 +112,7 @@ pub fn app(state: AppState) -> BoxEndpoint<'static> {
         .at("/ical/all.ics", get(ical::all_feed))
         .at("/ical/rooms/:file", get(ical::room_feed))
         .at("/ical/rooms/:room/freebusy.ics", get(ical::room_freebusy))
+        .at("/freebusy/:file", get(ical::mailbox_freebusy))
         .at("/auth/login", get(sso::login_page))
         .at("/auth/oidc/:provider/login", get(sso::login))
         .at("/auth/oidc/:provider/callback", get(sso::callback))

@@ -9,7 +9,11 @@ use booking_core::{
 };
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
-use chrono::{Duration, Utc};
+use std::sync::Arc;
+
+use booking_core::{BookingService, FixedClock};
+use booking_server::state::AppState;
+use chrono::{Duration, TimeZone, Utc};
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 
@@ -226,6 +230,8 @@ async fn run(b: Backend) {
         "SUMMARY:Budget\\; review\\, Q4 \\\\ final\r\n",
         "LOCATION:Café Überraschung\\, the long-named boardroom with a view\\, floor 3\r\n",
         "STATUS:CONFIRMED\r\n",
+        "X-MICROSOFT-CDO-BUSYSTATUS:BUSY\r\n",
+        "X-MICROSOFT-CDO-INTENDEDSTATUS:BUSY\r\n",
         "RRULE:FREQ=WEEKLY;UNTIL=",
         "EXDATE;TZID=Europe/Berlin:",
         "RECURRENCE-ID;TZID=Europe/Berlin:",
@@ -341,6 +347,36 @@ async fn run(b: Backend) {
         fb.contains("BEGIN:VFREEBUSY") && fb.contains("FREEBUSY;FBTYPE=BUSY:"),
         "{fb}"
     );
+    // Outlook's Internet Free/Busy URL for the room's address says the same.
+    let address = booking_server::mail::room_address(&room, &srv.state.config.room_mail_domain);
+    let vfb = |who: &str, token: &str| {
+        http.get(format!("{}/freebusy/{who}.vfb?token={token}", srv.base))
+            .send()
+    };
+    let r = vfb(&address, &ft).await.expect("vfb");
+    assert_eq!(r.status(), StatusCode::OK);
+    let by_address = unfold(&r.text().await.expect("text"));
+    let busy = |ics: &str| -> Vec<String> {
+        ics.lines()
+            .filter(|l| l.starts_with("FREEBUSY"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(busy(&by_address), busy(&fb), "{by_address}");
+    let local = address.split('@').next().expect("local part");
+    assert_eq!(vfb(local, &ft).await.expect("vfb").status(), StatusCode::OK);
+    assert_eq!(
+        vfb(&address, "wrong-token").await.expect("vfb").status(),
+        StatusCode::NOT_FOUND,
+        "not public: the token is needed"
+    );
+    assert_eq!(
+        vfb("nobody@nowhere.example", &ft)
+            .await
+            .expect("vfb")
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 
     // Rotating the token: the old URL stops working.
     let rotated: Value = http
@@ -373,6 +409,150 @@ async fn run(b: Backend) {
 /// byte for byte, as one rendered from scratch by a server keeping nothing;
 /// changes made by another process (a second server on the same database)
 /// show up; a change elsewhere keeps the feed's ETag.
+/// #17: the feed window (31 days back to 366 days ahead, whole UTC days)
+/// at its edges: a booking that starts before the window and ends inside it
+/// is in; on the day the window rolls over the one that ended before the new
+/// start drops out and one starting on the new last day comes in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_window_at_its_edges() {
+    for b in backends() {
+        eprintln!("-- {b:?}");
+        window_edges(b).await;
+    }
+}
+
+async fn window_edges(b: Backend) {
+    let db = TestDb::create(b).await;
+    let mut state = AppState::open(Config {
+        database_url: db.url.clone(),
+        jwt_secret: Some("feeds-secret-feeds-secret-feeds-secret".into()),
+        ..Config::default()
+    })
+    .await
+    .expect("state");
+    let at = |y, m, d, h, min| {
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0)
+            .single()
+            .expect("t")
+    };
+    let clock = Arc::new(FixedClock::new(at(2026, 2, 1, 8, 0)));
+    state.svc = BookingService::new(state.svc.store().clone(), clock.clone());
+    let srv = common::spawn_state(state).await;
+    let svc = &srv.state.svc;
+    let hash = hash_password(PASSWORD).expect("hash");
+    let admin = Actor::from(
+        svc.create_user(
+            "admin@example.com",
+            "A",
+            Role::SuperAdmin,
+            Some(&hash),
+            true,
+        )
+        .await
+        .expect("u"),
+    );
+    let alice = Actor::from(
+        svc.create_user("alice@example.com", "Alice", Role::User, Some(&hash), true)
+            .await
+            .expect("u"),
+    );
+    let room = svc
+        .create_room(
+            &admin,
+            RoomSpec {
+                name: "Window".into(),
+                category: RoomCategory::Meeting,
+                capacity: 4,
+                floor: None,
+                location: String::new(),
+                amenities: Default::default(),
+                // New York: the evening there is past midnight UTC, so a
+                // booking can span the window's (UTC) edge within its day.
+                time_zone: "America/New_York".into(),
+                active: true,
+                policy: RoomPolicy {
+                    booking_window_days: 800,
+                    business_hours: BusinessHours::always(),
+                    ..RoomPolicy::default()
+                },
+            },
+        )
+        .await
+        .expect("room");
+    let book = async |title: &str, start, end| {
+        svc.book(
+            &alice,
+            BookingRequest {
+                room_id: room.id,
+                title: title.into(),
+                purpose: String::new(),
+                attendees: 1,
+                start,
+                end,
+            },
+        )
+        .await
+        .expect(title)
+    };
+    // Booked while it was still ahead (1 February); times in UTC (New York
+    // is UTC-5 then): 18:00–20:00 and 18:30–19:30 local.
+    book(
+        "Across the start",
+        at(2026, 2, 6, 23, 0),
+        at(2026, 2, 7, 1, 0),
+    )
+    .await;
+    book(
+        "Over midnight",
+        at(2026, 2, 7, 23, 30),
+        at(2026, 2, 8, 0, 30),
+    )
+    .await;
+    book("Last day", at(2027, 3, 11, 23, 0), at(2027, 3, 11, 23, 30)).await;
+    book("Day after", at(2027, 3, 12, 0, 0), at(2027, 3, 12, 0, 30)).await;
+    let token = format!("tok{}", uuid::Uuid::new_v4().simple());
+    svc.store()
+        .set_feed_token(alice.id, &token)
+        .await
+        .expect("token");
+    let http = Client::new();
+    let titles = async || -> Vec<String> {
+        let ics = http
+            .get(format!(
+                "{}/ical/rooms/{}.ics?token={token}",
+                srv.base, room.id
+            ))
+            .send()
+            .await
+            .expect("feed")
+            .text()
+            .await
+            .expect("text");
+        let mut t: Vec<String> = unfold(&ics)
+            .lines()
+            .filter_map(|l| l.strip_prefix("SUMMARY:"))
+            .map(str::to_string)
+            .collect();
+        t.sort();
+        t
+    };
+    // 10 March 10:00: the window is 7 Feb 00:00 – 12 Mar 2027 00:00.
+    clock.set(at(2026, 3, 10, 10, 0));
+    assert_eq!(
+        titles().await,
+        ["Across the start", "Last day", "Over midnight"]
+    );
+    // One second before midnight nothing has changed …
+    clock.set(at(2026, 3, 10, 23, 59) + Duration::seconds(59));
+    assert_eq!(
+        titles().await,
+        ["Across the start", "Last day", "Over midnight"]
+    );
+    // … at midnight the window is 8 Feb – 13 Mar 2027.
+    clock.set(at(2026, 3, 11, 0, 0));
+    assert_eq!(titles().await, ["Day after", "Last day", "Over midnight"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kept_feeds_match_fresh_renderings() {
     for b in backends() {

@@ -26,6 +26,18 @@ pub async fn spawn(config: Config) -> Running {
 /// Serve `config` on a listener the caller bound (to know the URL first).
 pub async fn spawn_on(listener: tokio::net::TcpListener, config: Config) -> Running {
     let state = AppState::open(config).await.expect("state");
+    serve_state(listener, state).await
+}
+
+/// Serve a state the caller built (e.g. with a controllable clock).
+pub async fn spawn_state(state: AppState) -> Running {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    serve_state(listener, state).await
+}
+
+async fn serve_state(listener: tokio::net::TcpListener, state: AppState) -> Running {
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let st = state.clone();

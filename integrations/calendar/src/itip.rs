@@ -481,7 +481,25 @@ fn event(w: &mut Writer, ev: &EventInvite<'_>, method: Method, now: DateTime<Utc
     };
     w.line(&format!("STATUS:{status}"))
         .line("TRANSP:OPAQUE")
+        .line(&format!(
+            "X-MICROSOFT-CDO-BUSYSTATUS:{}",
+            outlook_busy(status)
+        ))
+        .line(&format!(
+            "X-MICROSOFT-CDO-INTENDEDSTATUS:{}",
+            outlook_busy(status)
+        ))
         .end("VEVENT");
+}
+
+/// Outlook's free/busy state for an iCalendar `STATUS` (Outlook and
+/// Exchange read `X-MICROSOFT-CDO-BUSYSTATUS` rather than `STATUS`/`TRANSP`).
+pub fn outlook_busy(status: &str) -> &'static str {
+    match status {
+        "TENTATIVE" => "TENTATIVE",
+        "CANCELLED" => "FREE",
+        _ => "BUSY",
+    }
 }
 
 /// METHOD:REQUEST (new or changed) or METHOD:CANCEL for `ev`.
@@ -508,6 +526,49 @@ pub fn invite(ev: &EventInvite<'_>, method: Method, prodid: &str, now: DateTime<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outlook_reads_busy_status_from_its_own_properties() {
+        let who = |email: &str| Address {
+            email: email.into(),
+            name: String::new(),
+            cutype: "INDIVIDUAL".into(),
+        };
+        let (org, att, room) = (who("rooms@x"), who("a@x"), who("blue@x"));
+        let start = Utc::now();
+        let ev = |tentative| EventInvite {
+            uid: "u1",
+            sequence: 0,
+            summary: "S",
+            description: "",
+            location: "Blue",
+            start,
+            end: start + chrono::Duration::hours(1),
+            zone: chrono_tz::Europe::Berlin,
+            rrule: None,
+            exdates: &[],
+            organizer: &org,
+            attendee: &att,
+            room: &room,
+            tentative,
+        };
+        let pending = invite(&ev(true), Method::Request, "-//t//EN", start);
+        assert!(
+            pending.contains("X-MICROSOFT-CDO-BUSYSTATUS:TENTATIVE\r\n"),
+            "{pending}"
+        );
+        assert!(pending.contains("X-MICROSOFT-CDO-INTENDEDSTATUS:TENTATIVE\r\n"));
+        let confirmed = invite(&ev(false), Method::Request, "-//t//EN", start);
+        assert!(
+            confirmed.contains("X-MICROSOFT-CDO-BUSYSTATUS:BUSY\r\n"),
+            "{confirmed}"
+        );
+        let cancelled = invite(&ev(false), Method::Cancel, "-//t//EN", start);
+        assert!(
+            cancelled.contains("X-MICROSOFT-CDO-BUSYSTATUS:FREE\r\n"),
+            "{cancelled}"
+        );
+    }
 
     const OUTLOOK: &str = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nPRODID:Microsoft Exchange Server 2010\r\nVERSION:2.0\r\nBEGIN:VTIMEZONE\r\nTZID:W. Europe Standard Time\r\nBEGIN:STANDARD\r\nDTSTART:16010101T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nRRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10\r\nEND:STANDARD\r\nBEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nRRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nORGANIZER;CN=\"Doe, Jane\":mailto:Jane.Doe@Example.com\r\nATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN=Bob:mailto:bob@example.com\r\nATTENDEE;CUTYPE=RESOURCE;ROLE=NON-PARTICIPANT;RSVP=TRUE;CN=Blue:mailto:blue-room@rooms.example.com\r\nSUMMARY;LANGUAGE=en-US:Planning\r\nDTSTART;TZID=W. Europe Standard Time:20270315T100000\r\nDTEND;TZID=W. Europe Standard Time:20270315T110000\r\nUID:040000008200E00074C5B7101A82E008000000\r\nSEQUENCE:2\r\nDTSTAMP:20270301T120000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
 
