@@ -182,6 +182,51 @@ pub async fn process(state: &AppState, inv: &Invitation) -> Result<Vec<Outcome>,
     if targets.is_empty() {
         return Err(InboundError::NoRoom(format!("blue-room@{domain}")));
     }
+    // Outlook leaves ORGANIZER out of REPLYs and some updates: the UID
+    // tells whose invitation it is.
+    let mut known = None;
+    for room in &targets {
+        if let Some(link) = state
+            .svc
+            .store()
+            .invite_link(&inv.uid, room.id)
+            .await
+            .map_err(CoreError::Store)?
+        {
+            known = Some(link);
+            break;
+        }
+    }
+    let filled;
+    let inv = if inv.organizer.email.is_empty() {
+        let link = known
+            .as_ref()
+            .ok_or(InboundError::Itip(itip::ItipError::Missing("ORGANIZER")))?;
+        filled = Invitation {
+            organizer: Address {
+                email: link.organizer.clone(),
+                name: String::new(),
+                cutype: "INDIVIDUAL".into(),
+            },
+            ..inv.clone()
+        };
+        &filled
+    } else {
+        inv
+    };
+    if inv.method == Method::Reply {
+        // An answer to an invitation the room sent (or a copy of the room's
+        // own): nothing to book; noted for an invitation we know.
+        if known.is_none() {
+            return Err(InboundError::Itip(itip::ItipError::Method(
+                "REPLY for an invitation we do not know".into(),
+            )));
+        }
+        return Ok(targets
+            .iter()
+            .map(|room| outcome(room, &room_address(room, domain), None, "reply noted"))
+            .collect());
+    }
     let organizer = match state
         .svc
         .store()
@@ -197,6 +242,7 @@ pub async fn process(state: &AppState, inv: &Invitation) -> Result<Vec<Outcome>,
         let outcome = match inv.method {
             Method::Cancel => cancel(state, inv, room, organizer.as_ref()).await?,
             Method::Request => request(state, inv, room, &rooms, organizer.as_ref()).await?,
+            Method::Reply => outcome(room, &address, None, "reply noted"),
         };
         if let Some(p) = &outcome.partstat {
             let partstat = match p.as_str() {

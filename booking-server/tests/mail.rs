@@ -213,13 +213,53 @@ async fn last_reply(state: &AppState) -> (String, String) {
     (inc.calendar, String::from_utf8_lossy(&raw).into_owned())
 }
 
+/// The VEVENTs of a calendar, read by calcard: (RECURRENCE-ID as a UTC
+/// stamp, the first ATTENDEE's PARTSTAT).
+fn instances(ics: &str) -> Vec<(Option<String>, String)> {
+    use calcard::common::IanaString;
+    use calcard::icalendar::{
+        ICalendar, ICalendarComponentType, ICalendarParameterName, ICalendarParameterValue,
+        ICalendarProperty, ICalendarValue,
+    };
+    let cal = ICalendar::parse(ics).expect("calcard reads it");
+    cal.components
+        .iter()
+        .filter(|c| c.component_type == ICalendarComponentType::VEvent)
+        .map(|ev| {
+            let rid = ev
+                .property(&ICalendarProperty::RecurrenceId)
+                .and_then(|e| e.values.first())
+                .and_then(|v| match v {
+                    ICalendarValue::PartialDateTime(d) => Some(format!(
+                        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+                        d.year.unwrap_or(0),
+                        d.month.unwrap_or(0),
+                        d.day.unwrap_or(0),
+                        d.hour.unwrap_or(0),
+                        d.minute.unwrap_or(0),
+                        d.second.unwrap_or(0)
+                    )),
+                    _ => None,
+                });
+            let partstat = ev
+                .property(&ICalendarProperty::Attendee)
+                .and_then(|a| a.parameter(&ICalendarParameterName::Partstat))
+                .map(|p| match p {
+                    ICalendarParameterValue::Partstat(s) => s.as_str().to_string(),
+                    other => other.as_text().unwrap_or_default().to_string(),
+                })
+                .unwrap_or_default();
+            (rid, partstat)
+        })
+        .collect()
+}
+
 fn partstat(ics: &str) -> String {
-    let cal = booking_calendar::parse(ics).expect("our parser");
-    let ev = cal[0].components_named("VEVENT").next().expect("vevent");
-    ev.property("ATTENDEE")
-        .and_then(|a| a.param("PARTSTAT"))
-        .unwrap_or("")
-        .to_string()
+    instances(ics)
+        .into_iter()
+        .next()
+        .map(|(_, p)| p)
+        .unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -470,7 +510,7 @@ async fn answers(b: Backend) {
     let n = count(state).await;
     let broken = String::from_utf8(message(&invite("uid-9", &["blue-room"], s, e)))
         .expect("utf8")
-        .replace("END:VEVENT", "END:VTODO");
+        .replace("BEGIN:VCALENDAR", "BEGIN:VCARD");
     let publish = String::from_utf8(message(&invite("uid-10", &["blue-room"], s, e)))
         .expect("utf8")
         .replace("METHOD:REQUEST", "METHOD:PUBLISH");
@@ -685,23 +725,15 @@ async fn declines_taken_dates(b: Backend) {
     );
 
     let (ics, raw) = last_reply(state).await;
-    let cal = booking_calendar::parse(&ics).expect("our parser");
-    let events: Vec<_> = cal[0].components_named("VEVENT").collect();
-    assert_eq!(events.len(), 2, "{ics}");
     let rid = berlin(third, 9, 0).format("%Y%m%dT%H%M%SZ").to_string();
-    for ev in &events {
-        let partstat = ev
-            .property("ATTENDEE")
-            .and_then(|a| a.param("PARTSTAT"))
-            .unwrap_or("");
-        match ev.property("RECURRENCE-ID").map(|p| p.value.clone()) {
-            None => assert_eq!(partstat, "ACCEPTED", "{ics}"),
-            Some(v) => {
-                assert_eq!(v, rid, "{ics}");
-                assert_eq!(partstat, "DECLINED", "{ics}");
-            }
-        }
-    }
+    assert_eq!(
+        instances(&ics),
+        [
+            (None, "ACCEPTED".to_string()),
+            (Some(rid.clone()), "DECLINED".to_string())
+        ],
+        "{ics}"
+    );
     check_itip(std::slice::from_ref(&ics), "REPLY");
     if Command::new("python3")
         .args(["-c", "import icalendar"])
@@ -755,6 +787,87 @@ async fn declines_taken_dates(b: Backend) {
             && !text.contains("  "),
         "no double spaces: {text}"
     );
+}
+
+/// #17: Outlook leaves ORGANIZER out of some updates and of REPLYs; when the
+/// UID is one the room answered, the update moves the booking of that
+/// organizer and a REPLY is noted (nothing booked); an unknown UID without
+/// ORGANIZER is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updates_without_an_organizer_are_matched_by_uid() {
+    for b in backends() {
+        eprintln!("-- {b:?}");
+        without_organizer(b).await;
+    }
+}
+
+async fn without_organizer(b: Backend) {
+    let db = TestDb::create(b).await;
+    let srv = common::spawn(config(&db)).await;
+    let state = &srv.state;
+    let rooms = seed(state).await;
+    let day = next_weekday();
+    let ingest = |raw: Vec<u8>| async move { booking_server::mail::ingest(state, &raw).await };
+    let first = invite(
+        "uid-noorg",
+        &["blue-room"],
+        berlin(day, 10, 0),
+        berlin(day, 11, 0),
+    );
+    let out = ingest(message(&first)).await.expect("booked");
+    assert_eq!(out[0].partstat.as_deref(), Some("ACCEPTED"), "{out:?}");
+    let strip = |raw: Vec<u8>| {
+        String::from_utf8(raw)
+            .expect("utf8")
+            .lines()
+            .filter(|l| !l.starts_with("ORGANIZER"))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .into_bytes()
+    };
+    let moved = Invite {
+        sequence: 1,
+        ..invite(
+            "uid-noorg",
+            &["blue-room"],
+            berlin(day, 14, 0),
+            berlin(day, 15, 0),
+        )
+    };
+    let out = ingest(strip(message(&moved))).await.expect("update read");
+    assert_eq!(out[0].partstat.as_deref(), Some("ACCEPTED"), "{out:?}");
+    let booked = state
+        .svc
+        .list_bookings(&BookingFilter {
+            room_id: Some(rooms["blue"].id),
+            statuses: vec![BookingStatus::Approved],
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(booked.len(), 1);
+    assert_eq!(booked[0].start, berlin(day, 14, 0), "moved by the update");
+    let reply = Invite {
+        method: "REPLY",
+        sequence: 1,
+        ..invite(
+            "uid-noorg",
+            &["blue-room"],
+            berlin(day, 14, 0),
+            berlin(day, 15, 0),
+        )
+    };
+    let out = ingest(strip(message(&reply))).await.expect("reply read");
+    assert_eq!(out[0].action, "reply noted", "{out:?}");
+    assert_eq!(out[0].partstat, None);
+    let unknown = invite(
+        "uid-never-seen",
+        &["blue-room"],
+        berlin(day, 16, 0),
+        berlin(day, 17, 0),
+    );
+    let err = ingest(strip(message(&unknown))).await.expect_err("refused");
+    assert!(err.to_string().contains("ORGANIZER"), "{err}");
 }
 
 fn check_itip(messages: &[String], method: &str) {

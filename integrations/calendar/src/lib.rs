@@ -6,15 +6,14 @@
 //! zone used, generated from the IANA database (chrono-tz) as the explicit
 //! list of offset changes in the years the calendar covers.
 //!
-//! Reads iCalendar back ([`parse`]) and speaks CalDAV's XML ([`dav`]).
+//! Reads invitations with the `calcard` parser ([`read`], [`itip`]) and
+//! speaks CalDAV's XML ([`dav`]).
 //!
 //! Reusable alone: it knows nothing about bookings.
 
 pub mod dav;
 pub mod itip;
-pub mod parse;
-
-pub use parse::{Component, DateTimeValue, ParseError, Property, parse};
+pub mod read;
 
 use std::fmt::Write as _;
 
@@ -274,6 +273,36 @@ pub fn freebusy(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// What the writer writes, calcard reads back unchanged — any text,
+        /// any length, folded anywhere.
+        #[test]
+        fn writer_output_round_trips(summary in "\\PC{0,200}", loc in "[a-zA-Z0-9 ,;:\\\\\"é€😀]{0,120}") {
+            use calcard::icalendar::{ICalendar, ICalendarComponentType, ICalendarProperty, ICalendarValue};
+            let mut w = Writer::new();
+            w.begin("VCALENDAR").begin("VEVENT")
+                .text("SUMMARY", &summary)
+                .text("LOCATION", &loc)
+                .end("VEVENT").end("VCALENDAR");
+            let cal = ICalendar::parse(w.finish()).expect("calcard reads it");
+            let ev = cal
+                .components
+                .iter()
+                .find(|c| c.component_type == ICalendarComponentType::VEvent)
+                .expect("vevent");
+            let text = |p: ICalendarProperty| {
+                ev.property(&p)
+                    .and_then(|e| e.values.first())
+                    .and_then(ICalendarValue::as_text)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let clean = |s: &str| s.chars().filter(|c| *c == '\n' || !c.is_control()).collect::<String>();
+            proptest::prop_assert_eq!(text(ICalendarProperty::Summary), clean(&summary));
+            proptest::prop_assert_eq!(text(ICalendarProperty::Location), clean(&loc));
+        }
+    }
 
     #[test]
     fn folding_is_utf8_safe_and_crlf() {
