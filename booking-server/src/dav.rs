@@ -31,7 +31,7 @@ use poem::http::{HeaderValue, StatusCode};
 use poem::web::Data;
 use poem::{Body, Request, Response, handler};
 
-use crate::ical::{Feed, bookings, etag, hides_for, host, render, rooms_map, window};
+use crate::ical::{Feed, Sight, bookings, etag, host, render, rooms_map, sight_for, window};
 use crate::state::AppState;
 
 const REALM: &str = "Basic realm=\"Room booking CalDAV\", charset=\"UTF-8\"";
@@ -425,8 +425,8 @@ fn objects(list: Vec<Booking>) -> BTreeMap<String, Vec<Booking>> {
     out
 }
 
-fn object_etag(room: &Room, hidden: bool, group: &[Booking]) -> String {
-    let mut key = format!("{}|{}|{hidden}", room.id, room.updated_at.timestamp());
+fn object_etag(room: &Room, sight: Option<Sight>, group: &[Booking]) -> String {
+    let mut key = format!("{}|{}|{sight:?}", room.id, room.updated_at.timestamp());
     for b in group {
         let _ = write!(
             key,
@@ -496,8 +496,8 @@ impl RoomCalendar {
                 ..DavResponse::default()
             };
         };
-        let hide = hides_for(Some(user.clone()));
-        let hidden = group.iter().any(|b| hide(&self.room, b));
+        let sight = sight_for(Some(user.clone()));
+        let hidden = group.iter().map(|b| sight(&self.room, b)).min();
         let mut props = vec![
             (PropName::new(DAV, "resourcetype"), Value::Empty),
             (
@@ -519,12 +519,12 @@ impl RoomCalendar {
     }
 
     async fn render(&self, state: &AppState, user: &User, group: &[Booking]) -> String {
-        let hide = hides_for(Some(user.clone()));
+        let sight = sight_for(Some(user.clone()));
         let feed = Feed {
             name: self.room.name.clone(),
             rooms: &self.rooms,
             host: host(state),
-            hide: &hide,
+            sight: &sight,
         };
         render(state, &feed, group.to_vec()).await
     }
@@ -710,8 +710,8 @@ async fn get(state: &AppState, user: &User, resource: &Resource, req: &Request) 
             let Some(group) = cal.objects.get(key) else {
                 return not_found(req.uri().path());
             };
-            let hide = hides_for(Some(user.clone()));
-            let hidden = group.iter().any(|b| hide(&cal.room, b));
+            let sight = sight_for(Some(user.clone()));
+            let hidden = group.iter().map(|b| sight(&cal.room, b)).min();
             (
                 cal.render(state, user, group).await,
                 object_etag(&cal.room, hidden, group),

@@ -113,7 +113,7 @@ pub(crate) struct Feed<'a> {
     pub rooms: &'a HashMap<RoomId, Room>,
     pub host: String,
     /// Hide titles and organizers for this viewer, per room.
-    pub hide: &'a (dyn Fn(&Room, &Booking) -> bool + Send + Sync),
+    pub sight: &'a (dyn Fn(&Room, &Booking) -> Sight + Send + Sync),
 }
 
 /// Render `bookings` (all of them, any status, so cancellations propagate).
@@ -224,7 +224,8 @@ fn vevent(
     recurrence: Recurrence<'_>,
 ) {
     let tz = room.time_zone;
-    let hide = (feed.hide)(room, b);
+    let sight = (feed.sight)(room, b);
+    let hide = sight == Sight::Busy;
     // Without a METHOD, DTSTAMP is when the event last changed in the
     // store (RFC 5545 3.8.7.2): the same text for the same version.
     w.begin("VEVENT")
@@ -261,7 +262,7 @@ fn vevent(
     let busy = booking_calendar::itip::outlook_busy(status_text(b.status));
     w.line(&format!("X-MICROSOFT-CDO-BUSYSTATUS:{busy}"))
         .line(&format!("X-MICROSOFT-CDO-INTENDEDSTATUS:{busy}"));
-    if !hide && !b.purpose.is_empty() {
+    if sight == Sight::Full && !b.purpose.is_empty() {
         w.text("DESCRIPTION", &b.purpose);
     }
     w.end("VEVENT");
@@ -497,12 +498,12 @@ async fn serve_feed(state: &AppState, req: &Request, spec: FeedSpec) -> Response
         return unavailable();
     };
     parts.rooms = Some((stamp.room_writes, rooms.clone()));
-    let hide = hides_for(spec.viewer);
+    let sight = sight_for(spec.viewer);
     let feed = Feed {
         name: spec.name,
         rooms: &rooms,
         host: host(state),
-        hide: &hide,
+        sight: &sight,
     };
     let body = Bytes::from(render_parts(state, &feed, &mut parts).await);
     let served = Served { tag, body };
@@ -555,12 +556,23 @@ async fn catch_up(
     Ok((parts, version, Outcome::Full))
 }
 
-pub(crate) fn hides_for(viewer: Option<User>) -> impl Fn(&Room, &Booking) -> bool + Send + Sync {
-    move |room: &Room, b: &Booking| {
-        room.policy.feed_hides_details
-            && !viewer
-                .as_ref()
-                .is_some_and(|u| u.id == b.organizer_id || u.manages_room(room.id))
+/// How much of a booking a feed or calendar shows its viewer — the same
+/// rule as the API's ([`booking_core::rules::may_see_details`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Sight {
+    /// "Busy" only: the room hides details from this viewer.
+    Busy,
+    /// The title, not the purpose.
+    Title,
+    /// Everything: the viewer's own booking, a room they manage, an officer.
+    Full,
+}
+
+pub(crate) fn sight_for(viewer: Option<User>) -> impl Fn(&Room, &Booking) -> Sight + Send + Sync {
+    move |room: &Room, b: &Booking| match &viewer {
+        Some(u) if booking_core::rules::may_see_details(u, b) => Sight::Full,
+        _ if room.policy.feed_hides_details => Sight::Busy,
+        _ => Sight::Title,
     }
 }
 

@@ -763,6 +763,42 @@ async fn advertised(b: Backend) {
     let detail = p["detail"].as_str().expect("detail");
     assert_eq!(detail, detail.trim(), "no stray newline: {detail:?}");
 
+    // #16 item 1: another user sees the series' title (the room does not
+    // hide details) but not its purpose; the organizer sees both.
+    let hash = hash_password(PASSWORD).expect("hash");
+    f.srv
+        .state
+        .svc
+        .create_user("bob@example.com", "Bob", Role::User, Some(&hash), true)
+        .await
+        .expect("bob");
+    let object = format!("{room_url}{}.ics", f.series_id);
+    let as_bob = http
+        .get(&object)
+        .basic_auth("bob@example.com", Some(PASSWORD))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(as_bob.contains("SUMMARY:Weekly sync"), "{as_bob}");
+    assert!(
+        !as_bob.contains("Standing meeting"),
+        "no purpose for others: {as_bob}"
+    );
+    let as_alice = dav(&http, "GET", &object)
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        as_alice.contains("DESCRIPTION:Standing meeting"),
+        "{as_alice}"
+    );
+
     // 4. free-busy-query: busy periods of the first two weeks.
     let fb = format!(
         r#"<?xml version="1.0" encoding="utf-8"?><C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav"><C:time-range start="{}T000000Z" end="{}T000000Z"/></C:free-busy-query>"#,
