@@ -379,7 +379,7 @@ async fn request(
                 };
                 state
                     .svc
-                    .create_user(&inv.organizer.email, &name, Role::User, None, true)
+                    .create_user_via("mail", &inv.organizer.email, &name, Role::User, None)
                     .await?
             }
         },

@@ -1401,6 +1401,24 @@ async fn unknown_organizers_can_get_a_pending_booking() {
         .expect("q")
         .expect("account created");
     assert_eq!(b.organizer_id, user.id);
+    // The account made for the invitation is in the audit log (#16 item 4).
+    let audit = state
+        .svc
+        .store()
+        .list_audit(&booking_core::store::AuditFilter {
+            entity_id: Some(user.id.to_string()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "user.create"
+                && e.after.as_ref().is_some_and(|a| a["via"] == "mail")),
+        "{audit:?}"
+    );
     // Approvers are mailed a link to the booking's page in the web app.
     assert!(booking_server::mail::notify_once(state).await.expect("n") >= 1);
     let mails = state.svc.store().outbox_messages(20).await.expect("outbox");
