@@ -156,6 +156,10 @@ if [ "$have_python" = 1 ] && [ "${BOOKING_SKIP_INTEROP:-0}" != 1 ]; then
   step "chat endpoints against platform-signed requests"
   scripts/chat-interop.sh | tee "$log/chat"
 fi
+if [ "$have_python" = 1 ]; then
+  step "deployment files (systemd units, compose file, Dockerfile)"
+  scripts/check-deploy.sh | tee "$log/deploy"
+fi
 
 step "summary"
 sum() { { grep -Eo "$1" "$2" 2>/dev/null || true; } | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }'; }
@@ -166,9 +170,12 @@ e2e_passed=$(sum '^# pass [0-9]+' "$log/e2e")
 e2e_failed=$(sum '^# fail [0-9]+' "$log/e2e")
 chat_passed=$(grep -c '^ok ' "$log/chat" 2>/dev/null || true)
 chat_failed=$(grep -c '^FAIL ' "$log/chat" 2>/dev/null || true)
+deploy_passed=$(grep -c '^ok ' "$log/deploy" 2>/dev/null || true)
+deploy_failed=$(grep -c '^FAIL ' "$log/deploy" 2>/dev/null || true)
 echo "cargo test: $cargo_passed passed, $cargo_failed failed, $cargo_ignored ignored"
 echo "web app in Chromium: ${e2e_passed:-0} passed, ${e2e_failed:-0} failed"
 echo "chat interop: ${chat_passed:-0} passed, ${chat_failed:-0} failed"
+echo "deployment files: ${deploy_passed:-0} passed, ${deploy_failed:-0} failed"
 [ "${ran_schemathesis:-0}" = 1 ] && echo "schemathesis: passed (see its report above)"
 if [ ${#skipped[@]} = 0 ]; then
   echo "skipped suites: none"
@@ -176,7 +183,7 @@ else
   echo "skipped suites:"
   printf '  - %s\n' "${skipped[@]}"
 fi
-passed=$((cargo_passed + ${e2e_passed:-0} + ${chat_passed:-0}))
-failed=$((cargo_failed + ${e2e_failed:-0} + ${chat_failed:-0}))
+passed=$((cargo_passed + ${e2e_passed:-0} + ${chat_passed:-0} + ${deploy_passed:-0}))
+failed=$((cargo_failed + ${e2e_failed:-0} + ${chat_failed:-0} + ${deploy_failed:-0}))
 echo "all: $passed passed, $failed failed, ${#skipped[@]} skipped"
 [ "$failed" = 0 ]

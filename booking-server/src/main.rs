@@ -89,6 +89,9 @@ enum Command {
         /// Database URL (as for serve).
         #[arg(long)]
         database_url: Option<String>,
+        /// Only list the migrations that would run; change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Run the Discord gateway bot (slash commands; needs DISCORD_TOKEN).
     DiscordBot {
@@ -216,11 +219,28 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             println!("backup written to {}", to.display());
             Ok(())
         }
-        Command::Migrate { database_url } => {
+        Command::Migrate {
+            database_url,
+            dry_run,
+        } => {
             if let Some(u) = database_url {
                 config.database_url = u;
             }
-            booking_core::store::open_with(&config.database_url, &config.store_options()).await?;
+            let opts = config.store_options();
+            if dry_run {
+                let store = booking_core::store::connect_with(&config.database_url, &opts).await?;
+                let pending = store.pending_migrations().await?;
+                if pending.is_empty() {
+                    println!("{} is up to date", config.database_url);
+                } else {
+                    println!("would apply to {}:", config.database_url);
+                    for m in pending {
+                        println!("  {m}");
+                    }
+                }
+                return Ok(());
+            }
+            booking_core::store::open_with(&config.database_url, &opts).await?;
             println!("migrations applied to {}", config.database_url);
             Ok(())
         }

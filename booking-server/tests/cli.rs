@@ -64,9 +64,25 @@ fn migrate_and_create_admin_on_a_fresh_sqlite_file() {
     std::fs::create_dir_all(&dir).expect("dir");
     let url = format!("sqlite://{}/b.db?mode=rwc", dir.display());
 
+    // --dry-run lists what would run and changes nothing.
+    let out = run(&["migrate", "--dry-run", "--database-url", &url], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = text(&out.stdout);
+    assert!(
+        listed.contains("would apply") && listed.contains("0001 initial"),
+        "{listed}"
+    );
+    let out = run(&["migrate", "--dry-run", "--database-url", &url], None);
+    assert!(text(&out.stdout).contains("0001 initial"), "still pending");
     let out = run(&["migrate", "--database-url", &url], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("migrations applied"));
+    let out = run(&["migrate", "--dry-run", "--database-url", &url], None);
+    assert!(
+        text(&out.stdout).contains("is up to date"),
+        "{}",
+        text(&out.stdout)
+    );
 
     let out = run(
         &[

@@ -255,6 +255,8 @@ pub struct AuditFilter {
 pub trait Store: Send + Sync + 'static {
     /// Apply pending migrations.
     async fn migrate(&self) -> Result<(), StoreError>;
+    /// The migrations [`Store::migrate`] would apply (`0011 chat requests`).
+    async fn pending_migrations(&self) -> Result<Vec<String>, StoreError>;
     /// Cheap round trip for readiness probes.
     async fn ping(&self) -> Result<(), StoreError>;
 
@@ -545,6 +547,23 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
 
 /// [`open`] with pool options.
 pub async fn open_with(url: &str, opts: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
+    let store = connect_with(url, opts).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// The migrations of `migrator` not among the `applied` versions.
+pub(crate) fn pending(migrator: &sqlx::migrate::Migrator, applied: &[i64]) -> Vec<String> {
+    migrator
+        .iter()
+        .filter(|m| !applied.contains(&m.version))
+        .map(|m| format!("{:04} {}", m.version, m.description))
+        .collect()
+}
+
+/// Open the store a database URL names without migrating it (to see what
+/// [`Store::migrate`] would do).
+pub async fn connect_with(url: &str, opts: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
     let store: Arc<dyn Store> = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Arc::new(PgStore::connect_with(url, opts).await?)
     } else if url.starts_with("sqlite:") {
@@ -554,7 +573,6 @@ pub async fn open_with(url: &str, opts: &StoreOptions) -> Result<Arc<dyn Store>,
             "unsupported database URL {url:?}: use sqlite://FILE?mode=rwc or postgres://…"
         )));
     };
-    store.migrate().await?;
     Ok(store)
 }
 
