@@ -300,3 +300,164 @@ async fn command_line_account_changes_are_audited() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Everything a restore must bring back, in a comparable order.
+async fn snapshot(url: &str) -> serde_json::Value {
+    let store = booking_core::store::open(url).await.expect("store");
+    let mut rooms = store.list_rooms(true).await.expect("rooms");
+    rooms.sort_by_key(|r| r.id);
+    let mut users = store.list_users().await.expect("users");
+    users.sort_by_key(|u| u.id);
+    let mut bookings = store
+        .list_bookings(&Default::default())
+        .await
+        .expect("bookings");
+    bookings.sort_by_key(|b| b.id);
+    let audit = store
+        .list_audit(&booking_core::store::AuditFilter {
+            limit: 10_000,
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
+    serde_json::json!({"rooms": rooms, "users": users, "bookings": bookings, "audit": audit})
+}
+
+/// #24: `backup`, then `scripts/restore.sh` into a fresh database, gives the
+/// same rows on SQLite and PostgreSQL; the restore refuses while a server
+/// uses the target database, and changes nothing then.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_then_restore_gives_the_same_rows() {
+    use booking_core::testing::{TestDb, backends};
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for backend in backends() {
+        eprintln!("-- {backend:?}");
+        let source = TestDb::create(backend).await;
+        // Rooms, accounts, bookings and their audit entries from the demo data.
+        let state = booking_server::state::AppState::open(booking_server::config::Config {
+            database_url: source.url.clone(),
+            jwt_secret: Some("restore-secret-restore-secret-restore".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("state");
+        booking_server::demo::load(&state).await.expect("demo data");
+        let rooms = state.svc.list_rooms(false).await.expect("rooms");
+        let huddle = rooms.iter().find(|r| r.name == "Huddle 1").expect("huddle");
+        let alice = state
+            .svc
+            .store()
+            .get_user_by_email("alice@demo.example")
+            .await
+            .expect("q")
+            .expect("alice");
+        let mut day = (chrono::Utc::now() + chrono::Duration::days(2)).date_naive();
+        while chrono::Datelike::weekday(&day).num_days_from_monday() > 4 {
+            day += chrono::Duration::days(1);
+        }
+        let start = day.and_hms_opt(9, 0, 0).expect("t").and_utc();
+        state
+            .svc
+            .book(
+                &booking_core::Actor::from(alice),
+                booking_core::BookingRequest {
+                    room_id: huddle.id,
+                    title: "Restore me".into(),
+                    purpose: "with every field".into(),
+                    attendees: 3,
+                    start,
+                    end: start + chrono::Duration::hours(1),
+                },
+            )
+            .await
+            .expect("booking");
+        drop(state);
+        let before = snapshot(&source.url).await;
+        assert!(
+            before["bookings"].as_array().is_some_and(|b| !b.is_empty()),
+            "{before}"
+        );
+        let file = std::env::temp_dir().join(format!("restore-{}.bak", uuid::Uuid::new_v4()));
+        let out = run(
+            &[
+                "backup",
+                "--to",
+                &file.display().to_string(),
+                "--database-url",
+                &source.url,
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+
+        let target = TestDb::create(backend).await;
+        let restore = |url: &str| {
+            Command::new("bash")
+                .arg(repo.join("scripts/restore.sh"))
+                .arg(&file)
+                .env("BOOKING_DATABASE_URL", url)
+                .output()
+                .expect("restore.sh")
+        };
+        // A server on the target: refused, nothing changed.
+        let migrated = run(&["migrate", "--database-url", &target.url], None);
+        assert!(migrated.status.success(), "{}", text(&migrated.stderr));
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("port")
+            .port();
+        let mut server = bin()
+            .args([
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--database-url",
+                &target.url,
+            ])
+            .env(
+                "BOOKING_JWT_SECRET",
+                "restore-secret-restore-secret-restore",
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve");
+        let mut up = false;
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                up = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert!(up, "server did not start");
+        let refused = restore(&target.url);
+        let _ = server.kill();
+        let _ = server.wait();
+        assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+        assert!(
+            text(&refused.stderr).contains("stop the server first"),
+            "{}",
+            text(&refused.stderr)
+        );
+        let untouched = snapshot(&target.url).await;
+        assert!(
+            untouched["rooms"].as_array().is_some_and(Vec::is_empty),
+            "{untouched}"
+        );
+
+        // Stopped: restored, and the rows are the same.
+        let done = restore(&target.url);
+        assert!(done.status.success(), "{}", text(&done.stderr));
+        let after = snapshot(&target.url).await;
+        assert_eq!(after, before);
+        let _ = std::fs::remove_file(&file);
+        if let Some(path) = target
+            .url
+            .strip_prefix("sqlite://")
+            .and_then(|p| p.split('?').next())
+        {
+            let _ = std::fs::remove_file(format!("{path}.before-restore"));
+        }
+    }
+}
