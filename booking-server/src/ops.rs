@@ -157,6 +157,19 @@ pub async fn metrics(state: Data<&AppState>) -> Response {
          feed_cache_bytes {}\n",
         f.kept, f.caught_up, f.full, f.bytes
     );
+    match state.svc.store().outbox_counts().await {
+        Ok(o) => {
+            let _ = write!(
+                body,
+                "# HELP mail_outbox_messages Messages in the mail outbox, by state.\n\
+                 # TYPE mail_outbox_messages gauge\n\
+                 mail_outbox_messages{{state=\"pending\"}} {}\n\
+                 mail_outbox_messages{{state=\"sent\"}} {}\n",
+                o.pending, o.sent
+            );
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot count the outbox for /metrics"),
+    }
     Response::builder()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body)

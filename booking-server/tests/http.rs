@@ -794,6 +794,11 @@ mod cases {
             "{text}"
         );
         assert!(text.contains(r#"bookings{status="approved"} 1"#), "{text}");
+        // The outbox, for alerts on mail that does not leave.
+        assert!(
+            text.contains(r#"mail_outbox_messages{state="pending"} "#),
+            "{text}"
+        );
     }
 
     pub async fn series_check_in_and_waitlist(b: Backend) {
