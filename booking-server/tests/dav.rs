@@ -1080,6 +1080,53 @@ async fn calendar_peers_agree() {
             assert_eq!(support, "full", "{claimed}: {v}");
         }
         assert_eq!(features["create-calendar"]["support"], "unsupported", "{v}");
+        // #17: every check it has, then what the server answered: the writes
+        // it tries (to make test events, calendars, properties) are refused
+        // with 403 — never 404 — and nothing at all is a 5xx. (Its run ends
+        // in an error of its own once writes are refused; only the server's
+        // answers count here.)
+        let _ = Command::new(caldav_tool("caldav-server-tester"))
+            .args(["--caldav-url", &format!("{base}/dav/")])
+            .args([
+                "--caldav-user",
+                "alice@example.com",
+                "--caldav-pass",
+                PASSWORD,
+            ])
+            .args(["--caldav-calendar", "Blue room", "--format", "json"])
+            .output()
+            .expect("caldav-server-tester");
+        let metrics = Client::new()
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        let mut writes = 0;
+        for line in metrics
+            .lines()
+            .filter(|l| l.starts_with("http_requests_total{") && l.contains("route=\"/dav"))
+        {
+            let field = |k: &str| {
+                line.split(&format!("{k}=\""))
+                    .nth(1)
+                    .and_then(|r| r.split('"').next())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let (method, status) = (field("method"), field("status"));
+            assert!(
+                !status.starts_with('5'),
+                "a 5xx from the DAV server: {line}"
+            );
+            if ["PUT", "DELETE", "MKCALENDAR", "MKCOL", "PROPPATCH"].contains(&method.as_str()) {
+                writes += 1;
+                assert_eq!(status, "403", "a refused write must be 403: {line}");
+            }
+        }
+        assert!(writes > 0, "the tester tried writes: {metrics}");
     } else {
         peer_missing("caldav-server-tester");
     }
