@@ -298,6 +298,33 @@ pub fn business_window(
     Some((open, close))
 }
 
+/// How far opening hours that close at `close` on `date` run on without a
+/// gap: through following days that open exactly when the previous closed,
+/// as far as `until` needs (bounded: bookings are far shorter than a month).
+fn continuous_close(
+    policy: &RoomPolicy,
+    tz: Tz,
+    date: NaiveDate,
+    mut close: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let mut day = date;
+    for _ in 0..31 {
+        if until <= close {
+            break;
+        }
+        let Some(next) = day.succ_opt() else { break };
+        match business_window(policy, tz, next) {
+            Some((open, c)) if open == close => {
+                close = c;
+                day = next;
+            }
+            _ => break,
+        }
+    }
+    close
+}
+
 /// Resolve a local wall-clock time to UTC. In a DST gap the time does not
 /// exist (returns `None`); in a fold the earlier instant is taken.
 pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
@@ -315,6 +342,9 @@ fn describe_hours(day: Weekday, hours: Option<DayHours>) -> String {
 }
 
 /// The booking must lie inside the opening hours of its local start day.
+/// Where a day is open until midnight and the next one opens at midnight (a
+/// room open around the clock, a night shift), the hours run on: a booking
+/// may cross midnight there.
 pub fn check_business_hours(
     policy: &RoomPolicy,
     tz: Tz,
@@ -324,8 +354,9 @@ pub fn check_business_hours(
     let local_start = start.with_timezone(&tz).naive_local();
     let local_end = end.with_timezone(&tz).naive_local();
     let date = local_start.date();
-    let inside = business_window(policy, tz, date)
-        .is_some_and(|(open, close)| start >= open && end <= close);
+    let inside = business_window(policy, tz, date).is_some_and(|(open, close)| {
+        start >= open && end <= continuous_close(policy, tz, date, close, end)
+    });
     if inside {
         return Ok(());
     }

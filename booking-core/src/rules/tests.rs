@@ -180,7 +180,15 @@ fn midnight_close_means_end_of_day() {
     r.policy.max_duration_minutes = 24 * 60;
     assert_eq!(check(&r, at(23, 0), at(24, 0), 2), Ok(()));
     assert_eq!(check(&r, at(0, 0), at(24, 0), 2), Ok(()));
-    let err = check(&r, at(23, 0), at(24, 30), 2).expect_err("crosses midnight");
+    // Open around the clock: the hours run on past midnight.
+    assert_eq!(check(&r, at(23, 0), at(24, 30), 2), Ok(()));
+    // Open until midnight, but the next day opens at 08:00: refused.
+    let mut evening = room();
+    evening.policy.business_hours =
+        BusinessHours::weekdays(NaiveTime::from_hms_opt(8, 0, 0).expect("t"), NaiveTime::MIN);
+    evening.policy.max_duration_minutes = 24 * 60;
+    assert_eq!(check(&evening, at(23, 0), at(24, 0), 2), Ok(()));
+    let err = check(&evening, at(23, 0), at(24, 30), 2).expect_err("closed after midnight");
     assert_eq!(err.rule(), "business_hours");
 }
 
