@@ -31,7 +31,7 @@ use poem::http::{HeaderValue, StatusCode};
 use poem::web::Data;
 use poem::{Body, Request, Response, handler};
 
-use crate::ical::{Feed, Sight, bookings, etag, host, render, rooms_map, sight_for, window};
+use crate::ical::{Feed, Sight, bookings, etag, host, render, sight_for, window};
 use crate::state::AppState;
 
 const REALM: &str = "Basic realm=\"Room booking CalDAV\", charset=\"UTF-8\"";
@@ -146,6 +146,11 @@ async fn authenticate(state: &AppState, req: &Request) -> Result<User, Response>
             "need-privileges",
             e.detail(),
         )),
+        // Not a wrong password: a client must not ask for a new one.
+        Err(
+            e @ (crate::error::ApiError::Unavailable(..)
+            | crate::error::ApiError::TooManyRequests(..)),
+        ) => Err(poem::IntoResponse::into_response(e)),
         Err(_) => Err(unauthorized("wrong e-mail or password")),
     }
 }
@@ -458,9 +463,20 @@ struct RoomCalendar {
     objects: BTreeMap<String, Vec<Booking>>,
 }
 
-async fn load_calendar(state: &AppState, room: RoomId) -> Option<RoomCalendar> {
-    let rooms = rooms_map(state).await?;
-    let room = rooms.get(&room).filter(|r| r.active)?.clone();
+/// A room calendar, `None` for no such (active) room. When the database
+/// cannot be read the answer is a 503 to send — never an empty calendar,
+/// which a syncing client would take as "everything was deleted".
+async fn load_calendar(state: &AppState, room: RoomId) -> Result<Option<RoomCalendar>, Response> {
+    let rooms = match state.svc.list_rooms(true).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect::<std::collections::HashMap<_, _>>(),
+        Err(e) => return Err(unavailable(&e)),
+    };
+    let Some(room) = rooms.get(&room).filter(|r| r.active).cloned() else {
+        return Ok(None);
+    };
     let list = bookings(
         state,
         BookingFilter {
@@ -468,12 +484,30 @@ async fn load_calendar(state: &AppState, room: RoomId) -> Option<RoomCalendar> {
             ..Default::default()
         },
     )
-    .await;
-    Some(RoomCalendar {
+    .await
+    .map_err(|e| unavailable(&e))?;
+    Ok(Some(RoomCalendar {
         room,
         rooms,
         objects: objects(list),
-    })
+    }))
+}
+
+/// 503 with `Retry-After` (a database outage); anything else is a 500.
+fn unavailable(e: &booking_core::CoreError) -> Response {
+    if matches!(e, booking_core::CoreError::Store(s) if s.is_unavailable()) {
+        tracing::warn!(error = %e, "CalDAV: database unavailable");
+        Response::builder()
+            .status(StatusCode::SERVICE_UNAVAILABLE)
+            .header(
+                "retry-after",
+                crate::error::UNAVAILABLE_RETRY_SECS.to_string(),
+            )
+            .content_type("text/plain; charset=utf-8")
+            .body("database unavailable; try again shortly")
+    } else {
+        server_error(&e.to_string())
+    }
 }
 
 impl RoomCalendar {
@@ -702,8 +736,10 @@ async fn get(state: &AppState, user: &User, resource: &Resource, req: &Request) 
                 .body("CalDAV server for room calendars: point your calendar app at this URL.\n");
         }
     };
-    let Some(cal) = load_calendar(state, room).await else {
-        return not_found(req.uri().path());
+    let cal = match load_calendar(state, room).await {
+        Ok(Some(cal)) => cal,
+        Ok(None) => return not_found(req.uri().path()),
+        Err(r) => return r,
     };
     let (body, tag) = match key {
         Some(key) => {
@@ -825,7 +861,7 @@ async fn propfind(
             if depth > 0 {
                 let rooms = match state.svc.list_rooms(false).await {
                     Ok(r) => r,
-                    Err(e) => return server_error(&e.to_string()),
+                    Err(e) => return unavailable(&e),
                 };
                 let rooms: Vec<Room> = rooms.into_iter().filter(|r| r.active).collect();
                 let mut versions = all_calendar_versions(state, &rooms, user).await;
@@ -846,8 +882,10 @@ async fn propfind(
             }
         }
         Resource::Calendar(room) => {
-            let Some(cal) = load_calendar(state, *room).await else {
-                return not_found(&format!("/dav/rooms/{room}/"));
+            let cal = match load_calendar(state, *room).await {
+                Ok(Some(cal)) => cal,
+                Ok(None) => return not_found(&format!("/dav/rooms/{room}/")),
+                Err(r) => return r,
             };
             out.push(DavResponse::for_request(
                 format!("/dav/rooms/{room}/"),
@@ -866,8 +904,10 @@ async fn propfind(
             }
         }
         Resource::Object(room, key) => {
-            let Some(cal) = load_calendar(state, *room).await else {
-                return not_found(&format!("/dav/rooms/{room}/{key}.ics"));
+            let cal = match load_calendar(state, *room).await {
+                Ok(Some(cal)) => cal,
+                Ok(None) => return not_found(&format!("/dav/rooms/{room}/{key}.ics")),
+                Err(r) => return r,
             };
             if !cal.objects.contains_key(key) {
                 return not_found(&cal.href(key));
@@ -896,7 +936,7 @@ async fn free_busy(state: &AppState, room: &Room, range: dav::TimeRange) -> Resp
     }
     let busy = match crate::ical::room_busy(state, room.id, from, to).await {
         Ok(b) => b,
-        Err(e) => return server_error(&e.to_string()),
+        Err(e) => return unavailable(&e),
     };
     let body = booking_calendar::freebusy(
         crate::ical::PRODID,
@@ -937,8 +977,10 @@ async fn report(state: &AppState, user: &User, resource: &Resource, body: &str) 
             );
         }
     };
-    let Some(cal) = load_calendar(state, room).await else {
-        return not_found(&format!("/dav/rooms/{room}/"));
+    let cal = match load_calendar(state, room).await {
+        Ok(Some(cal)) => cal,
+        Ok(None) => return not_found(&format!("/dav/rooms/{room}/")),
+        Err(r) => return r,
     };
     let mut out = Vec::new();
     match report {

@@ -399,7 +399,10 @@ pub(crate) fn window(state: &AppState) -> (DateTime<Utc>, DateTime<Utc>) {
     (today - Duration::days(31), today + Duration::days(367))
 }
 
-pub(crate) async fn bookings(state: &AppState, filter: BookingFilter) -> Vec<Booking> {
+pub(crate) async fn bookings(
+    state: &AppState,
+    filter: BookingFilter,
+) -> Result<Vec<Booking>, booking_core::CoreError> {
     let (from, to) = window(state);
     state
         .svc
@@ -410,7 +413,6 @@ pub(crate) async fn bookings(state: &AppState, filter: BookingFilter) -> Vec<Boo
             ..filter
         })
         .await
-        .unwrap_or_default()
 }
 
 /// A feed to serve: which bookings, for whom, under what name.

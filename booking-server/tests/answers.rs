@@ -224,6 +224,21 @@ mod cases {
                 "{p}"
             );
         }
+        // CalDAV too: 503 — not 401 (a client would ask for a new password)
+        // and never an empty calendar (a syncing client would delete).
+        let r = srv
+            .http
+            .request(
+                Method::from_bytes(b"PROPFIND").expect("m"),
+                format!("{}/dav/rooms/", srv.base),
+            )
+            .basic_auth("user@example.com", Some(PASSWORD))
+            .header("depth", "1")
+            .send()
+            .await
+            .expect("propfind");
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(r.headers().contains_key("retry-after"));
         let ready = srv
             .http
             .get(format!("{}/readyz", srv.base))
