@@ -173,6 +173,16 @@ fn range_token(token: &str) -> Option<(NaiveTime, NaiveTime)> {
     Some((time_token(&format!("{a}{other}"))?, end))
 }
 
+/// The longest duration read: a week, a booking's longest.
+const MAX_DURATION_MINUTES: i64 = 7 * 24 * 60;
+
+/// Minutes within (0, a week] as a duration; anything else is not one.
+fn bounded(m: i64) -> Option<Duration> {
+    (1..=MAX_DURATION_MINUTES)
+        .contains(&m)
+        .then(|| Duration::minutes(m))
+}
+
 /// A duration: 30m, 30min, 1h, 1.5h, 1h30, 90 (minutes), 2 hours.
 fn duration_tokens(tokens: &[&str]) -> Option<(Duration, usize)> {
     let first = *tokens.first()?;
@@ -188,7 +198,7 @@ fn duration_tokens(tokens: &[&str]) -> Option<(Duration, usize)> {
                     .parse()
                     .ok()?
             };
-            return Some((h * 60.0).round() as i64 + m);
+            return Some(((h * 60.0).round() as i64).saturating_add(m));
         }
         for suffix in ["minutes", "minute", "mins", "min", "m"] {
             if let Some(n) = s.strip_suffix(suffix) {
@@ -198,7 +208,7 @@ fn duration_tokens(tokens: &[&str]) -> Option<(Duration, usize)> {
         None
     };
     if let Some(m) = minutes_of(first) {
-        return (m > 0).then(|| (Duration::minutes(m), 1));
+        return bounded(m).map(|d| (d, 1));
     }
     let n: f64 = first.parse().ok()?;
     let m = match unit {
@@ -206,7 +216,7 @@ fn duration_tokens(tokens: &[&str]) -> Option<(Duration, usize)> {
         "m" | "min" | "mins" | "minute" | "minutes" => n.round() as i64,
         _ => return None,
     };
-    (m > 0).then(|| (Duration::minutes(m), 2))
+    bounded(m).map(|d| (d, 2))
 }
 
 fn people_tokens(tokens: &[&str]) -> Option<(u32, usize)> {

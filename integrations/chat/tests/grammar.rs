@@ -645,6 +645,34 @@ fn errors_say_what_is_wrong() {
     }
 }
 
+/// Found by the fuzz target in CI: a duration too large for a time span
+/// (`free 0222…2h`) panicked inside chrono. It is refused in words instead;
+/// durations are at most 7 days, as a booking's longest.
+#[test]
+fn huge_durations_are_refused_not_a_panic() {
+    for text in [
+        "free 02222222222222222222222222222222222222222222h",
+        "free for 99999999999999999999 minutes",
+        "book boardroom tomorrow 10:00 for 9999999999999h",
+        "book boardroom tomorrow 10:00 for 1e300 hours",
+        "book boardroom tomorrow 10:00 for 8d",
+    ] {
+        if let Ok(
+            Command::Book {
+                duration: Some(d), ..
+            }
+            | Command::Free {
+                duration: Some(d), ..
+            },
+        ) = parse(text, today())
+        {
+            panic!("{text}: read as {d:?}");
+        }
+    }
+    let week = parse("book boardroom tomorrow 10:00 for 10080 minutes", today()).expect("a week");
+    assert!(matches!(week, Command::Book { duration: Some(d), .. } if d.num_days() == 7));
+}
+
 #[test]
 fn fuzzy_room_names() {
     let names: Vec<String> = [
