@@ -31,7 +31,7 @@ use poem::http::{HeaderValue, StatusCode};
 use poem::web::Data;
 use poem::{Body, Request, Response, handler};
 
-use crate::ical::{Feed, Sight, bookings, etag, host, render, sight_for, window};
+use crate::ical::{Feed, Sight, bookings, etag, host, render, rooms_map, sight_for, window};
 use crate::state::AppState;
 
 const REALM: &str = "Basic realm=\"Room booking CalDAV\", charset=\"UTF-8\"";
@@ -467,13 +467,7 @@ struct RoomCalendar {
 /// cannot be read the answer is a 503 to send — never an empty calendar,
 /// which a syncing client would take as "everything was deleted".
 async fn load_calendar(state: &AppState, room: RoomId) -> Result<Option<RoomCalendar>, Response> {
-    let rooms = match state.svc.list_rooms(true).await {
-        Ok(list) => list
-            .into_iter()
-            .map(|r| (r.id, r))
-            .collect::<std::collections::HashMap<_, _>>(),
-        Err(e) => return Err(unavailable(&e)),
-    };
+    let rooms = rooms_map(state).await.map_err(|e| unavailable(&e))?;
     let Some(room) = rooms.get(&room).filter(|r| r.active).cloned() else {
         return Ok(None);
     };

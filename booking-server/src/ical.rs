@@ -381,9 +381,11 @@ pub(crate) fn host(state: &AppState) -> String {
         .to_string()
 }
 
-pub(crate) async fn rooms_map(state: &AppState) -> Option<HashMap<RoomId, Room>> {
-    let rooms = state.svc.list_rooms(true).await.ok()?;
-    Some(rooms.into_iter().map(|r| (r.id, r)).collect())
+pub(crate) async fn rooms_map(
+    state: &AppState,
+) -> Result<HashMap<RoomId, Room>, booking_core::CoreError> {
+    let rooms = state.svc.list_rooms(true).await?;
+    Ok(rooms.into_iter().map(|r| (r.id, r)).collect())
 }
 
 /// What feeds and CalDAV show: from 31 days before today to 366 days after
@@ -478,7 +480,7 @@ async fn serve_feed(state: &AppState, req: &Request, spec: FeedSpec) -> Response
         async {
             match known_rooms {
                 Some(map) => Some(map),
-                None => rooms_map(state).await.map(Arc::new),
+                None => rooms_map(state).await.ok().map(Arc::new),
             }
         },
         async {

@@ -6,6 +6,7 @@
 
 use calcard::common::timezone::Tz as CalTz;
 use calcard::common::{IanaString, PartialDateTime};
+use calcard::icalendar::timezone::TzResolver;
 use calcard::icalendar::{
     ICalendar, ICalendarComponent, ICalendarComponentType, ICalendarEntry, ICalendarMethod,
     ICalendarParameterName, ICalendarParameterValue, ICalendarProperty, ICalendarValue,
@@ -86,7 +87,7 @@ fn local(dt: &PartialDateTime) -> Option<NaiveDateTime> {
 /// A DATE-TIME property as an instant and the zone it was written in
 /// (UTC for UTC, floating and fixed-offset times).
 fn instant(
-    ical: &ICalendar,
+    zones: &TzResolver<&str>,
     ev: &ICalendarComponent,
     prop: ICalendarProperty,
     name: &'static str,
@@ -115,7 +116,7 @@ fn instant(
         .parameter(&ICalendarParameterName::Tzid)
         .and_then(ICalendarParameterValue::as_text);
     let zone = match tzid {
-        Some(id) => match ical.build_tz_resolver().resolve(id) {
+        Some(id) => match zones.resolve(id) {
             Some(CalTz::Tz(tz)) => tz,
             Some(CalTz::Fixed(off)) => {
                 let utc = t - Duration::seconds(i64::from(off.local_minus_utc()));
@@ -207,9 +208,11 @@ pub fn parse_invitation(text_in: &str) -> Result<Invitation, ItipError> {
         .map(address)
         .filter(|a| a.email.contains('@'))
         .collect();
-    let (start, zone) = instant(&ical, ev, ICalendarProperty::Dtstart, "DTSTART")?
+    // The calendar's VTIMEZONEs (and Windows names) resolved once.
+    let zones = ical.build_tz_resolver();
+    let (start, zone) = instant(&zones, ev, ICalendarProperty::Dtstart, "DTSTART")?
         .ok_or(ItipError::Missing("DTSTART"))?;
-    let end = match instant(&ical, ev, ICalendarProperty::Dtend, "DTEND")? {
+    let end = match instant(&zones, ev, ICalendarProperty::Dtend, "DTEND")? {
         Some((e, _)) => e,
         None => match ev.property(&ICalendarProperty::Duration) {
             Some(e) => match e.values.first() {
@@ -238,7 +241,7 @@ pub fn parse_invitation(text_in: &str) -> Result<Invitation, ItipError> {
         });
     }
     let recurrence_id =
-        instant(&ical, ev, ICalendarProperty::RecurrenceId, "RECURRENCE-ID")?.map(|(t, _)| t);
+        instant(&zones, ev, ICalendarProperty::RecurrenceId, "RECURRENCE-ID")?.map(|(t, _)| t);
     let rrule = ev
         .property(&ICalendarProperty::Rrule)
         .and_then(|e| e.values.first())
