@@ -1,13 +1,16 @@
-//! Embed booking-core in a program: an in-memory SQLite store, one room, two bookings.
-//! Run: cargo run -p booking-core --example embed
+//! Embed booking-core in a program with booking-store: an in-memory SQLite store, one room, two bookings.
+//! Run: cargo run -p booking-store --example embed
 use std::sync::Arc;
 
-use booking_core::{store, *};
+use booking_core::*;
 use chrono::{Duration, Utc};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let svc = BookingService::new(store::open("sqlite::memory:").await?, Arc::new(SystemClock));
+    let svc = BookingService::new(
+        booking_store::open("sqlite::memory:").await?,
+        Arc::new(SystemClock),
+    );
     let admin = Actor::from(
         svc.create_user("admin@example.com", "Admin", Role::SuperAdmin, None, true)
             .await?,

@@ -9,7 +9,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::InputError;
+use crate::enums::string_enum;
+use crate::input::InputError;
 
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {
@@ -60,45 +61,10 @@ id_type!(
     /// Identifies a waitlist entry.
     WaitlistId
 );
-
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stable text form used in storage and APIs.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = InputError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(InputError::UnknownValue {
-                        field: stringify!($name),
-                        value: other.to_string(),
-                        allowed: vec![$($text),+],
-                    }),
-                }
-            }
-        }
-    };
-}
+id_type!(
+    /// Identifies a procurement order.
+    OrderId
+);
 
 string_enum!(
     /// What kind of room this is.

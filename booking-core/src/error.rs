@@ -2,51 +2,23 @@
 
 use thiserror::Error;
 
+pub use crate::input::InputError;
+
 use crate::domain::{BookingStatus, Role};
 use crate::rules::RuleViolation;
-
-/// Malformed input: the request itself is wrong, independent of the rules.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum InputError {
-    #[error("unknown time zone {0:?}: use an IANA name such as \"Europe/Berlin\"")]
-    UnknownTimeZone(String),
-    #[error("capacity must be at least 1")]
-    ZeroCapacity,
-    #[error("{0} must not be empty")]
-    Empty(&'static str),
-    #[error("{field} is longer than {max} characters")]
-    TooLong { field: &'static str, max: usize },
-    #[error("unknown {field} {value:?}; allowed: {}", allowed.join(", "))]
-    UnknownValue {
-        field: &'static str,
-        value: String,
-        allowed: Vec<&'static str>,
-    },
-    #[error("invalid {field}: {reason}")]
-    Invalid { field: &'static str, reason: String },
-}
-
-impl InputError {
-    /// The field of the request the error is about.
-    pub fn field(&self) -> &'static str {
-        match self {
-            InputError::UnknownTimeZone(_) => "time_zone",
-            InputError::ZeroCapacity => "capacity",
-            InputError::Empty(field)
-            | InputError::TooLong { field, .. }
-            | InputError::UnknownValue { field, .. }
-            | InputError::Invalid { field, .. } => field,
-        }
-    }
-}
 
 /// Errors from a [`crate::store::Store`].
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database failed an operation (`op` names it, e.g. "insert room").
+    #[error("{op} failed: {source}")]
+    Backend {
+        op: &'static str,
+        /// See [`StoreError::is_unavailable`].
+        unavailable: bool,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
     #[error("unique constraint violated: {0}")]
@@ -90,34 +62,15 @@ impl StoreError {
     /// or lost, no connection free in time, the server shutting down, the
     /// database missing or refusing our credentials, SQLite busy or unable
     /// to open its file): worth retrying later, not a fault of the request.
+    /// The store that raised the error decides.
     pub fn is_unavailable(&self) -> bool {
-        let StoreError::Database(e) = self else {
-            return false;
-        };
-        match e {
-            sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed => true,
-            sqlx::Error::Database(db) => {
-                let code = db.code().unwrap_or_default();
-                if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
-                    // BUSY, LOCKED, IOERR, FULL, CANTOPEN (extended codes keep
-                    // the primary code in the low byte).
-                    code.parse::<i32>()
-                        .is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 10 | 13 | 14))
-                } else {
-                    // PostgreSQL: 08 connection exception, 28 invalid
-                    // authorization, 3D000 no such database, 53 insufficient
-                    // resources, 57P01–03 shutting down / cannot connect now.
-                    ["08", "28", "53", "57P0", "3D000"]
-                        .iter()
-                        .any(|p| code.starts_with(p))
-                }
+        matches!(
+            self,
+            StoreError::Backend {
+                unavailable: true,
+                ..
             }
-            _ => false,
-        }
+        )
     }
 }
 

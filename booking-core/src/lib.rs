@@ -2,7 +2,8 @@
 //!
 //! The rules of a meeting-room booking system, embeddable in any Rust program:
 //! rooms and their policies, bookings and their approval workflow, conflict
-//! and capacity rules, availability search, and storage on SQLite or PostgreSQL.
+//! and capacity rules, availability search, recurrence, and the storage traits
+//! ([`store`]) that `booking-store` implements on SQLite and PostgreSQL.
 //!
 //! Rules are pure functions ([`rules`], [`availability`]); [`BookingService`]
 //! runs them and writes through a [`store::Store`] in one transaction.
@@ -12,14 +13,15 @@ pub mod analytics;
 pub mod availability;
 mod chat_link;
 pub mod domain;
+mod enums;
 pub mod error;
+mod input;
+pub mod orders;
 pub mod procurement;
 pub mod recurrence;
 pub mod rules;
 pub mod service;
 pub mod store;
-#[cfg(feature = "testing")]
-pub mod testing;
 pub mod workflow;
 
 pub use domain::*;

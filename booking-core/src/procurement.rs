@@ -3,91 +3,12 @@
 //! follows its booking (a moved booking flags it for review, a cancelled one
 //! cancels it with a notice).
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{BookingId, Role, User, UserId};
+use crate::domain::BookingId;
 use crate::error::{CoreError, InputError};
+pub use crate::orders::*;
 use crate::service::{Actor, BookingService, check_text};
-
-macro_rules! order_enum {
-    ($(#[$m:meta])* $name:ident { $($v:ident => $t:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($v),+ }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-            pub fn as_str(self) -> &'static str { match self { $($name::$v => $t),+ } }
-        }
-        impl std::str::FromStr for $name {
-            type Err = InputError;
-            fn from_str(s: &str) -> Result<Self, InputError> {
-                match s {
-                    $($t => Ok($name::$v),)+
-                    other => Err(InputError::UnknownValue { field: stringify!($name), value: other.into(), allowed: vec![$($t),+] }),
-                }
-            }
-        }
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
-        }
-    };
-}
-
-order_enum!(
-    /// What is ordered.
-    OrderKind { Catering => "catering", Equipment => "equipment", Supplies => "supplies",
-                Decoration => "decoration", Transportation => "transportation" }
-);
-order_enum!(
-    /// How urgent.
-    Priority { Low => "low", Medium => "medium", High => "high", Urgent => "urgent" }
-);
-order_enum!(
-    /// Order lifecycle.
-    OrderStatus { Pending => "pending", Approved => "approved", Ordered => "ordered",
-                  Delivered => "delivered", Cancelled => "cancelled" }
-);
-
-/// One line of an order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderItem {
-    pub name: String,
-    pub quantity: u32,
-    /// Estimated unit cost in cents of the organisation's currency.
-    pub unit_cost_cents: u64,
-}
-
-/// A procurement order attached to a booking.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Order {
-    pub id: uuid::Uuid,
-    pub booking_id: BookingId,
-    pub requested_by: UserId,
-    pub kind: OrderKind,
-    pub items: Vec<OrderItem>,
-    pub priority: Priority,
-    pub status: OrderStatus,
-    pub cost_centre: String,
-    pub notes: String,
-    /// The booking moved after the order was placed: an officer should check it.
-    pub needs_review: bool,
-    /// Why the system changed the order (e.g. "booking cancelled").
-    pub notice: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl Order {
-    /// Estimated cost in cents.
-    pub fn estimated_cost_cents(&self) -> u64 {
-        self.items
-            .iter()
-            .map(|i| u64::from(i.quantity).saturating_mul(i.unit_cost_cents))
-            .sum()
-    }
-}
 
 /// What a requester asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,21 +18,6 @@ pub struct OrderRequest {
     pub priority: Priority,
     pub cost_centre: String,
     pub notes: String,
-}
-
-/// The next status when an officer advances an order.
-pub fn next_status(s: OrderStatus) -> Option<OrderStatus> {
-    match s {
-        OrderStatus::Pending => Some(OrderStatus::Approved),
-        OrderStatus::Approved => Some(OrderStatus::Ordered),
-        OrderStatus::Ordered => Some(OrderStatus::Delivered),
-        OrderStatus::Delivered | OrderStatus::Cancelled => None,
-    }
-}
-
-/// Whether `user` may approve and advance orders.
-pub fn is_officer(user: &User) -> bool {
-    matches!(user.role, Role::ProcurementOfficer | Role::SuperAdmin)
 }
 
 fn invalid(field: &'static str, reason: &str) -> CoreError {
@@ -155,7 +61,7 @@ impl BookingService {
         check_text("notes", &req.notes, 2000, false)?;
         let now = self.now();
         let order = Order {
-            id: uuid::Uuid::new_v4(),
+            id: OrderId::new_random(),
             booking_id: booking,
             requested_by: actor.id,
             kind: req.kind,
@@ -182,7 +88,7 @@ impl BookingService {
         Ok(order)
     }
 
-    pub async fn get_order(&self, id: uuid::Uuid) -> Result<Order, CoreError> {
+    pub async fn get_order(&self, id: OrderId) -> Result<Order, CoreError> {
         self.store
             .get_order(id)
             .await?
@@ -216,7 +122,7 @@ impl BookingService {
 
     /// Advance an order one step (pending → approved → ordered → delivered);
     /// officers only. Advancing clears a review flag.
-    pub async fn advance_order(&self, actor: &Actor, id: uuid::Uuid) -> Result<Order, CoreError> {
+    pub async fn advance_order(&self, actor: &Actor, id: OrderId) -> Result<Order, CoreError> {
         if !is_officer(actor) {
             return Err(CoreError::RoleDenied {
                 role: actor.role,
@@ -244,7 +150,7 @@ impl BookingService {
     pub async fn cancel_order(
         &self,
         actor: &Actor,
-        id: uuid::Uuid,
+        id: OrderId,
         reason: Option<String>,
     ) -> Result<Order, CoreError> {
         let before = self.get_order(id).await?;

@@ -8,7 +8,7 @@ use rrule::{Frequency, RRule, RRuleSet, Unvalidated};
 use serde::Serialize;
 
 use crate::domain::RoomPolicy;
-use crate::error::InputError;
+use crate::input::InputError;
 use crate::rules::{ConflictIndex, RuleViolation};
 
 /// Upper bound of occurrences one series may have (a 10-year daily series).

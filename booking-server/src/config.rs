@@ -215,8 +215,8 @@ fn number<T: std::str::FromStr>(key: &'static str, v: &str) -> Result<T, ConfigE
 
 impl Config {
     /// How the store uses its connection pool.
-    pub fn store_options(&self) -> booking_core::store::StoreOptions {
-        booking_core::store::StoreOptions {
+    pub fn store_options(&self) -> booking_store::StoreOptions {
+        booking_store::StoreOptions {
             acquire_timeout: std::time::Duration::from_secs(self.db_acquire_timeout_secs.max(1)),
         }
     }

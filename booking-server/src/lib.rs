@@ -26,7 +26,7 @@ pub mod web;
 
 use std::sync::Arc;
 
-use booking_core::{BookingService, SystemClock, store};
+use booking_core::{BookingService, SystemClock};
 use poem::endpoint::BoxEndpoint;
 use poem::http::Method;
 use poem::middleware::Cors;
@@ -64,7 +64,7 @@ pub enum ServerError {
 impl AppState {
     /// Open the database (migrating it) and build the state.
     pub async fn open(config: Config) -> Result<Self, ServerError> {
-        let store = store::open_with(&config.database_url, &config.store_options()).await?;
+        let store = booking_store::open_with(&config.database_url, &config.store_options()).await?;
         let secret = match &config.jwt_secret {
             Some(s) => s.as_bytes().to_vec(),
             None => {

@@ -228,7 +228,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             }
             let opts = config.store_options();
             if dry_run {
-                let store = booking_core::store::connect_with(&config.database_url, &opts).await?;
+                let store = booking_store::connect_with(&config.database_url, &opts).await?;
                 let pending = store.pending_migrations().await?;
                 if pending.is_empty() {
                     println!("{} is up to date", config.database_url);
@@ -240,7 +240,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
                 }
                 return Ok(());
             }
-            booking_core::store::open_with(&config.database_url, &opts).await?;
+            booking_store::open_with(&config.database_url, &opts).await?;
             println!("migrations applied to {}", config.database_url);
             Ok(())
         }
@@ -290,7 +290,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
 
 async fn backup(url: &str, to: &std::path::Path) -> Result<(), ServerError> {
     if url.starts_with("sqlite:") {
-        let store = booking_core::store::SqliteStore::connect(url).await?;
+        let store = booking_store::SqliteStore::connect(url).await?;
         store.backup_to(to).await?;
         return Ok(());
     }

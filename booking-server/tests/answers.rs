@@ -3,7 +3,7 @@
 //! pointer) and what was expected, and 405 says which methods are allowed.
 
 use booking_core::Role;
-use booking_core::testing::Backend;
+use booking_store::testing::Backend;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -3,11 +3,11 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use booking_core::testing::{Backend, TestDb};
 use booking_core::{Role, User};
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
 use booking_server::state::AppState;
+use booking_store::testing::{Backend, TestDb};
 use chrono::{Duration, Timelike, Utc};
 use ed25519_dalek::{Signer, SigningKey};
 use hmac::{Hmac, Mac};

@@ -227,7 +227,7 @@ fn bad_configuration_fails_with_a_message() {
 
 #[tokio::test]
 async fn backup_of_postgres_is_a_pg_dump_archive() {
-    use booking_core::testing::{Backend, TestDb, backends};
+    use booking_store::testing::{Backend, TestDb, backends};
     if !backends().contains(&Backend::Postgres) {
         return;
     }
@@ -271,7 +271,7 @@ async fn command_line_account_changes_are_audited() {
         );
         assert!(out.status.success(), "{}", text(&out.stderr));
     }
-    let store = booking_core::store::open(&url).await.expect("store");
+    let store = booking_store::open(&url).await.expect("store");
     let audit = store
         .list_audit(&booking_core::store::AuditFilter {
             entity: Some("user".into()),
@@ -303,7 +303,7 @@ async fn command_line_account_changes_are_audited() {
 
 /// Everything a restore must bring back, in a comparable order.
 async fn snapshot(url: &str) -> serde_json::Value {
-    let store = booking_core::store::open(url).await.expect("store");
+    let store = booking_store::open(url).await.expect("store");
     let mut rooms = store.list_rooms(true).await.expect("rooms");
     rooms.sort_by_key(|r| r.id);
     let mut users = store.list_users().await.expect("users");
@@ -320,6 +320,8 @@ async fn snapshot(url: &str) -> serde_json::Value {
         })
         .await
         .expect("audit");
+    // Released before a restore looks for processes holding the database.
+    store.close().await;
     serde_json::json!({"rooms": rooms, "users": users, "bookings": bookings, "audit": audit})
 }
 
@@ -328,7 +330,7 @@ async fn snapshot(url: &str) -> serde_json::Value {
 /// uses the target database, and changes nothing then.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backup_then_restore_gives_the_same_rows() {
-    use booking_core::testing::{TestDb, backends};
+    use booking_store::testing::{TestDb, backends};
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     for backend in backends() {
         eprintln!("-- {backend:?}");

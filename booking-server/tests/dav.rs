@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use booking_core::testing::{Backend, TestDb, backends};
 use booking_core::{
     Actor, BookingChanges, BookingRequest, BookingStatus, BusinessHours, Role, RoomCategory,
     RoomPolicy, RoomSpec, SeriesRequest,
 };
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
+use booking_store::testing::{Backend, TestDb, backends};
 use chrono::{Duration, NaiveDate, Utc};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::Value;

@@ -2,13 +2,13 @@
 //! folding, VTIMEZONE, series with RRULE/EXDATE/RECURRENCE-ID, SEQUENCE,
 //! STATUS), ETag/304, VFREEBUSY; and parsers written by others.
 
-use booking_core::testing::{Backend, TestDb, backends};
 use booking_core::{
     Actor, BookingChanges, BookingRequest, BusinessHours, Role, RoomCategory, RoomPolicy, RoomSpec,
     SeriesRequest,
 };
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
+use booking_store::testing::{Backend, TestDb, backends};
 use std::sync::Arc;
 
 use booking_core::{BookingService, FixedClock};

@@ -2,8 +2,8 @@
 
 use std::time::Duration as StdDuration;
 
-use booking_core::testing::Backend;
 use booking_core::{Role, RoomId};
+use booking_store::testing::Backend;
 use chrono::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::json;

@@ -5,12 +5,12 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
-use booking_core::testing::{Backend, TestDb, backends};
 use booking_core::{
     Actor, BookingRequest, BusinessHours, Role, RoomCategory, RoomPolicy, RoomSpec,
 };
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
+use booking_store::testing::{Backend, TestDb, backends};
 use chrono::{Duration, Utc};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};

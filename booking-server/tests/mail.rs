@@ -11,11 +11,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
 use booking_core::store::BookingFilter;
-use booking_core::testing::{Backend, TestDb, backends};
 use booking_core::{Actor, BookingStatus, BusinessHours, Role, RoomCategory, RoomPolicy, RoomSpec};
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
 use booking_server::state::AppState;
+use booking_store::testing::{Backend, TestDb, backends};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc, Weekday};
 use serde_json::Value;
 

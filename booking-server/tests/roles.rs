@@ -10,8 +10,8 @@
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use booking_core::testing::Backend;
 use booking_core::{Role, User};
+use booking_store::testing::Backend;
 use chrono::{Duration, SecondsFormat, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

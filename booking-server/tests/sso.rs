@@ -10,11 +10,11 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use booking_core::testing::{Backend, TestDb};
 use booking_core::{Actor, Role, RoomCategory, RoomPolicy, RoomSpec};
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
 use booking_sso::{IdTokenError, Provider, ProviderConfig, RoleMapping};
+use booking_store::testing::{Backend, TestDb};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};

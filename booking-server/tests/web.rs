@@ -6,12 +6,12 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use booking_core::testing::{Backend, TestDb};
 use booking_core::{
     Actor, BookingRequest, BusinessHours, Role, RoomCategory, RoomPolicy, RoomSpec, User,
 };
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
+use booking_store::testing::{Backend, TestDb};
 use chrono::{Datelike, Duration, NaiveTime, Utc, Weekday};
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use booking_core::BookingId;
 use booking_core::procurement::{
-    Order, OrderItem, OrderKind, OrderRequest, OrderStatus, Priority, is_officer,
+    Order, OrderId, OrderItem, OrderKind, OrderRequest, OrderStatus, Priority, is_officer,
 };
 use chrono::{DateTime, Utc};
 use poem::web::Data;
@@ -85,7 +85,7 @@ impl From<Order> for OrderOut {
     fn from(o: Order) -> Self {
         Self {
             estimated_cost_cents: o.estimated_cost_cents(),
-            id: o.id,
+            id: o.id.0,
             booking_id: o.booking_id.0,
             requested_by: o.requested_by.0,
             kind: o.kind.into(),
@@ -227,7 +227,7 @@ impl ProcurementApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Json<OrderOut>> {
-        let o = state.svc.get_order(id.0).await?;
+        let o = state.svc.get_order(OrderId(id.0)).await?;
         if !is_officer(&auth.0.actor) && o.requested_by != auth.0.actor.id {
             return Err(ApiError::forbidden("that order is not yours"));
         }
@@ -243,7 +243,11 @@ impl ProcurementApi {
         id: Path<Uuid>,
     ) -> ApiResult<Json<OrderOut>> {
         Ok(Json(
-            state.svc.advance_order(&auth.0.actor, id.0).await?.into(),
+            state
+                .svc
+                .advance_order(&auth.0.actor, OrderId(id.0))
+                .await?
+                .into(),
         ))
     }
 
@@ -259,7 +263,7 @@ impl ProcurementApi {
         Ok(Json(
             state
                 .svc
-                .cancel_order(&auth.0.actor, id.0, body.0.reason)
+                .cancel_order(&auth.0.actor, OrderId(id.0), body.0.reason)
                 .await?
                 .into(),
         ))

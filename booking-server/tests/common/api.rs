@@ -1,11 +1,11 @@
 //! The API server of the HTTP tests: a fresh database, a running server and
 //! helpers to call it as a signed-in person.
 
-use booking_core::testing::{Backend, TestDb};
 use booking_core::{Role, User};
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
 use booking_server::state::AppState;
+use booking_store::testing::{Backend, TestDb};
 use chrono::{DateTime, Duration, Utc};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};

@@ -85,7 +85,7 @@ macro_rules! on_every_backend {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
-                for backend in booking_core::testing::backends() {
+                for backend in booking_store::testing::backends() {
                     eprintln!("-- {backend:?}");
                     cases::$name(backend).await;
                 }

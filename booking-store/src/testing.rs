@@ -10,7 +10,7 @@ use std::sync::Arc;
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
-use crate::store::{self, Store};
+use booking_core::store::Store;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +76,7 @@ impl TestDb {
 
     /// Open and migrate the store.
     pub async fn store(&self) -> Arc<dyn Store> {
-        store::open(&self.url)
+        crate::open(&self.url)
             .await
             .unwrap_or_else(|e| panic!("cannot open {}: {e}", self.url))
     }

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use booking_core::analytics::Bucket;
-use booking_core::testing::{Backend, TestDb, backends};
 use booking_core::*;
+use booking_store::testing::{Backend, TestDb, backends};
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 
 /// Monday 2026-03-02 00:00 UTC.

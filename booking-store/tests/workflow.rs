@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use booking_core::testing::{Backend, TestDb, backends};
 use booking_core::workflow::SeriesScope;
 use booking_core::*;
+use booking_store::testing::{Backend, TestDb, backends};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 
 /// Monday 2026-01-05 06:00 UTC.

@@ -6,9 +6,10 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use booking_core::store::{self, AuditFilter, BookingFilter};
-use booking_core::testing::{Backend, TestDb, backends};
+use booking_core::store::{AuditFilter, BookingFilter};
 use booking_core::{BookingId, BookingStatus, Role, RoomId, UserId};
+use booking_store as store;
+use booking_store::testing::{Backend, TestDb, backends};
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;
 use sqlx::migrate::Migrator;

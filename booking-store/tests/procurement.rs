@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use booking_core::procurement::{OrderItem, OrderKind, OrderRequest, OrderStatus, Priority};
-use booking_core::testing::{Backend, TestDb, backends};
 use booking_core::*;
+use booking_store::testing::{Backend, TestDb, backends};
 use chrono::{Duration, TimeZone, Utc};
 
 fn order(kind: OrderKind, priority: Priority) -> OrderRequest {

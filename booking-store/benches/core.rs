@@ -10,8 +10,9 @@ use std::time::Instant;
 
 use booking_core::availability::RoomQuery;
 use booking_core::rules::ConflictIndex;
-use booking_core::store::{SqliteStore, Store};
+use booking_core::store::Store;
 use booking_core::*;
+use booking_store::SqliteStore;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use booking_core::availability::RoomQuery;
 use booking_core::store::BookingFilter;
-use booking_core::testing::{Backend, TestDb, backends};
 use booking_core::*;
+use booking_store::testing::{Backend, TestDb, backends};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 
 /// Monday 2026-03-02 06:00 UTC: "now" in these tests.

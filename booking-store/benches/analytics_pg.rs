@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use booking_core::analytics::Bucket;
-use booking_core::store::PgStore;
-use booking_core::testing::{Backend, TestDb};
 use booking_core::*;
+use booking_store::PgStore;
+use booking_store::testing::{Backend, TestDb};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 

@@ -1,0 +1,235 @@
+//! The records a store reads and writes besides the domain types: snapshots
+//! for the rule check, filters, fingerprints, outbox and audit entries.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{BookingId, BookingStatus, Occupancy, RoomId, SeriesId, UserId};
+use crate::error::CoreError;
+use crate::rules::RuleViolation;
+
+/// What a store reads inside the write transaction before inserting or
+/// moving a booking, so the rules judge the state that will be committed.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// Blocking occupancies of the room that overlap the new held interval
+    /// (the booking being changed excluded).
+    pub conflicting: Vec<Occupancy>,
+    /// The organizer's pending + approved bookings in this room that have not ended.
+    pub user_active_in_room: u32,
+}
+
+/// The rule check a store runs inside its write transaction.
+pub type CheckFn<'a> = dyn Fn(&Snapshot) -> Result<(), RuleViolation> + Send + Sync + 'a;
+
+/// The series decision a store runs inside its write transaction: one
+/// snapshot per occurrence in, the indices of the occurrences to book out.
+pub type SeriesCheckFn<'a> =
+    dyn Fn(&[Snapshot]) -> Result<Vec<usize>, CoreError> + Send + Sync + 'a;
+
+/// Filter for listing bookings; `None` fields do not filter.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BookingFilter {
+    pub room_id: Option<RoomId>,
+    pub series_id: Option<SeriesId>,
+    pub organizer_id: Option<UserId>,
+    pub statuses: Vec<BookingStatus>,
+    /// Bookings ending after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Bookings starting before this instant.
+    pub to: Option<DateTime<Utc>>,
+    /// Bookings changed (`updated_at`) at or after this instant: what a
+    /// cached copy of a list needs to catch up.
+    #[serde(default)]
+    pub changed_since: Option<DateTime<Utc>>,
+    pub limit: Option<u32>,
+}
+
+/// Which bookings a [`Store::bookings_version`] fingerprint covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VersionScope {
+    Room(RoomId),
+    Organizer(UserId),
+    All,
+}
+
+impl VersionScope {
+    /// The bookings this scope covers, as a list filter.
+    pub fn filter(self) -> BookingFilter {
+        match self {
+            Self::Room(r) => BookingFilter {
+                room_id: Some(r),
+                ..BookingFilter::default()
+            },
+            Self::Organizer(u) => BookingFilter {
+                organizer_id: Some(u),
+                ..BookingFilter::default()
+            },
+            Self::All => BookingFilter::default(),
+        }
+    }
+}
+
+/// A cheap fingerprint of a set of bookings and of the rooms: it changes
+/// whenever anything a calendar rendered from them shows could change.
+/// Feeds use it as their ETag and CalDAV as ctag / sync-token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct BookingsVersion {
+    pub count: i64,
+    pub sequence_sum: i64,
+    /// Latest `updated_at` of the bookings.
+    pub last_change: Option<DateTime<Utc>>,
+    /// Latest `updated_at` of any room, and the number of rooms.
+    pub rooms_change: Option<DateTime<Utc>>,
+    pub rooms: i64,
+}
+
+/// See [`Store::change_stamp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ChangeStamp {
+    /// Booking writes in the scope so far (for all rooms: their sum).
+    pub writes: i64,
+    /// Room writes so far (any room).
+    pub room_writes: i64,
+}
+
+/// A message for the outbox (already composed, RFC 5322 bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMail {
+    /// Enqueueing the same key twice keeps one message.
+    pub dedupe_key: Option<String>,
+    pub kind: String,
+    pub sender: String,
+    pub recipient: String,
+    pub subject: String,
+    pub message: Vec<u8>,
+}
+
+/// A message claimed from the outbox for sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedMail {
+    pub id: i64,
+    pub sender: String,
+    pub recipient: String,
+    pub message: Vec<u8>,
+    /// Including this one.
+    pub attempts: u32,
+}
+
+/// An invitation a room answered, and what it booked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteLink {
+    pub uid: String,
+    pub room_id: RoomId,
+    pub organizer: String,
+    pub sequence: i64,
+    pub booking_id: Option<BookingId>,
+    pub series_id: Option<SeriesId>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Counts of the outbox, for operators and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxCounts {
+    pub pending: i64,
+    pub sent: i64,
+}
+
+/// Password and lockout state of an account; opaque to the rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    pub password_hash: Option<String>,
+    pub failed_logins: u32,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// One audit-log entry: who changed what, when, from where, before/after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<UserId>,
+    pub actor_ip: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// A booking change as stored for live updates; `id` orders them globally.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub room_id: RoomId,
+    pub organizer_id: UserId,
+    pub booking_id: BookingId,
+    pub payload: serde_json::Value,
+}
+
+/// Bucket size of usage analytics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bucket {
+    Hour,
+    Day,
+}
+
+/// Booked time of one room in one bucket (UTC), from pending + approved
+/// bookings that start in the bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageRow {
+    pub room_id: RoomId,
+    pub bucket_start: DateTime<Utc>,
+    pub bookings: i64,
+    pub booked_minutes: i64,
+}
+
+/// Bookings by weekday (0 = Monday) and hour of day (UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeatCell {
+    pub weekday: u32,
+    pub hour: u32,
+    pub bookings: i64,
+    pub booked_minutes: i64,
+}
+
+/// Counts per room and status over a range, with approval lead time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomStats {
+    pub room_id: RoomId,
+    pub total: i64,
+    pub approved: i64,
+    pub pending: i64,
+    pub rejected: i64,
+    pub cancelled: i64,
+    pub no_shows: i64,
+    pub attendees: i64,
+    /// Sum of (decision time − creation time) over decided bookings, in minutes.
+    pub decision_minutes: i64,
+    pub decided: i64,
+}
+
+/// What a booking change writes besides the booking itself, in the same
+/// transaction: its audit entry and its live-update events (an outbox, so an
+/// event exists exactly when the change committed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeLog {
+    pub audit: AuditEntry,
+    /// For `create_series`: one per occurrence, in order; only those of
+    /// booked occurrences are written.
+    pub events: Vec<StoredEvent>,
+}
+
+/// Filter for the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor_id: Option<UserId>,
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: u32,
+}

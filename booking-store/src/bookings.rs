@@ -1,0 +1,448 @@
+//! Bookings: the writes that must never double-book, and the reads.
+
+use async_trait::async_trait;
+use booking_core::CoreError;
+use booking_core::domain::{
+    Booking, BookingId, BookingStatus, MAX_HELD_MINUTES, Occupancy, RoomId, SeriesId, UserId,
+};
+use booking_core::store::{
+    BookingFilter, BookingStore, ChangeLog, CheckFn, Snapshot, conflict_from,
+};
+use chrono::{DateTime, Duration, Utc};
+
+use crate::SqlStore;
+use crate::backend::{Arg, Conn, Row, SqlBackend, args, read_conn};
+use crate::error::{StoreError, db};
+use crate::query::{commit, exec, fetch, fetch_opt};
+use crate::rec::Rec;
+
+macro_rules! cols {
+    () => {
+        "SELECT id, room_id, organizer_id, title, purpose, attendees, start_at, end_at, held_start, \
+         held_end, status, approver_id, decision_reason, sequence, created_at, updated_at, series_id, \
+         occurrence_start, checked_in_at, no_show FROM bookings"
+    };
+}
+
+pub(crate) fn booking<B: SqlBackend>(row: &Row<B>) -> Result<Booking, StoreError> {
+    let r = Rec::<B>::new(row);
+    Ok(Booking {
+        id: BookingId(r.uuid("id")?),
+        room_id: RoomId(r.uuid("room_id")?),
+        organizer_id: UserId(r.uuid("organizer_id")?),
+        title: r.text("title")?,
+        purpose: r.text("purpose")?,
+        attendees: r.u32("attendees")?,
+        start: r.time("start_at")?,
+        end: r.time("end_at")?,
+        held_start: r.time("held_start")?,
+        held_end: r.time("held_end")?,
+        status: r.parse("status")?,
+        approver_id: r.opt_uuid("approver_id")?.map(UserId),
+        decision_reason: r.opt_text("decision_reason")?,
+        sequence: r.u32("sequence")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+        series_id: r.opt_uuid("series_id")?.map(SeriesId),
+        occurrence_start: r.opt_time("occurrence_start")?,
+        checked_in_at: r.opt_time("checked_in_at")?,
+        no_show: r.flag("no_show")?,
+    })
+}
+
+/// Insert one booking inside the caller's transaction; the raw error, so
+/// the caller can recognise an overlap.
+pub(crate) async fn insert<B: SqlBackend>(
+    conn: &mut Conn<B>,
+    b: &Booking,
+) -> Result<u64, sqlx::Error> {
+    B::execute(
+        conn,
+        sqlx::SqlSafeStr::into_sql_str(
+            "INSERT INTO bookings (id, room_id, organizer_id, title, purpose, attendees, start_at, \
+             end_at, held_start, held_end, status, approver_id, decision_reason, sequence, created_at, \
+             updated_at, series_id, occurrence_start, checked_in_at, no_show) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+             $19, $20)",
+        ),
+        args![
+            b.id,
+            b.room_id,
+            b.organizer_id,
+            &b.title,
+            &b.purpose,
+            b.attendees,
+            b.start,
+            b.end,
+            b.held_start,
+            b.held_end,
+            b.status.as_str(),
+            b.approver_id,
+            &b.decision_reason,
+            b.sequence,
+            b.created_at,
+            b.updated_at,
+            b.series_id,
+            b.occurrence_start,
+            b.checked_in_at,
+            b.no_show,
+        ],
+    )
+    .await
+}
+
+/// The only blocking occupancy of a room that can overlap `[start, end)`
+/// is the latest one starting before `end` (blocking occupancies never overlap).
+const LATEST_BEFORE: &str = "SELECT id, held_start, held_end FROM bookings \
+     WHERE room_id = $1 AND status IN ('pending', 'approved') AND id <> $2 AND held_start < $3 \
+     ORDER BY held_start DESC LIMIT 1";
+
+/// What the rules need to judge writing `b`, read on `conn`.
+pub(crate) async fn snapshot<B: SqlBackend>(
+    conn: &mut Conn<B>,
+    b: &Booking,
+) -> Result<Snapshot, StoreError> {
+    const OP: &str = "read booking snapshot";
+    let row = fetch_opt::<B>(conn, OP, LATEST_BEFORE, args![b.room_id, b.id, b.held_end]).await?;
+    let mut conflicting = Vec::new();
+    if let Some(row) = row {
+        let r = Rec::<B>::new(&row);
+        let o = Occupancy {
+            booking_id: BookingId(r.uuid("id")?),
+            start: r.time("held_start")?,
+            end: r.time("held_end")?,
+        };
+        if o.end > b.held_start {
+            conflicting.push(o);
+        }
+    }
+    let active = fetch_opt::<B>(
+        conn,
+        OP,
+        "SELECT COUNT(*) AS n FROM bookings WHERE room_id = $1 AND organizer_id = $2 AND id <> $3 \
+         AND status IN ('pending', 'approved') AND end_at > $4",
+        args![b.room_id, b.organizer_id, b.id, b.updated_at],
+    )
+    .await?;
+    let user_active_in_room = match active {
+        Some(row) => Rec::<B>::new(&row).u32("n")?,
+        None => 0,
+    };
+    Ok(Snapshot {
+        conflicting,
+        user_active_in_room,
+    })
+}
+
+/// The database refused `b` as overlapping: name the booking in the way.
+/// The failed transaction may be unusable, so look it up on a fresh connection.
+pub(crate) async fn overlap_error<B: SqlBackend>(
+    store: &SqlStore<B>,
+    b: &Booking,
+    e: sqlx::Error,
+    op: &'static str,
+) -> CoreError {
+    let found = async {
+        let mut conn = read_conn(&store.b, op).await?;
+        snapshot::<B>(&mut conn, b).await
+    };
+    match found.await {
+        Ok(snap) => snap
+            .conflicting
+            .first()
+            .map(conflict_from)
+            .unwrap_or_else(|| db(op)(e).into()),
+        Err(other) => other.into(),
+    }
+}
+
+impl<B: SqlBackend> SqlStore<B> {
+    async fn write_booking(
+        &self,
+        b: &Booking,
+        check: &CheckFn<'_>,
+        update: bool,
+        log: &ChangeLog,
+    ) -> Result<(), CoreError> {
+        let op = if update {
+            "update booking"
+        } else {
+            "insert booking"
+        };
+        let mut tx = self.begin(op, Some(b.room_id)).await?;
+        let snap = snapshot::<B>(&mut tx, b).await?;
+        check(&snap)?;
+        let result = if update {
+            B::execute(
+                &mut tx,
+                sqlx::SqlSafeStr::into_sql_str(
+                    "UPDATE bookings SET title = $1, purpose = $2, attendees = $3, start_at = $4, \
+                     end_at = $5, held_start = $6, held_end = $7, status = $8, sequence = $9, \
+                     updated_at = $10 WHERE id = $11 AND sequence = $12",
+                ),
+                args![
+                    &b.title,
+                    &b.purpose,
+                    b.attendees,
+                    b.start,
+                    b.end,
+                    b.held_start,
+                    b.held_end,
+                    b.status.as_str(),
+                    b.sequence,
+                    b.updated_at,
+                    b.id,
+                    i64::from(b.sequence) - 1,
+                ],
+            )
+            .await
+        } else {
+            insert::<B>(&mut tx, b).await
+        };
+        match result {
+            Ok(0) if update => {
+                return Err(CoreError::Stale(format!(
+                    "booking {} was changed by someone else; reload and retry",
+                    b.id
+                )));
+            }
+            Ok(_) => {}
+            Err(e) if B::is_overlap(&e) => {
+                // Cannot happen while every writer takes the write lock, but
+                // a writer that bypasses the service still gets a clear answer.
+                drop(tx);
+                return Err(overlap_error(self, b, e, op).await);
+            }
+            Err(e) => return Err(db(op)(e).into()),
+        }
+        crate::audit::insert::<B>(&mut tx, &log.audit).await?;
+        crate::events::insert::<B>(&mut tx, &log.events).await?;
+        commit::<B>(op, tx).await?;
+        Ok(())
+    }
+}
+
+/// Bookings in the order lists show them, row by row (the default of
+/// [`SqlBackend::list_bookings`]).
+pub(crate) async fn list_rows<B: SqlBackend>(
+    b: &B,
+    tail: String,
+    args: Vec<Arg>,
+) -> Result<Vec<Booking>, StoreError> {
+    const OP: &str = "list bookings";
+    let mut conn = read_conn(b, OP).await?;
+    let sql = format!("{} {tail}", cols!());
+    fetch::<B>(&mut conn, OP, sqlx::AssertSqlSafe(sql), args)
+        .await?
+        .iter()
+        .map(booking::<B>)
+        .collect()
+}
+
+#[async_trait]
+impl<B: SqlBackend> BookingStore for SqlStore<B> {
+    async fn create_booking(
+        &self,
+        b: &Booking,
+        check: &CheckFn<'_>,
+        log: &ChangeLog,
+    ) -> Result<(), CoreError> {
+        self.write_booking(b, check, false, log).await
+    }
+
+    async fn update_booking(
+        &self,
+        b: &Booking,
+        check: &CheckFn<'_>,
+        log: &ChangeLog,
+    ) -> Result<(), CoreError> {
+        self.write_booking(b, check, true, log).await
+    }
+
+    async fn set_booking_status(
+        &self,
+        b: &Booking,
+        expected: BookingStatus,
+        log: &ChangeLog,
+    ) -> Result<bool, StoreError> {
+        const OP: &str = "change booking status";
+        let mut tx = self.begin(OP, None).await?;
+        let n = exec::<B>(
+            &mut tx,
+            OP,
+            "UPDATE bookings SET status = $1, approver_id = $2, decision_reason = $3, sequence = $4, \
+             updated_at = $5, no_show = $6 WHERE id = $7 AND status = $8",
+            args![
+                b.status.as_str(),
+                b.approver_id,
+                &b.decision_reason,
+                b.sequence,
+                b.updated_at,
+                b.no_show,
+                b.id,
+                expected.as_str(),
+            ],
+        )
+        .await?;
+        if n != 1 {
+            return Ok(false);
+        }
+        crate::audit::insert::<B>(&mut tx, &log.audit).await?;
+        crate::events::insert::<B>(&mut tx, &log.events).await?;
+        commit::<B>(OP, tx).await?;
+        Ok(true)
+    }
+
+    async fn get_booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError> {
+        const Q: &str = concat!(cols!(), " WHERE id = $1");
+        self.find("get booking", Q, args![id], booking::<B>).await
+    }
+
+    async fn list_bookings(&self, f: &BookingFilter) -> Result<Vec<Booking>, StoreError> {
+        // Filters that are set become plain terms the database can use an
+        // index for; unset ones stay `$N IS NULL` (true) so every parameter
+        // is still referenced.
+        let term =
+            |set: bool, on: &str, off: &str| if set { on.to_string() } else { off.to_string() };
+        let statuses = if f.statuses.is_empty() {
+            Arg::Json(None)
+        } else {
+            Arg::json(&f.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>())?
+        };
+        let tail = format!(
+            "WHERE {} AND {} AND {} AND {} AND {} AND {} AND {} ORDER BY start_at, id LIMIT $6",
+            term(f.room_id.is_some(), "room_id = $1", "$1 IS NULL"),
+            term(f.organizer_id.is_some(), "organizer_id = $2", "$2 IS NULL"),
+            term(f.from.is_some(), "end_at > $3", "$3 IS NULL"),
+            term(f.to.is_some(), "start_at < $4", "$4 IS NULL"),
+            term(
+                !f.statuses.is_empty(),
+                &B::in_json_list("status", "$5"),
+                "$5 IS NULL"
+            ),
+            term(f.series_id.is_some(), "series_id = $7", "$7 IS NULL"),
+            term(f.changed_since.is_some(), "updated_at >= $8", "$8 IS NULL"),
+        );
+        let args = vec![
+            Arg::from(f.room_id),
+            Arg::from(f.organizer_id),
+            Arg::from(f.from),
+            Arg::from(f.to),
+            statuses,
+            Arg::from(f.limit.unwrap_or(1000)),
+            Arg::from(f.series_id),
+            Arg::from(f.changed_since),
+        ];
+        self.b.list_bookings(tail, args).await
+    }
+
+    async fn occupancies(
+        &self,
+        room: Option<RoomId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(RoomId, Occupancy)>, StoreError> {
+        // Held intervals are at most MAX_HELD_MINUTES long, which bounds the
+        // scan. Two statements so each can use its own index.
+        let filter = if room.is_some() {
+            "room_id = $1"
+        } else {
+            "$1 IS NULL"
+        };
+        let sql = format!(
+            "SELECT id, room_id, held_start, held_end FROM bookings \
+             WHERE {filter} AND status IN ('pending', 'approved') \
+             AND held_start < $2 AND held_start > $3 AND held_end > $4 ORDER BY held_start"
+        );
+        let rows = self
+            .rows(
+                "read occupancies",
+                sqlx::AssertSqlSafe(sql),
+                args![room, to, from - Duration::minutes(MAX_HELD_MINUTES), from],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let r = Rec::<B>::new(row);
+                Ok((
+                    RoomId(r.uuid("room_id")?),
+                    Occupancy {
+                        booking_id: BookingId(r.uuid("id")?),
+                        start: r.time("held_start")?,
+                        end: r.time("held_end")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn count_bookings_by_status(&self) -> Result<Vec<(BookingStatus, i64)>, StoreError> {
+        let rows = self
+            .rows(
+                "count bookings",
+                "SELECT status, COUNT(*) AS n FROM bookings GROUP BY status",
+                vec![],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let r = Rec::<B>::new(row);
+                Ok((r.parse("status")?, r.int("n")?))
+            })
+            .collect()
+    }
+
+    async fn check_in(&self, id: BookingId, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.changed_one(
+            "check in",
+            "UPDATE bookings SET checked_in_at = $1 WHERE id = $2 AND status = 'approved' \
+                 AND checked_in_at IS NULL",
+            args![at, id],
+        )
+        .await
+    }
+
+    async fn awaiting_check_in(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Booking>, StoreError> {
+        const Q: &str = concat!(
+            cols!(),
+            " WHERE status = 'approved' AND checked_in_at IS NULL AND start_at >= $1 \
+              AND start_at < $2 ORDER BY start_at"
+        );
+        self.all(
+            "read bookings awaiting check-in",
+            Q,
+            args![from, to],
+            booking::<B>,
+        )
+        .await
+    }
+
+    async fn usage(
+        &self,
+        user: UserId,
+        room: Option<RoomId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<(u32, i64), StoreError> {
+        let sql = format!(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM({} - {}), 0) AS BIGINT) AS secs FROM bookings \
+             WHERE organizer_id = $1 AND ($2 IS NULL OR room_id = $2) \
+             AND status IN ('pending', 'approved') AND start_at >= $3 AND start_at < $4",
+            B::epoch("end_at"),
+            B::epoch("start_at"),
+        );
+        let row = self
+            .one(
+                "read usage",
+                sqlx::AssertSqlSafe(sql),
+                args![user, room, from, to],
+            )
+            .await?;
+        let r = Rec::<B>::new(&row);
+        Ok((r.u32("n")?, r.int("secs")? / 60))
+    }
+}

@@ -1,0 +1,147 @@
+//! # booking-store
+//!
+//! Storage for [`booking_core`] on SQLite (the zero-setup default) and
+//! PostgreSQL (for many server processes over one database). There is one
+//! implementation, [`SqlStore`], whose SQL is written once; a small
+//! [`backend::SqlBackend`] trait holds what truly differs between the two.
+//! Files are by aggregate: rooms, users, bookings, series, versions,
+//! waitlist, events, audit, analytics, orders, and the server's tables
+//! (sign-in, chat, mail).
+//!
+//! No double booking is guaranteed by the database itself: on PostgreSQL an
+//! exclusion constraint over the held intervals of blocking bookings, on SQLite
+//! `BEGIN IMMEDIATE` write transactions plus a trigger that refuses overlaps.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), booking_core::StoreError> {
+//! let store = booking_store::open("sqlite://booking.db?mode=rwc").await?;
+//! # Ok(()) }
+//! ```
+
+pub mod backend;
+mod error;
+mod query;
+mod rec;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+mod analytics;
+mod audit;
+mod bookings;
+mod events;
+mod orders;
+mod rooms;
+mod series;
+mod server;
+mod users;
+mod versions;
+mod waitlist;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use booking_core::store::Store;
+use sqlx::SqlSafeStr as _;
+
+use backend::SqlBackend;
+pub use backend::postgres::Postgres;
+pub use backend::sqlite::Sqlite;
+pub use booking_core::StoreError;
+
+/// The store on database backend `B`.
+#[derive(Debug, Clone)]
+pub struct SqlStore<B> {
+    b: B,
+}
+
+/// [`SqlStore`] on SQLite.
+pub type SqliteStore = SqlStore<Sqlite>;
+/// [`SqlStore`] on PostgreSQL.
+pub type PgStore = SqlStore<Postgres>;
+
+impl<B: SqlBackend> SqlStore<B> {
+    /// The connection pool, for benchmarks and tools.
+    pub fn pool(&self) -> &sqlx::Pool<B::Db> {
+        self.b.pool()
+    }
+}
+
+/// How a store uses its connection pool.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// How long a request waits for a database connection before it fails
+    /// as unavailable ([`StoreError::is_unavailable`]).
+    pub acquire_timeout: std::time::Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            acquire_timeout: std::time::Duration::from_secs(10),
+        }
+    }
+}
+
+#[async_trait]
+impl<B: SqlBackend> Store for SqlStore<B> {
+    async fn migrate(&self) -> Result<(), StoreError> {
+        self.b.migrate().await
+    }
+
+    async fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
+        const OP: &str = "read migrations";
+        let mut conn = backend::read_conn(&self.b, OP).await?;
+        let sql = "SELECT version FROM _sqlx_migrations WHERE success";
+        let applied: Vec<i64> = match B::fetch_all(&mut conn, sql.into_sql_str(), vec![]).await {
+            Ok(rows) => rows
+                .iter()
+                .map(|row| rec::Rec::<B>::new(row).int("version"))
+                .collect::<Result<_, _>>()?,
+            // A database never migrated has no table yet: everything is pending.
+            Err(sqlx::Error::Database(_)) => Vec::new(),
+            Err(e) => return Err(error::db(OP)(e)),
+        };
+        Ok(B::migrator()
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .map(|m| format!("{:04} {}", m.version, m.description))
+            .collect())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.row("ping", "SELECT 1 AS one", vec![])
+            .await
+            .map(|_| ())
+    }
+
+    async fn close(&self) {
+        self.b.pool().close().await;
+    }
+}
+
+/// Open the store a database URL names (`sqlite:`… or `postgres:`…) and migrate it.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    open_with(url, &StoreOptions::default()).await
+}
+
+/// [`open`] with pool options.
+pub async fn open_with(url: &str, opts: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
+    let store = connect_with(url, opts).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// Open the store a database URL names without migrating it (to see what
+/// [`Store::migrate`] would do).
+pub async fn connect_with(url: &str, opts: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
+    let store: Arc<dyn Store> = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Arc::new(PgStore::connect_with(url, opts).await?)
+    } else if url.starts_with("sqlite:") {
+        Arc::new(SqliteStore::connect_with(url, opts).await?)
+    } else {
+        return Err(StoreError::Corrupt(format!(
+            "unsupported database URL {url:?}: use sqlite://FILE?mode=rwc or postgres://…"
+        )));
+    };
+    Ok(store)
+}

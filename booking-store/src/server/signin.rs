@@ -1,0 +1,103 @@
+//! OpenID identities, revoked tokens and calendar feed tokens.
+
+use async_trait::async_trait;
+use booking_core::domain::{User, UserId};
+use booking_core::store::SignInStore;
+use chrono::{DateTime, Utc};
+
+use crate::SqlStore;
+use crate::backend::{SqlBackend, args};
+use crate::error::StoreError;
+use crate::rec::Rec;
+use crate::users::{cols, user};
+
+#[async_trait]
+impl<B: SqlBackend> SignInStore for SqlStore<B> {
+    async fn identity_user(
+        &self,
+        issuer: &str,
+        subject: &str,
+    ) -> Result<Option<UserId>, StoreError> {
+        let row = self
+            .row(
+                "find identity",
+                "SELECT user_id FROM identities WHERE issuer = $1 AND subject = $2",
+                args![issuer, subject],
+            )
+            .await?;
+        row.map(|row| Ok(UserId(Rec::<B>::new(&row).uuid("user_id")?)))
+            .transpose()
+    }
+
+    async fn link_identity(
+        &self,
+        issuer: &str,
+        subject: &str,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.run(
+            "link identity",
+            "INSERT INTO identities (issuer, subject, user_id, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (issuer, subject) DO UPDATE SET user_id = excluded.user_id",
+            args![issuer, subject, user, at],
+        )
+        .await
+    }
+
+    async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
+        const OP: &str = "revoke token";
+        self.run(
+            OP,
+            "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            args![jti, expires_at],
+        )
+        .await?;
+        self.run(
+            OP,
+            "DELETE FROM revoked_tokens WHERE expires_at < $1",
+            args![Utc::now()],
+        )
+        .await
+    }
+
+    async fn is_token_revoked(&self, jti: &str) -> Result<bool, StoreError> {
+        let row = self
+            .row(
+                "check revoked token",
+                "SELECT jti FROM revoked_tokens WHERE jti = $1",
+                args![jti],
+            )
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn set_feed_token(&self, user: UserId, token: &str) -> Result<(), StoreError> {
+        self.run(
+            "set feed token",
+            "UPDATE users SET feed_token = $1 WHERE id = $2",
+            args![token, user],
+        )
+        .await
+    }
+
+    async fn feed_token(&self, user: UserId) -> Result<Option<String>, StoreError> {
+        let row = self
+            .row(
+                "read feed token",
+                "SELECT feed_token FROM users WHERE id = $1",
+                args![user],
+            )
+            .await?;
+        match row {
+            Some(row) => Rec::<B>::new(&row).opt_text("feed_token"),
+            None => Ok(None),
+        }
+    }
+
+    async fn user_by_feed_token(&self, token: &str) -> Result<Option<User>, StoreError> {
+        const Q: &str = concat!(cols!(), " WHERE feed_token = $1 AND active");
+        self.find("find user by feed token", Q, args![token], user::<B>)
+            .await
+    }
+}
