@@ -228,6 +228,21 @@ impl BookingService {
         self.events.subscribe()
     }
 
+    /// The audit log, newest first; super admins only.
+    pub async fn audit_log(
+        &self,
+        actor: &Actor,
+        filter: &crate::store::AuditFilter,
+    ) -> Result<Vec<AuditEntry>, CoreError> {
+        if actor.user.role != Role::SuperAdmin {
+            return Err(CoreError::RoleDenied {
+                role: actor.user.role,
+                action: "read the audit log",
+            });
+        }
+        Ok(self.store.list_audit(filter).await?)
+    }
+
     /// Write an audit entry for a change made by `actor`.
     pub async fn audit(
         &self,
@@ -278,7 +293,7 @@ impl BookingService {
         }
     }
 
-    async fn audit_change<T: Serialize>(
+    pub(crate) async fn audit_change<T: Serialize>(
         &self,
         actor: &Actor,
         action: &str,

@@ -689,8 +689,18 @@ impl BookingService {
                 "that waitlist entry is not yours".into(),
             ));
         }
+        let before = e.clone();
         let e = WaitlistEntry { active: false, ..e };
         self.store.update_waitlist(&e).await?;
+        self.audit_change(
+            actor,
+            "waitlist.leave",
+            "waitlist",
+            id,
+            Some(&before),
+            Some(&e),
+        )
+        .await?;
         Ok(e)
     }
 

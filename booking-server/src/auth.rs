@@ -154,6 +154,22 @@ impl AppState {
         })
     }
 
+    /// Sign `actor` out: revoke their token (audited).
+    pub async fn sign_out(&self, actor: &booking_core::Actor, claims: &Claims) -> ApiResult<()> {
+        self.revoke(claims).await?;
+        self.svc
+            .audit(
+                Some(actor),
+                "auth.logout",
+                "user",
+                Some(actor.id.to_string()),
+                None,
+                None,
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Revoke a token until it would have expired anyway.
     pub async fn revoke(&self, claims: &Claims) -> ApiResult<()> {
         let exp = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_else(Utc::now);

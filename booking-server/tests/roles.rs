@@ -144,6 +144,10 @@ const ROWS: &[Row] = &[
     row("POST",   "/mail/inbound",                        Nothing,     Some("not a mail"),                                        "annnnn4"),
 ];
 
+/// Writes that change no state worth an audit entry: signing in and
+/// renewing a session.
+const UNAUDITED: &[&str] = &["/auth/login", "/auth/refresh"];
+
 struct World {
     srv: Server,
     /// owner, other, room admin (this room), room admin (other room), officer, super admin
@@ -153,6 +157,22 @@ struct World {
 }
 
 impl World {
+    /// The id of the newest audit entry (0 when there is none).
+    async fn newest_audit(&self, sa: &booking_core::Actor) -> i64 {
+        let filter = booking_core::store::AuditFilter {
+            limit: 1,
+            ..Default::default()
+        };
+        let newest = self
+            .srv
+            .state
+            .svc
+            .audit_log(sa, &filter)
+            .await
+            .expect("audit");
+        newest.first().map_or(0, |e| e.id)
+    }
+
     fn token(&self, caller: usize) -> Option<(String, String)> {
         let user = self.people.get(caller.checked_sub(1)?)?;
         let pair = self.srv.state.issue_tokens(user).expect("tokens");
@@ -406,6 +426,7 @@ mod cases {
         let from = Utc::now().date_naive();
         let to = from + Duration::days(60);
         let mut wrong = vec![];
+        let mut unaudited = vec![];
         for r in ROWS {
             let mut got = String::new();
             for (caller, _) in CALLERS.iter().enumerate() {
@@ -456,9 +477,18 @@ mod cases {
                         .header("content-type", "application/json")
                         .body(subst(body));
                 }
+                let before = world.newest_audit(&sa).await;
                 let resp = req.send().await.expect("send");
                 let status = resp.status();
                 let c = outcome(status);
+                // The service is the only way state changes, and every
+                // change is audited: a write that succeeded left an entry.
+                if c == 'y' && r.method != "GET" && !UNAUDITED.contains(&r.path) {
+                    let after = world.newest_audit(&sa).await;
+                    if after <= before {
+                        unaudited.push(format!("{} {path} as {}", r.method, CALLERS[caller]));
+                    }
+                }
                 got.push(c);
                 if c == '!' || (c != r.expect.chars().nth(caller).unwrap_or('?') && c == '4') {
                     let text = resp.text().await.unwrap_or_default();
@@ -480,6 +510,12 @@ mod cases {
             "{} cells differ:\n{}",
             wrong.len(),
             wrong.join("\n")
+        );
+        assert!(
+            unaudited.is_empty(),
+            "{} successful writes left no audit entry:\n{}",
+            unaudited.len(),
+            unaudited.join("\n")
         );
     }
 }

@@ -119,10 +119,63 @@ on_every_backend!(
     per_user_limit_and_audit_log,
     rooms_soft_delete_and_restore,
     change_stamps_count_every_booking_write,
+    a_lost_update_is_stale,
 );
 
 mod tests {
     use super::*;
+
+    /// #19: a writer whose copy of a booking is out of date gets `Stale`
+    /// (HTTP 409), like every other stale case, not `Forbidden` (403).
+    pub async fn a_lost_update_is_stale(b: Backend) {
+        use booking_core::store::{AuditEntry, ChangeLog};
+        let db = TestDb::create(b).await;
+        let store = db.store().await;
+        let svc = BookingService::new(store.clone(), Arc::new(FixedClock::new(now())));
+        let admin = Actor::from(
+            svc.create_user("a@example.com", "A", Role::SuperAdmin, None, true)
+                .await
+                .expect("user"),
+        );
+        let room = svc.create_room(&admin, spec("R", 4)).await.expect("room");
+        let booking = svc
+            .book(&admin, req(room.id, at(10, 0), at(11, 0)))
+            .await
+            .expect("book");
+        let next = Booking {
+            title: "Renamed".into(),
+            sequence: booking.sequence + 1,
+            ..booking.clone()
+        };
+        let log = ChangeLog {
+            audit: AuditEntry {
+                id: 0,
+                at: now(),
+                actor_id: Some(admin.id),
+                actor_ip: None,
+                action: "booking.update".into(),
+                entity: "booking".into(),
+                entity_id: Some(booking.id.to_string()),
+                before: None,
+                after: None,
+            },
+            events: vec![],
+        };
+        store
+            .update_booking(&next, &|_| Ok(()), &log)
+            .await
+            .expect("the first writer wins");
+        let lost = store
+            .update_booking(&next, &|_| Ok(()), &log)
+            .await
+            .expect_err("the second writer's copy is out of date");
+        assert!(matches!(lost, CoreError::Stale(_)), "{lost:?}");
+        assert_eq!(
+            svc.get_booking(booking.id).await.expect("get").sequence,
+            next.sequence,
+            "nothing more was written"
+        );
+    }
 
     pub async fn bad_room_input_is_refused_and_changes_nothing(b: Backend) {
         let e = env(b).await;

@@ -133,11 +133,13 @@ impl AppState {
         Ok(token)
     }
 
-    /// A one-time code (15 minutes) linking a chat account to `user`.
+    /// A one-time code (15 minutes) linking a chat account to `actor`
+    /// (audited, without the code).
     pub async fn new_link_code(
         &self,
-        user: booking_core::UserId,
+        actor: &booking_core::Actor,
     ) -> ApiResult<(String, DateTime<Utc>)> {
+        let user = actor.id;
         let code: String = {
             use rand::Rng;
             let mut rng = rand::rng();
@@ -152,6 +154,16 @@ impl AppState {
         self.svc
             .store()
             .create_link_code(&code, user, expires_at)
+            .await?;
+        self.svc
+            .audit(
+                Some(actor),
+                "chat.link_code",
+                "user",
+                Some(user.to_string()),
+                None,
+                serde_json::to_value(serde_json::json!({ "expires_at": expires_at })).ok(),
+            )
             .await?;
         Ok((code, expires_at))
     }
@@ -331,7 +343,7 @@ impl AccountsApi {
         auth: BearerAuth,
         body: Json<LogoutIn>,
     ) -> ApiResult<NoContent> {
-        state.revoke(&auth.0.claims).await?;
+        state.sign_out(&auth.0.actor, &auth.0.claims).await?;
         if let Some(token) = &body.0.refresh_token {
             let claims = state.jwt.verify(token, "refresh")?;
             if claims.sub != auth.0.claims.sub {
@@ -403,7 +415,7 @@ impl AccountsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
     ) -> ApiResult<Json<LinkCodeOut>> {
-        let (code, expires_at) = state.new_link_code(auth.0.actor.id).await?;
+        let (code, expires_at) = state.new_link_code(&auth.0.actor).await?;
         Ok(Json(LinkCodeOut {
             instructions: format!(
                 "Send `link {code}` to the booking bot in Slack, Teams or Discord."
@@ -575,15 +587,17 @@ impl AccountsApi {
         }
         let entries = state
             .svc
-            .store()
-            .list_audit(&AuditFilter {
-                actor_id: actor_id.0.map(UserId),
-                entity: entity.0,
-                entity_id: entity_id.0,
-                from: from.0,
-                to: to.0,
-                limit: limit.0.unwrap_or(100),
-            })
+            .audit_log(
+                &auth.0.actor,
+                &AuditFilter {
+                    actor_id: actor_id.0.map(UserId),
+                    entity: entity.0,
+                    entity_id: entity_id.0,
+                    from: from.0,
+                    to: to.0,
+                    limit: limit.0.unwrap_or(100),
+                },
+            )
             .await?;
         Ok(Json(entries.into_iter().map(Into::into).collect()))
     }

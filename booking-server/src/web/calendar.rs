@@ -104,7 +104,7 @@ pub async fn rotate(state: Data<&AppState>, p: Posted<Nothing>) -> Response {
 #[handler]
 pub async fn link_code(state: Data<&AppState>, p: Posted<Nothing>) -> Response {
     let c = Chrome::new(&p.viewer, text::TITLE_CALENDAR, "calendar");
-    match state.new_link_code(p.viewer.actor.id).await {
+    match state.new_link_code(&p.viewer.actor).await {
         Ok((code, expires)) => {
             let until = format!("valid until {} UTC", expires.format("%H:%M"));
             show(&state, c, &p.viewer, Some((code, until))).await

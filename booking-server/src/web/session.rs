@@ -360,7 +360,7 @@ pub struct Empty {}
 /// `POST /logout`: revoke the session and clear the cookie.
 #[handler]
 pub async fn logout(state: Data<&AppState>, p: Posted<Empty>) -> Response {
-    if let Err(e) = state.revoke(&p.viewer.claims).await {
+    if let Err(e) = state.sign_out(&p.viewer.actor, &p.viewer.claims).await {
         return error_page(
             Chrome::new(&p.viewer, text::TITLE_ERROR, ""),
             StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
