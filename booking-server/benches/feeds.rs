@@ -139,7 +139,8 @@ async fn fixture() -> Fixture {
             singles.push(b.id);
         }
     }
-    svc.store()
+    state
+        .store
         .set_feed_token(admin.id, "bench-feed-token-0123456789abcdef")
         .await
         .expect("token");

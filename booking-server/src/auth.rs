@@ -173,7 +173,7 @@ impl AppState {
     /// Revoke a token until it would have expired anyway.
     pub async fn revoke(&self, claims: &Claims) -> ApiResult<()> {
         let exp = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_else(Utc::now);
-        self.svc.store().revoke_token(&claims.jti, exp).await?;
+        self.store.revoke_token(&claims.jti, exp).await?;
         Ok(())
     }
 
@@ -186,14 +186,13 @@ impl AppState {
 
     /// The active account behind verified claims, unless they were revoked.
     pub async fn account_of(&self, claims: &Claims) -> ApiResult<User> {
-        if self.svc.store().is_token_revoked(&claims.jti).await? {
+        if self.store.is_token_revoked(&claims.jti).await? {
             return Err(ApiError::unauthorized(
                 "token has been revoked; log in again",
             ));
         }
         let user = self
-            .svc
-            .store()
+            .store
             .get_user(UserId(claims.sub))
             .await?
             .ok_or_else(|| ApiError::unauthorized("account no longer exists"))?;
@@ -224,7 +223,7 @@ impl AppState {
                 wait,
             ));
         }
-        let store = self.svc.store();
+        let store = &self.store;
         let Some(user) = store.get_user_by_email(email.trim()).await? else {
             // Spend the same time as a real check, so timing does not reveal accounts.
             let _ = self.check_password(password, None).await;

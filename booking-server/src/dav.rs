@@ -129,7 +129,7 @@ async fn authenticate(state: &AppState, req: &Request) -> Result<User, Response>
     };
     // The calendar token is high-entropy: a lookup, no password hashing.
     if secret.len() >= 16
-        && let Ok(Some(user)) = state.svc.store().user_by_feed_token(secret).await
+        && let Ok(Some(user)) = state.store.user_by_feed_token(secret).await
         && user.email.eq_ignore_ascii_case(email.trim())
         && user.active
     {
@@ -274,8 +274,7 @@ struct CalendarVersion {
 async fn calendar_version(state: &AppState, room: RoomId, viewer: &User) -> CalendarVersion {
     let (from, to) = window(state);
     let v = state
-        .svc
-        .store()
+        .store
         .bookings_version(VersionScope::Room(room), from, to)
         .await
         .unwrap_or_default();
@@ -287,8 +286,7 @@ async fn calendar_version(state: &AppState, room: RoomId, viewer: &User) -> Cale
 /// of its last change (timestamps keep seconds) still changes it.
 async fn room_writes(state: &AppState) -> i64 {
     state
-        .svc
-        .store()
+        .store
         .change_stamp(VersionScope::All)
         .await
         .map(|s| s.room_writes)
@@ -303,7 +301,7 @@ async fn all_calendar_versions(
     viewer: &User,
 ) -> HashMap<RoomId, CalendarVersion> {
     let (from, to) = window(state);
-    let store = state.svc.store();
+    let store = &state.store;
     let mut found: HashMap<RoomId, BookingsVersion> = store
         .room_versions(from, to)
         .await

@@ -50,7 +50,7 @@ pub fn random_password() -> String {
 /// Create (or refresh) the demo data; returns (email, role, password) lines.
 pub async fn load(state: &AppState) -> Result<Vec<(String, Role, String)>, ServerError> {
     let svc = &state.svc;
-    let store = svc.store();
+    let store = &state.store;
     let accounts = [
         ("admin@demo.example", "Demo Admin", Role::SuperAdmin),
         (

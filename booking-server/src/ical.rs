@@ -99,13 +99,7 @@ pub(crate) async fn token_user(state: &AppState, token: Option<&str>) -> Option<
     if token.len() < 16 {
         return None;
     }
-    state
-        .svc
-        .store()
-        .user_by_feed_token(token)
-        .await
-        .ok()
-        .flatten()
+    state.store.user_by_feed_token(token).await.ok().flatten()
 }
 
 pub(crate) struct Feed<'a> {
@@ -443,7 +437,7 @@ fn feed_tag(key: &FeedKey, stamp: &ChangeStamp) -> String {
 /// read before the bookings, so a body is never older than its ETag says.
 async fn serve_feed(state: &AppState, req: &Request, spec: FeedSpec) -> Response {
     let (from, to) = window(state);
-    let store = state.svc.store();
+    let store = &state.store;
     let Ok(stamp) = store.change_stamp(spec.scope).await else {
         return unavailable();
     };

@@ -74,6 +74,7 @@ impl AppState {
             }
         };
         Ok(Self {
+            store: store.clone(),
             svc: BookingService::new(store, Arc::new(SystemClock))
                 .with_global_quotas(config.global_quotas.clone()),
             jwt: Arc::new(JwtKeys::new(&secret)),

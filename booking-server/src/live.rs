@@ -76,7 +76,7 @@ pub async fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         }
     }));
     // 2. Wake-ups from other processes (PostgreSQL NOTIFY).
-    match state.svc.store().remote_events().await {
+    match state.store.remote_events().await {
         Ok(Some(mut remote)) => {
             let wake = state.live.wake.clone();
             tasks.push(tokio::spawn(async move {
@@ -91,7 +91,7 @@ pub async fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     // 3. The pump: read new rows, fan them out.
     let st = state.clone();
     tasks.push(tokio::spawn(async move {
-        let mut last = st.svc.store().latest_event_id().await.unwrap_or(0);
+        let mut last = st.store.latest_event_id().await.unwrap_or(0);
         loop {
             // Also poll now and then, in case a notification was lost.
             let _ = tokio::time::timeout(StdDuration::from_secs(5), st.live.wake.notified()).await;
@@ -100,13 +100,13 @@ pub async fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
                 // lookup), so a client that connects now gets every change
                 // from here on. (Jumping to the newest event when the first
                 // client appeared skipped the change that woke the pump.)
-                if let Ok(id) = st.svc.store().latest_event_id().await {
+                if let Ok(id) = st.store.latest_event_id().await {
                     last = last.max(id);
                 }
                 continue;
             }
             loop {
-                match st.svc.store().events_since(last, BATCH).await {
+                match st.store.events_since(last, BATCH).await {
                     Ok(batch) if batch.is_empty() => break,
                     Ok(batch) => {
                         for e in batch {
@@ -128,7 +128,7 @@ pub async fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         let mut tick = tokio::time::interval(StdDuration::from_secs(3600));
         loop {
             tick.tick().await;
-            if let Err(e) = st.svc.store().prune_events(Utc::now() - RETENTION).await {
+            if let Err(e) = st.store.prune_events(Utc::now() - RETENTION).await {
                 tracing::warn!(error = %e, "cannot prune events");
             }
         }
@@ -201,7 +201,7 @@ where
     let mut backlog = Vec::new();
     let mut cursor = last_seen.unwrap_or(i64::MAX);
     if last_seen.is_some() {
-        while let Ok(batch) = state.svc.store().events_since(cursor, BATCH).await {
+        while let Ok(batch) = state.store.events_since(cursor, BATCH).await {
             let Some(l) = batch.last() else { break };
             cursor = l.id;
             backlog.extend(batch.iter().filter_map(&emit));
@@ -210,7 +210,7 @@ where
     let after = match last_seen {
         Some(id) => id.max(cursor),
         // A new client: only what happens from now on.
-        None => state.svc.store().latest_event_id().await.unwrap_or(0),
+        None => state.store.latest_event_id().await.unwrap_or(0),
     };
     let emit = Arc::new(emit);
     let rest = live.filter_map(move |item| {

@@ -113,7 +113,7 @@ pub async fn healthz() -> &'static str {
 /// Readiness: the database answers.
 #[handler]
 pub async fn readyz(state: Data<&AppState>) -> Response {
-    match state.svc.store().ping().await {
+    match state.store.ping().await {
         Ok(()) => "ready".into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "not ready: database unreachable");
@@ -133,7 +133,7 @@ pub async fn readyz(state: Data<&AppState>) -> Response {
 /// Prometheus metrics.
 #[handler]
 pub async fn metrics(state: Data<&AppState>) -> Response {
-    let counts = match state.svc.store().count_bookings_by_status().await {
+    let counts = match state.store.count_bookings_by_status().await {
         Ok(c) => c
             .into_iter()
             .map(|(s, n)| (s.as_str().to_string(), n))
@@ -157,7 +157,7 @@ pub async fn metrics(state: Data<&AppState>) -> Response {
          feed_cache_bytes {}\n",
         f.kept, f.caught_up, f.full, f.bytes
     );
-    match state.svc.store().outbox_counts().await {
+    match state.store.outbox_counts().await {
         Ok(o) => {
             let _ = write!(
                 body,

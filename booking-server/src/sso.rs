@@ -297,7 +297,7 @@ async fn account(
     config: &ProviderConfig,
     id: &booking_sso::Identity,
 ) -> ApiResult<User> {
-    let store = state.svc.store();
+    let store = &state.store;
     let now = Utc::now();
     let grant = booking_sso::map_grant(&config.role_mappings, &id.claims);
     let linked = match store.identity_user(&id.issuer, &id.subject).await? {
@@ -388,7 +388,7 @@ async fn apply_grant(
         assigned_rooms: rooms,
         ..user.clone()
     };
-    state.svc.store().update_user(&updated).await?;
+    state.store.update_user(&updated).await?;
     // The provider's groups changed what this account may do: audited like
     // any other change of a user.
     state

@@ -11,7 +11,12 @@ use crate::ops::Metrics;
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
+    /// Every change to rooms, users, bookings, series, waitlist and orders
+    /// goes through the service, which audits it.
     pub svc: BookingService,
+    /// The same store, for the server's own tables (sign-in, chat, mail,
+    /// events) and for read models (feeds, CalDAV, metrics).
+    pub store: Arc<dyn booking_core::store::Store>,
     pub config: Arc<Config>,
     pub jwt: Arc<JwtKeys>,
     pub metrics: Arc<Metrics>,

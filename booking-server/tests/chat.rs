@@ -729,8 +729,7 @@ mod cases {
         assert!(t.starts_with("Linked to alice@example.com"), "{t}");
         let audit = srv
             .state
-            .svc
-            .store()
+            .store
             .list_audit(&booking_core::store::AuditFilter {
                 entity: Some("user".into()),
                 limit: 100,

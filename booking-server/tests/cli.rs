@@ -347,8 +347,7 @@ async fn backup_then_restore_gives_the_same_rows() {
         let rooms = state.svc.list_rooms(false).await.expect("rooms");
         let huddle = rooms.iter().find(|r| r.name == "Huddle 1").expect("huddle");
         let alice = state
-            .svc
-            .store()
+            .store
             .get_user_by_email("alice@demo.example")
             .await
             .expect("q")

@@ -146,15 +146,20 @@ async fn fixture(b: Backend) -> Fixture {
     )
     .await
     .expect("single");
-    let feed_token = svc
-        .store()
+    let feed_token = srv
+        .state
+        .store
         .feed_token(alice.id)
         .await
         .expect("token")
         .unwrap_or_default();
     let feed_token = if feed_token.is_empty() {
         let t = format!("tok{}", uuid::Uuid::new_v4().simple());
-        svc.store().set_feed_token(alice.id, &t).await.expect("set");
+        srv.state
+            .store
+            .set_feed_token(alice.id, &t)
+            .await
+            .expect("set");
         t
     } else {
         feed_token
@@ -638,7 +643,9 @@ async fn protocol(b: Backend) {
     };
     let r = app(&f.feed_token).send().await.expect("s");
     assert_eq!(r.status(), StatusCode::MULTI_STATUS);
-    svc.store()
+    f.srv
+        .state
+        .store
         .set_feed_token(
             f.alice.id,
             &format!("rotated{}", uuid::Uuid::new_v4().simple()),

@@ -436,7 +436,7 @@ async fn window_edges(b: Backend) {
             .expect("t")
     };
     let clock = Arc::new(FixedClock::new(at(2026, 2, 1, 8, 0)));
-    state.svc = BookingService::new(state.svc.store().clone(), clock.clone());
+    state.svc = BookingService::new(state.store.clone(), clock.clone());
     let srv = common::spawn_state(state).await;
     let svc = &srv.state.svc;
     let hash = hash_password(PASSWORD).expect("hash");
@@ -511,7 +511,8 @@ async fn window_edges(b: Backend) {
     book("Last day", at(2027, 3, 11, 23, 0), at(2027, 3, 11, 23, 30)).await;
     book("Day after", at(2027, 3, 12, 0, 0), at(2027, 3, 12, 0, 30)).await;
     let token = format!("tok{}", uuid::Uuid::new_v4().simple());
-    svc.store()
+    srv.state
+        .store
         .set_feed_token(alice.id, &token)
         .await
         .expect("token");
@@ -581,7 +582,9 @@ async fn kept_feeds(b: Backend) {
             .await
             .expect("u"),
     );
-    svc.store()
+    fresh
+        .state
+        .store
         .set_feed_token(admin.id, "kept-feed-token-0123456789abcdef")
         .await
         .expect("token");

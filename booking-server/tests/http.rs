@@ -950,8 +950,7 @@ mod cases {
         let promoted = list[0]["booking_id"].as_str().expect("booked");
         let kinds: Vec<String> = srv
             .state
-            .svc
-            .store()
+            .store
             .events_since(0, 10_000)
             .await
             .expect("events")
@@ -1454,8 +1453,7 @@ mod cases {
             seen["organizer_id"],
             json!(
                 srv.state
-                    .svc
-                    .store()
+                    .store
                     .get_user_by_email("owner@example.com")
                     .await
                     .expect("q")

@@ -206,7 +206,7 @@ async fn seed(state: &AppState) -> BTreeMap<&'static str, booking_core::Room> {
 
 /// The newest REPLY in the outbox: (iCalendar text, whole message).
 async fn last_reply(state: &AppState) -> (String, String) {
-    let msgs = state.svc.store().outbox_messages(1).await.expect("outbox");
+    let msgs = state.store.outbox_messages(1).await.expect("outbox");
     let (kind, raw) = msgs.first().expect("a message").clone();
     assert!(kind.starts_with("reply_"), "{kind}");
     let inc = booking_email::read_calendar_part(&raw).expect("calendar part");
@@ -406,7 +406,7 @@ async fn answers(b: Backend) {
     assert_eq!(out[0].action, "unchanged");
 
     // Cancel: the booking is cancelled; no reply is owed.
-    let before = state.svc.store().outbox_counts().await.expect("counts");
+    let before = state.store.outbox_counts().await.expect("counts");
     let out = ingest(message(&Invite {
         method: "CANCEL",
         sequence: 2,
@@ -419,7 +419,7 @@ async fn answers(b: Backend) {
         BookingStatus::Cancelled
     );
     assert_eq!(
-        state.svc.store().outbox_counts().await.expect("c").pending,
+        state.store.outbox_counts().await.expect("c").pending,
         before.pending
     );
 
@@ -598,8 +598,7 @@ async fn answers(b: Backend) {
 
     // CalDAV scheduling (RFC 6638): the organizer POSTs the same iTIP.
     let alice = state
-        .svc
-        .store()
+        .store
         .get_user_by_email("alice@example.com")
         .await
         .expect("q")
@@ -1185,8 +1184,7 @@ async fn outbox_survives_a_kill_and_delivers_once_over_starttls_with_auth() {
         let store = store.clone();
         async move {
             store
-                .svc
-                .store()
+                .store
                 .outbox_counts()
                 .await
                 .is_ok_and(|c| c.pending == 4)
@@ -1195,7 +1193,7 @@ async fn outbox_survives_a_kill_and_delivers_once_over_starttls_with_auth() {
     .await;
     // 2. Kill it (no graceful shutdown) with everything still queued.
     drop(server);
-    assert_eq!(store.svc.store().outbox_counts().await.expect("c").sent, 0);
+    assert_eq!(store.store.outbox_counts().await.expect("c").sent, 0);
     // The failed tries pushed the next ones back (5 s, 10 s, 20 s, …): how
     // far depends on how long step 1 took on a busy machine. Make them due
     // now, as if the back-off had run out while the relay was repaired, so
@@ -1253,7 +1251,7 @@ async fn outbox_survives_a_kill_and_delivers_once_over_starttls_with_auth() {
         }
     }
     assert_eq!(requests.len(), 3, "one iMIP REQUEST per booking for alice");
-    assert_eq!(store.svc.store().outbox_counts().await.expect("c").sent, 4);
+    assert_eq!(store.store.outbox_counts().await.expect("c").sent, 4);
     check_itip(&requests, "REQUEST");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -1266,14 +1264,16 @@ async fn reminders_and_notifications_are_queued_once() {
     seed(state).await;
     let svc = &state.svc;
     let admin = Actor::from(
-        svc.store()
+        state
+            .store
             .get_user_by_email("admin@example.com")
             .await
             .expect("q")
             .expect("admin"),
     );
     let alice = Actor::from(
-        svc.store()
+        state
+            .store
             .get_user_by_email("alice@example.com")
             .await
             .expect("q")
@@ -1331,7 +1331,7 @@ async fn reminders_and_notifications_are_queued_once() {
         0,
         "cursor moved"
     );
-    let (kind, raw) = state.svc.store().outbox_messages(1).await.expect("o")[0].clone();
+    let (kind, raw) = state.store.outbox_messages(1).await.expect("o")[0].clone();
     assert_eq!(kind, "created");
     let inc = booking_email::read_calendar_part(&raw).expect("imip");
     assert!(inc.calendar.contains("METHOD:REQUEST") && inc.calendar.contains("CUTYPE=ROOM"));
@@ -1341,7 +1341,7 @@ async fn reminders_and_notifications_are_queued_once() {
         1
     );
     booking_server::mail::remind_once(state).await.expect("r");
-    let counts = state.svc.store().outbox_counts().await.expect("c");
+    let counts = state.store.outbox_counts().await.expect("c");
     assert_eq!(counts.pending, 2, "created + one reminder");
     // Cancelling sends a CANCEL for the same UID.
     svc.cancel(&alice, b.id, None).await.expect("cancel");
@@ -1349,7 +1349,7 @@ async fn reminders_and_notifications_are_queued_once() {
         booking_server::mail::notify_once(state).await.expect("n"),
         1
     );
-    let (kind, raw) = state.svc.store().outbox_messages(1).await.expect("o")[0].clone();
+    let (kind, raw) = state.store.outbox_messages(1).await.expect("o")[0].clone();
     assert_eq!(kind, "cancelled");
     let cancel = booking_email::read_calendar_part(&raw)
         .expect("imip")
@@ -1404,8 +1404,7 @@ async fn unknown_organizers_can_get_a_pending_booking() {
         "waits for an approver though the room needs none"
     );
     let user = state
-        .svc
-        .store()
+        .store
         .get_user_by_email("newcomer@example.org")
         .await
         .expect("q")
@@ -1413,8 +1412,7 @@ async fn unknown_organizers_can_get_a_pending_booking() {
     assert_eq!(b.organizer_id, user.id);
     // The account made for the invitation is in the audit log (#16 item 4).
     let audit = state
-        .svc
-        .store()
+        .store
         .list_audit(&booking_core::store::AuditFilter {
             entity_id: Some(user.id.to_string()),
             limit: 10,
@@ -1431,7 +1429,7 @@ async fn unknown_organizers_can_get_a_pending_booking() {
     );
     // Approvers are mailed a link to the booking's page in the web app.
     assert!(booking_server::mail::notify_once(state).await.expect("n") >= 1);
-    let mails = state.svc.store().outbox_messages(20).await.expect("outbox");
+    let mails = state.store.outbox_messages(20).await.expect("outbox");
     let link = format!("http://booking.test/approvals/{}", b.id);
     assert!(
         mails.iter().any(|(kind, raw)| kind == "approval_request"

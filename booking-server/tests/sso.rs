@@ -343,8 +343,7 @@ async fn single_sign_on_with_a_real_provider() {
     // The account's creation and the role its groups gave it are audited.
     let entries = srv
         .state
-        .svc
-        .store()
+        .store
         .list_audit(&booking_core::store::AuditFilter {
             entity_id: me["id"].as_str().map(str::to_string),
             limit: 50,
@@ -413,7 +412,8 @@ async fn single_sign_on_with_a_real_provider() {
         "{err}"
     );
     assert!(
-        svc.store()
+        srv.state
+            .store
             .get_user_by_email("dave@elsewhere.org")
             .await
             .expect("q")

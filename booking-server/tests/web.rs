@@ -654,8 +654,10 @@ async fn approvals_are_decided_only_by_the_rooms_approvers() {
         after.decision_reason.as_deref(),
         Some("board meeting that day")
     );
-    let entries = svc
-        .store()
+    let entries = w
+        .srv
+        .state
+        .store
         .list_audit(&booking_core::store::AuditFilter {
             entity_id: Some(b.id.to_string()),
             limit: 100,

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use booking_core::analytics::Bucket;
+use booking_core::store::prelude::*;
 use booking_core::*;
 use booking_store::PgStore;
 use booking_store::testing::{Backend, TestDb};
@@ -24,7 +25,7 @@ fn year_start() -> DateTime<Utc> {
 fn report(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let db = rt.block_on(TestDb::create(Backend::Postgres));
-    let (svc, rooms) = rt.block_on(async {
+    let (svc, store, rooms) = rt.block_on(async {
         let store = PgStore::connect(&db.url).await.expect("connect");
         store.migrate_for_bench().await;
         let svc = BookingService::new(Arc::new(store.clone()), Arc::new(FixedClock::new(year_start())));
@@ -70,7 +71,7 @@ fn report(c: &mut Criterion) {
         sqlx::query("ANALYZE bookings").execute(store.pool()).await.expect("analyze");
         eprintln!("fixture: 500 rooms, 500,000 bookings inserted in {:.1?}", t.elapsed());
         let rooms = svc.list_rooms(false).await.expect("rooms");
-        (svc, rooms)
+        (svc, store, rooms)
     });
     let (from, to) = (year_start(), year_start() + Duration::days(365));
     let rows = rt
@@ -81,7 +82,7 @@ fn report(c: &mut Criterion) {
 
     let t = Instant::now();
     let sql_rows = rt
-        .block_on(svc.store().usage_by_bucket(from, to, Bucket::Day))
+        .block_on(store.usage_by_bucket(from, to, Bucket::Day))
         .expect("sql");
     eprintln!(
         "usage_by_bucket SQL alone: {} rows in {:.1?}",

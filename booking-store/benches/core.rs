@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use booking_core::availability::RoomQuery;
 use booking_core::rules::ConflictIndex;
-use booking_core::store::Store;
+use booking_core::store::prelude::*;
 use booking_core::*;
 use booking_store::SqliteStore;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
@@ -258,7 +258,13 @@ fn availability(c: &mut Criterion) {
 /// One room with 50,439 bookings over two years: 69 a day for 731 days (15
 /// minutes every 20 minutes, 00:00-09:00 and 10:00-24:00 UTC), leaving
 /// 09:00-10:00 free.
-async fn series_fixture() -> (BookingService, Actor, RoomId, std::path::PathBuf) {
+async fn series_fixture() -> (
+    BookingService,
+    SqliteStore,
+    Actor,
+    RoomId,
+    std::path::PathBuf,
+) {
     let path =
         std::env::temp_dir().join(format!("booking-bench-series-{}.db", uuid::Uuid::new_v4()));
     let store = SqliteStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
@@ -328,12 +334,12 @@ async fn series_fixture() -> (BookingService, Actor, RoomId, std::path::PathBuf)
         }
     }
     bulk_insert(&store, &bookings).await;
-    (svc, admin, room.id, path)
+    (svc, store, admin, room.id, path)
 }
 
 fn series(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let (svc, admin, room, path) = rt.block_on(series_fixture());
+    let (svc, store, admin, room, path) = rt.block_on(series_fixture());
     let start = base().date_naive() + Duration::days(1);
     let request = |hour: u32, title: &str| SeriesRequest {
         room_id: room,
@@ -346,14 +352,11 @@ fn series(c: &mut Criterion) {
     };
     // In memory: expand two years of days and check each against 50,000 bookings.
     let idx = ConflictIndex::new(
-        rt.block_on(
-            svc.store()
-                .occupancies(Some(room), base(), base() + Duration::days(800)),
-        )
-        .expect("occupancies")
-        .into_iter()
-        .map(|(_, o)| o)
-        .collect(),
+        rt.block_on(store.occupancies(Some(room), base(), base() + Duration::days(800)))
+            .expect("occupancies")
+            .into_iter()
+            .map(|(_, o)| o)
+            .collect(),
     );
     assert!(idx.len() >= 50_000, "{} bookings", idx.len());
     eprintln!("series fixture: {} bookings in one room", idx.len());

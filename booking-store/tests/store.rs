@@ -28,6 +28,7 @@ fn t(h: u32) -> NaiveTime {
 
 struct Env {
     svc: BookingService,
+    store: Arc<dyn booking_core::store::Store>,
     clock: Arc<FixedClock>,
     admin: Actor,
     alice: Actor,
@@ -38,7 +39,8 @@ struct Env {
 async fn env(backend: Backend) -> Env {
     let db = TestDb::create(backend).await;
     let clock = Arc::new(FixedClock::new(now()));
-    let svc = BookingService::new(db.store().await, clock.clone());
+    let store = db.store().await;
+    let svc = BookingService::new(store.clone(), clock.clone());
     let mk = |email: &'static str, role| {
         let svc = svc.clone();
         async move {
@@ -54,6 +56,7 @@ async fn env(backend: Backend) -> Env {
         alice: mk("alice@example.com", Role::User).await,
         bob: mk("bob@example.com", Role::User).await,
         svc,
+        store,
         clock,
         _db: db,
     }
@@ -770,8 +773,7 @@ mod tests {
             .expect("room again after cancelling");
 
         let log = e
-            .svc
-            .store()
+            .store
             .list_audit(&booking_core::store::AuditFilter {
                 entity_id: Some(second.id.to_string()),
                 limit: 10,
@@ -835,7 +837,7 @@ mod tests {
     pub async fn change_stamps_count_every_booking_write(b: Backend) {
         use booking_core::store::VersionScope;
         let e = env(b).await;
-        let store = e.svc.store();
+        let store = &e.store;
         let stamp = |scope| async move { store.change_stamp(scope).await.expect("stamp") };
         let r1 = e
             .svc

@@ -496,12 +496,14 @@ mod cases {
         assert!(told);
         let log = e
             .svc
-            .store()
-            .list_audit(&store::AuditFilter {
-                entity_id: Some(lost.id.to_string()),
-                limit: 5,
-                ..Default::default()
-            })
+            .audit_log(
+                &e.admin,
+                &store::AuditFilter {
+                    entity_id: Some(lost.id.to_string()),
+                    limit: 5,
+                    ..Default::default()
+                },
+            )
             .await
             .expect("audit");
         assert_eq!(log[0].action, "booking.no_show");

@@ -104,14 +104,14 @@ async fn new_feed_token(state: &AppState, user: booking_core::UserId) -> ApiResu
     let mut bytes = [0u8; 24];
     rand::rng().fill_bytes(&mut bytes);
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    state.svc.store().set_feed_token(user, &token).await?;
+    state.store.set_feed_token(user, &token).await?;
     Ok(token)
 }
 
 impl AppState {
     /// The user's calendar feed token, made on first use.
     pub async fn feed_token_of(&self, user: booking_core::UserId) -> ApiResult<String> {
-        match self.svc.store().feed_token(user).await? {
+        match self.store.feed_token(user).await? {
             Some(t) => Ok(t),
             None => new_feed_token(self, user).await,
         }
@@ -151,10 +151,7 @@ impl AppState {
                 .collect()
         };
         let expires_at = self.svc.now() + chrono::Duration::minutes(15);
-        self.svc
-            .store()
-            .create_link_code(&code, user, expires_at)
-            .await?;
+        self.store.create_link_code(&code, user, expires_at).await?;
         self.svc
             .audit(
                 Some(actor),
@@ -370,7 +367,7 @@ impl AccountsApi {
         auth: BearerAuth,
         body: Json<PasswordIn>,
     ) -> ApiResult<NoContent> {
-        let store = state.svc.store();
+        let store = &state.store;
         let id = auth.0.actor.id;
         let creds = store.get_credentials(id).await?.unwrap_or_default();
         let current = body.0.current_password;
@@ -455,7 +452,7 @@ impl AccountsApi {
         auth: BearerAuth,
     ) -> ApiResult<Json<Vec<UserOut>>> {
         auth.0.require_role(&[Role::SuperAdmin], "list users")?;
-        let users = state.svc.store().list_users().await?;
+        let users = state.store.list_users().await?;
         Ok(Json(users.into_iter().map(Into::into).collect()))
     }
 

@@ -482,10 +482,10 @@ async fn linked_user(
     platform: &str,
     external_id: &str,
 ) -> Result<Option<User>, CoreError> {
-    let Some(id) = state.svc.store().chat_user(platform, external_id).await? else {
+    let Some(id) = state.store.chat_user(platform, external_id).await? else {
         return Ok(None);
     };
-    Ok(state.svc.store().get_user(id).await?.filter(|u| u.active))
+    Ok(state.store.get_user(id).await?.filter(|u| u.active))
 }
 
 async fn upcoming(

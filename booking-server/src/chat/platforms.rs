@@ -50,12 +50,7 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
 async fn once(state: &AppState, key: String) -> Result<(), Response> {
     let now = Utc::now();
     let forget_before = now - Duration::seconds(2 * MAX_SKEW_SECS);
-    match state
-        .svc
-        .store()
-        .first_sighting(&key, now, forget_before)
-        .await
-    {
+    match state.store.first_sighting(&key, now, forget_before).await {
         Ok(true) => Ok(()),
         Ok(false) => Err(ApiError::new(
             StatusCode::CONFLICT,

@@ -61,8 +61,7 @@ pub async fn process(state: &AppState, inv: &Invitation) -> Result<Vec<Outcome>,
     let mut known = None;
     for room in &targets {
         if let Some(link) = state
-            .svc
-            .store()
+            .store
             .invite_link(&inv.uid, room.id)
             .await
             .map_err(CoreError::Store)?
@@ -101,12 +100,7 @@ pub async fn process(state: &AppState, inv: &Invitation) -> Result<Vec<Outcome>,
             .map(|room| outcome(room, &room_address(room, domain), None, "reply noted"))
             .collect());
     }
-    let organizer = match state
-        .svc
-        .store()
-        .get_user_by_email(&inv.organizer.email)
-        .await
-    {
+    let organizer = match state.store.get_user_by_email(&inv.organizer.email).await {
         Ok(u) => u,
         Err(e) => return Err(CoreError::Store(e).into()),
     };
@@ -156,7 +150,7 @@ async fn cancel(
     organizer: Option<&User>,
 ) -> Result<Outcome, InboundError> {
     let address = room_address(room, &state.config.room_mail_domain);
-    let store = state.svc.store();
+    let store = &state.store;
     let Some(link) = store
         .invite_link(&inv.uid, room.id)
         .await
@@ -223,7 +217,7 @@ async fn request(
     organizer: Option<&User>,
 ) -> Result<Outcome, InboundError> {
     let address = room_address(room, &state.config.room_mail_domain);
-    let store = state.svc.store();
+    let store = &state.store;
     let user = match organizer {
         Some(u) if u.active => u.clone(),
         Some(_) => {
@@ -630,8 +624,7 @@ async fn send_reply(
         )),
     )?;
     state
-        .svc
-        .store()
+        .store
         .enqueue_mail(&[mail], state.svc.now())
         .await
         .map_err(CoreError::Store)?;

@@ -31,7 +31,7 @@ async fn mails_for(state: &AppState, ev: &StoredEvent) -> Vec<NewMail> {
     let Ok(b) = serde_json::from_value::<Booking>(ev.payload.clone()) else {
         return Vec::new();
     };
-    let store = state.svc.store();
+    let store = &state.store;
     let (Ok(Some(user)), Ok(room)) = (
         store.get_user(b.organizer_id).await,
         state.svc.get_room(b.room_id).await,
@@ -191,7 +191,7 @@ async fn mails_for(state: &AppState, ev: &StoredEvent) -> Vec<NewMail> {
 /// Turn new events into outbox messages, moving the cursor with them in one
 /// transaction (so with several server processes each event is mailed once).
 pub async fn notify_once(state: &AppState) -> Result<usize, CoreError> {
-    let store = state.svc.store();
+    let store = &state.store;
     let cursor = match store.mail_cursor().await? {
         Some(c) => c,
         None => {
@@ -245,7 +245,7 @@ pub async fn remind_once(state: &AppState) -> Result<usize, CoreError> {
         .await?;
     let mut mails = Vec::new();
     for b in list.iter().filter(|b| b.start >= now) {
-        let store = state.svc.store();
+        let store = &state.store;
         let (Ok(Some(user)), Ok(room)) = (
             store.get_user(b.organizer_id).await,
             state.svc.get_room(b.room_id).await,
@@ -273,8 +273,7 @@ pub async fn remind_once(state: &AppState) -> Result<usize, CoreError> {
     }
     let n = mails.len();
     state
-        .svc
-        .store()
+        .store
         .enqueue_mail(&mails, now)
         .await
         .map_err(CoreError::Store)?;
@@ -295,7 +294,7 @@ pub async fn send_once(
     state: &AppState,
     transport: &lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
 ) -> Result<(usize, usize), CoreError> {
-    let store = state.svc.store();
+    let store = &state.store;
     let now = Utc::now();
     // Claimed messages are leased for 2 minutes: a process that dies while
     // sending leaves them to be retried.
