@@ -11,7 +11,6 @@
 pub mod accounts;
 pub mod analytics;
 pub mod availability;
-mod chat_link;
 pub mod domain;
 mod enums;
 pub mod error;

@@ -22,6 +22,7 @@ pub mod methods;
 pub mod ops;
 pub mod sso;
 pub mod state;
+pub mod tables;
 pub mod web;
 
 use std::sync::Arc;
@@ -64,7 +65,7 @@ pub enum ServerError {
 impl AppState {
     /// Open the database (migrating it) and build the state.
     pub async fn open(config: Config) -> Result<Self, ServerError> {
-        let store = booking_store::open_with(&config.database_url, &config.store_options()).await?;
+        let store = tables::open_with(&config.database_url, &config.store_options()).await?;
         let secret = match &config.jwt_secret {
             Some(s) => s.as_bytes().to_vec(),
             None => {

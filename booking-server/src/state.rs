@@ -16,7 +16,7 @@ pub struct AppState {
     pub svc: BookingService,
     /// The same store, for the server's own tables (sign-in, chat, mail,
     /// events) and for read models (feeds, CalDAV, metrics).
-    pub store: Arc<dyn booking_core::store::Store>,
+    pub store: Arc<dyn crate::tables::ServerStore>,
     pub config: Arc<Config>,
     pub jwt: Arc<JwtKeys>,
     pub metrics: Arc<Metrics>,

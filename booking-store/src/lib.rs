@@ -5,8 +5,11 @@
 //! implementation, [`SqlStore`], whose SQL is written once; a small
 //! [`backend::SqlBackend`] trait holds what truly differs between the two.
 //! Files are by aggregate: rooms, users, bookings, series, versions,
-//! waitlist, events, audit, analytics, orders, and the server's tables
-//! (sign-in, chat, mail).
+//! waitlist, events, audit, analytics, orders.
+//!
+//! A program with tables of its own (the server's sign-in, chat and mail
+//! tables) implements its traits for [`SqlStore`] with the same tools: the
+//! statement helpers of [`query`] and [`SqlStore`], [`args!`] and [`Rec`].
 //!
 //! No double booking is guaranteed by the database itself: on PostgreSQL an
 //! exclusion constraint over the held intervals of blocking bookings, on SQLite
@@ -20,7 +23,7 @@
 
 pub mod backend;
 mod error;
-mod query;
+pub mod query;
 mod rec;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -32,8 +35,7 @@ mod events;
 mod orders;
 mod rooms;
 mod series;
-mod server;
-mod users;
+pub mod users;
 mod versions;
 mod waitlist;
 
@@ -47,6 +49,7 @@ use backend::SqlBackend;
 pub use backend::postgres::Postgres;
 pub use backend::sqlite::Sqlite;
 pub use booking_core::StoreError;
+pub use rec::Rec;
 
 /// The store on database backend `B`.
 #[derive(Debug, Clone)]

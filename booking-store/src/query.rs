@@ -1,5 +1,6 @@
 //! Running statements: on the pool (reads, single writes) or on a
-//! connection or transaction; every failure names its operation.
+//! connection or transaction; every failure names its operation. Public so
+//! that programs can keep tables of their own in the same database.
 
 use sqlx::SqlSafeStr;
 
@@ -9,7 +10,7 @@ use crate::error::{StoreError, db};
 
 impl<B: SqlBackend> SqlStore<B> {
     /// All rows of a read.
-    pub(crate) async fn rows(
+    pub async fn rows(
         &self,
         op: &'static str,
         sql: impl SqlSafeStr,
@@ -21,7 +22,7 @@ impl<B: SqlBackend> SqlStore<B> {
     }
 
     /// The row of a read, if any.
-    pub(crate) async fn row(
+    pub async fn row(
         &self,
         op: &'static str,
         sql: impl SqlSafeStr,
@@ -35,7 +36,7 @@ impl<B: SqlBackend> SqlStore<B> {
     }
 
     /// The one row an aggregate read returns.
-    pub(crate) async fn one(
+    pub async fn one(
         &self,
         op: &'static str,
         sql: impl SqlSafeStr,
@@ -47,7 +48,7 @@ impl<B: SqlBackend> SqlStore<B> {
     }
 
     /// The record a read finds, if any, made by `read`.
-    pub(crate) async fn find<T>(
+    pub async fn find<T>(
         &self,
         op: &'static str,
         sql: impl SqlSafeStr,
@@ -62,7 +63,7 @@ impl<B: SqlBackend> SqlStore<B> {
     }
 
     /// Every record a read finds, made by `read`.
-    pub(crate) async fn all<T>(
+    pub async fn all<T>(
         &self,
         op: &'static str,
         sql: impl SqlSafeStr,
@@ -73,7 +74,7 @@ impl<B: SqlBackend> SqlStore<B> {
     }
 
     /// One write statement on its own, whatever it changed.
-    pub(crate) async fn run(
+    pub async fn run(
         &self,
         op: &'static str,
         sql: impl SqlSafeStr,
@@ -83,7 +84,7 @@ impl<B: SqlBackend> SqlStore<B> {
     }
 
     /// One write statement that should change exactly one row: did it?
-    pub(crate) async fn changed_one(
+    pub async fn changed_one(
         &self,
         op: &'static str,
         sql: impl SqlSafeStr,
@@ -93,7 +94,7 @@ impl<B: SqlBackend> SqlStore<B> {
     }
 
     /// One write statement on its own; the number of rows it changed.
-    pub(crate) async fn write(
+    pub async fn write(
         &self,
         op: &'static str,
         sql: impl SqlSafeStr,
@@ -105,7 +106,7 @@ impl<B: SqlBackend> SqlStore<B> {
     }
 
     /// A write transaction; writers of `room` are serialised.
-    pub(crate) async fn begin(
+    pub async fn begin(
         &self,
         op: &'static str,
         room: Option<booking_core::RoomId>,
@@ -115,12 +116,12 @@ impl<B: SqlBackend> SqlStore<B> {
 }
 
 /// Commit a write transaction.
-pub(crate) async fn commit<B: SqlBackend>(op: &'static str, tx: B::Tx) -> Result<(), StoreError> {
+pub async fn commit<B: SqlBackend>(op: &'static str, tx: B::Tx) -> Result<(), StoreError> {
     B::commit(tx).await.map_err(db(op))
 }
 
 /// A write statement on a connection (usually a transaction's).
-pub(crate) async fn exec<B: SqlBackend>(
+pub async fn exec<B: SqlBackend>(
     conn: &mut Conn<B>,
     op: &'static str,
     sql: impl SqlSafeStr,
@@ -132,7 +133,7 @@ pub(crate) async fn exec<B: SqlBackend>(
 }
 
 /// All rows of a read on a connection.
-pub(crate) async fn fetch<B: SqlBackend>(
+pub async fn fetch<B: SqlBackend>(
     conn: &mut Conn<B>,
     op: &'static str,
     sql: impl SqlSafeStr,
@@ -144,7 +145,7 @@ pub(crate) async fn fetch<B: SqlBackend>(
 }
 
 /// The row of a read on a connection, if any.
-pub(crate) async fn fetch_opt<B: SqlBackend>(
+pub async fn fetch_opt<B: SqlBackend>(
     conn: &mut Conn<B>,
     op: &'static str,
     sql: impl SqlSafeStr,

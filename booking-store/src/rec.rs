@@ -12,7 +12,7 @@ use crate::backend::{Row, SqlBackend};
 use crate::error::{StoreError, corrupt};
 
 /// A row of backend `B`.
-pub(crate) struct Rec<'r, B: SqlBackend> {
+pub struct Rec<'r, B: SqlBackend> {
     row: &'r Row<B>,
     backend: PhantomData<B>,
 }

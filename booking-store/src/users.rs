@@ -14,9 +14,12 @@ macro_rules! cols {
         "SELECT id, email, display_name, role, assigned_rooms, active, created_at FROM users"
     };
 }
-pub(crate) use cols;
 
-pub(crate) fn user<B: SqlBackend>(row: &Row<B>) -> Result<User, StoreError> {
+/// `SELECT <the columns [`user`] reads> FROM users`, for statements of others.
+pub const USER_COLUMNS: &str = cols!();
+
+/// A user from a row of [`USER_COLUMNS`].
+pub fn user<B: SqlBackend>(row: &Row<B>) -> Result<User, StoreError> {
     let r = Rec::<B>::new(row);
     Ok(User {
         id: UserId(r.uuid("id")?),

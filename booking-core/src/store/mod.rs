@@ -1,7 +1,8 @@
 //! What the service needs from storage, as traits split by role: rooms,
 //! users, bookings and series, feed versions, waitlist, events, audit,
-//! analytics, orders — and the tables only the server uses (sign-in, chat,
-//! mail). [`Store`] is all of them together; the core has no database code.
+//! analytics, orders. [`Store`] is all of them together; the core has no
+//! database code. (The server keeps its own tables — sign-in, chat, mail —
+//! behind traits of its own.)
 //! The `booking-store` crate implements them on SQLite and PostgreSQL with
 //! sqlx; an embedder may implement them on anything else.
 //!
@@ -28,8 +29,8 @@ use crate::orders::{Order, OrderId, OrderStatus};
 /// Every store trait, for `use booking_core::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        AnalyticsStore, AuditStore, BookingStore, ChatStore, EventStore, MailStore, OrderStore,
-        RoomStore, SeriesStore, SignInStore, Store, UserStore, VersionStore, WaitlistStore,
+        AnalyticsStore, AuditStore, BookingStore, EventStore, OrderStore, RoomStore, SeriesStore,
+        Store, UserStore, VersionStore, WaitlistStore,
     };
 }
 
@@ -46,9 +47,6 @@ pub trait Store:
     + AuditStore
     + AnalyticsStore
     + OrderStore
-    + SignInStore
-    + ChatStore
-    + MailStore
     + Send
     + Sync
     + 'static
@@ -263,113 +261,6 @@ pub trait OrderStore: Send + Sync {
         status: Option<OrderStatus>,
         booking: Option<BookingId>,
     ) -> Result<Vec<Order>, StoreError>;
-}
-
-/// Server tables for signing in: OpenID identities, revoked tokens and
-/// calendar feed tokens.
-#[async_trait]
-pub trait SignInStore: Send + Sync {
-    /// The account signed in as `subject` at OpenID provider `issuer`.
-    async fn identity_user(
-        &self,
-        issuer: &str,
-        subject: &str,
-    ) -> Result<Option<UserId>, StoreError>;
-    /// Remember that `subject` at `issuer` is `user` (replacing any link).
-    async fn link_identity(
-        &self,
-        issuer: &str,
-        subject: &str,
-        user: UserId,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-    /// Remember a revoked token id until it would have expired anyway.
-    async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
-    async fn is_token_revoked(&self, jti: &str) -> Result<bool, StoreError>;
-    /// Set (or replace) a user's calendar feed token.
-    async fn set_feed_token(&self, user: UserId, token: &str) -> Result<(), StoreError>;
-    async fn feed_token(&self, user: UserId) -> Result<Option<String>, StoreError>;
-    /// The active user a feed token belongs to.
-    async fn user_by_feed_token(&self, token: &str) -> Result<Option<User>, StoreError>;
-}
-
-/// Server tables for chat platforms: link codes, linked accounts, seen requests.
-#[async_trait]
-pub trait ChatStore: Send + Sync {
-    /// Store a one-time code that links a chat account to `user`.
-    async fn create_link_code(
-        &self,
-        code: &str,
-        user: UserId,
-        expires_at: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-    /// Consume `code` (if it exists and has not expired) and link
-    /// `platform`/`external_id` to its user, replacing an earlier link.
-    async fn redeem_link_code(
-        &self,
-        code: &str,
-        platform: &str,
-        external_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<UserId>, StoreError>;
-    /// Remember a chat platform request by `key`; `false` when it was seen
-    /// since `forget_before` (a replay). Older keys are forgotten.
-    async fn first_sighting(
-        &self,
-        key: &str,
-        now: DateTime<Utc>,
-        forget_before: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
-    /// The account a chat user is linked to.
-    async fn chat_user(
-        &self,
-        platform: &str,
-        external_id: &str,
-    ) -> Result<Option<UserId>, StoreError>;
-}
-
-/// Server tables for mail: the outbox, the notifier's cursor and the
-/// invitations rooms answered.
-#[async_trait]
-pub trait MailStore: Send + Sync {
-    /// Add messages to the outbox (duplicates by `dedupe_key` are dropped).
-    async fn enqueue_mail(&self, mails: &[NewMail], now: DateTime<Utc>) -> Result<(), StoreError>;
-    /// The notifier's event cursor (`None` before its first run).
-    async fn mail_cursor(&self) -> Result<Option<i64>, StoreError>;
-    /// Move the cursor from `from` to `to` and enqueue `mails`, atomically;
-    /// `false` (nothing written) when another process moved it first.
-    async fn advance_mail_cursor(
-        &self,
-        from: Option<i64>,
-        to: i64,
-        mails: &[NewMail],
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
-    /// Claim up to `limit` due messages until `lease_until` (attempts + 1).
-    async fn claim_mail(
-        &self,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: u32,
-    ) -> Result<Vec<QueuedMail>, StoreError>;
-    async fn mail_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError>;
-    async fn mail_failed(
-        &self,
-        id: i64,
-        next_attempt: DateTime<Utc>,
-        error: &str,
-    ) -> Result<(), StoreError>;
-    async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError>;
-    /// Messages in the outbox, newest first (for tests and operators).
-    async fn outbox_messages(&self, limit: u32) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
-    async fn invite_link(&self, uid: &str, room: RoomId) -> Result<Option<InviteLink>, StoreError>;
-    /// The invitation that made a booking (or its series), if any.
-    async fn invite_link_for(
-        &self,
-        booking: BookingId,
-        series: Option<SeriesId>,
-    ) -> Result<Option<InviteLink>, StoreError>;
-    async fn save_invite_link(&self, link: &InviteLink) -> Result<(), StoreError>;
 }
 
 /// Turn an occupancy found in the way into the error the service reports.

@@ -93,48 +93,6 @@ pub struct ChangeStamp {
     pub room_writes: i64,
 }
 
-/// A message for the outbox (already composed, RFC 5322 bytes).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewMail {
-    /// Enqueueing the same key twice keeps one message.
-    pub dedupe_key: Option<String>,
-    pub kind: String,
-    pub sender: String,
-    pub recipient: String,
-    pub subject: String,
-    pub message: Vec<u8>,
-}
-
-/// A message claimed from the outbox for sending.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueuedMail {
-    pub id: i64,
-    pub sender: String,
-    pub recipient: String,
-    pub message: Vec<u8>,
-    /// Including this one.
-    pub attempts: u32,
-}
-
-/// An invitation a room answered, and what it booked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InviteLink {
-    pub uid: String,
-    pub room_id: RoomId,
-    pub organizer: String,
-    pub sequence: i64,
-    pub booking_id: Option<BookingId>,
-    pub series_id: Option<SeriesId>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// Counts of the outbox, for operators and tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct OutboxCounts {
-    pub pending: i64,
-    pub sent: i64,
-}
-
 /// Password and lockout state of an account; opaque to the rules.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Credentials {

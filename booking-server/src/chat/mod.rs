@@ -147,7 +147,7 @@ async fn run(
                 minutes(wait)
             )));
         }
-        return Ok(match svc.link_chat(code, platform, external_id).await? {
+        return Ok(match link_chat(state, code, platform, external_id).await? {
             Some(u) => Reply::text(format!("Linked to {}. Try `help`.", u.email)),
             None => {
                 state.chat_limits.link_missed(platform, external_id);
@@ -503,6 +503,36 @@ async fn upcoming(
             ..BookingFilter::default()
         })
         .await
+}
+
+/// Redeem a one-time link `code` for the chat account `external_id` on
+/// `platform`: the code's user, now linked (audited as `chat.link`), or
+/// `None` when the code is unknown or expired.
+async fn link_chat(
+    state: &AppState,
+    code: &str,
+    platform: &str,
+    external_id: &str,
+) -> Result<Option<User>, CoreError> {
+    let svc = &state.svc;
+    let Some(id) = state
+        .store
+        .redeem_link_code(code, platform, external_id, svc.now())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let user = svc.get_user(id).await?;
+    svc.audit(
+        Some(&Actor::from(user.clone())),
+        "chat.link",
+        "user",
+        Some(id.to_string()),
+        None,
+        Some(serde_json::json!({"platform": platform, "external_id": external_id})),
+    )
+    .await?;
+    Ok(Some(user))
 }
 
 #[cfg(test)]

@@ -284,7 +284,7 @@ async fn request(
         }
         // One occurrence of a series changes.
         (
-            Some(booking_core::store::InviteLink {
+            Some(crate::tables::InviteLink {
                 series_id: Some(series),
                 ..
             }),
@@ -317,7 +317,7 @@ async fn request(
         }
         // An update of a single booking: move it.
         (
-            Some(booking_core::store::InviteLink {
+            Some(crate::tables::InviteLink {
                 booking_id: Some(id),
                 ..
             }),
@@ -394,7 +394,7 @@ async fn request(
             o.declined = declined;
             if !repeat {
                 store
-                    .save_invite_link(&booking_core::store::InviteLink {
+                    .save_invite_link(&crate::tables::InviteLink {
                         uid: inv.uid.clone(),
                         room_id: room.id,
                         organizer: user.email.clone(),

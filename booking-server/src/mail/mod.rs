@@ -13,8 +13,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::tables::NewMail;
 use booking_calendar::itip::{self};
-use booking_core::store::NewMail;
 use booking_core::{CoreError, Room};
 use booking_email::{MailError, Outgoing, Templates};
 use chrono::{DateTime, Utc};

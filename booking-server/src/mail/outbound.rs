@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
+use crate::tables::NewMail;
 use booking_calendar::itip::{self, Address, EventInvite, Method};
-use booking_core::store::{BookingFilter, NewMail, StoredEvent};
+use booking_core::store::{BookingFilter, StoredEvent};
 use booking_core::{Booking, BookingStatus, CoreError, Role};
 use booking_email::{MailError, SmtpSettings};
 use chrono::{Duration, Utc};

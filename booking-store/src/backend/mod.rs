@@ -100,10 +100,11 @@ macro_rules! id_args {
 id_args!(RoomId, BookingId, UserId, SeriesId, WaitlistId, OrderId);
 
 /// `args![a, b, c]`: the parameters `$1, $2, $3` of a statement.
+#[macro_export]
 macro_rules! args {
     ($($e:expr),* $(,)?) => { vec![$($crate::backend::Arg::from($e)),*] };
 }
-pub(crate) use args;
+pub use crate::args;
 
 /// The methods of [`SqlBackend`] that read the same on every backend: the
 /// statements run with the backend's `arguments(Vec<Arg>)`, and the getters

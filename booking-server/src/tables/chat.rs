@@ -2,14 +2,48 @@
 
 use async_trait::async_trait;
 use booking_core::domain::UserId;
-use booking_core::store::ChatStore;
 use chrono::{DateTime, Utc};
 
-use crate::SqlStore;
-use crate::backend::{SqlBackend, args};
-use crate::error::StoreError;
-use crate::query::{commit, exec, fetch_opt};
-use crate::rec::Rec;
+use booking_core::StoreError;
+use booking_store::Rec;
+use booking_store::SqlStore;
+use booking_store::backend::{SqlBackend, args};
+use booking_store::query::{commit, exec, fetch_opt};
+
+/// Server tables for chat platforms: link codes, linked accounts, seen requests.
+#[async_trait]
+pub trait ChatStore: Send + Sync {
+    /// Store a one-time code that links a chat account to `user`.
+    async fn create_link_code(
+        &self,
+        code: &str,
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Consume `code` (if it exists and has not expired) and link
+    /// `platform`/`external_id` to its user, replacing an earlier link.
+    async fn redeem_link_code(
+        &self,
+        code: &str,
+        platform: &str,
+        external_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<UserId>, StoreError>;
+    /// Remember a chat platform request by `key`; `false` when it was seen
+    /// since `forget_before` (a replay). Older keys are forgotten.
+    async fn first_sighting(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// The account a chat user is linked to.
+    async fn chat_user(
+        &self,
+        platform: &str,
+        external_id: &str,
+    ) -> Result<Option<UserId>, StoreError>;
+}
 
 #[async_trait]
 impl<B: SqlBackend> ChatStore for SqlStore<B> {

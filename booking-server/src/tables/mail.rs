@@ -2,14 +2,13 @@
 
 use async_trait::async_trait;
 use booking_core::domain::{BookingId, RoomId, SeriesId};
-use booking_core::store::{InviteLink, MailStore, NewMail, OutboxCounts, QueuedMail};
 use chrono::{DateTime, Utc};
 
-use crate::SqlStore;
-use crate::backend::{Conn, Row, SqlBackend, args};
-use crate::error::StoreError;
-use crate::query::{commit, exec, fetch};
-use crate::rec::Rec;
+use booking_core::StoreError;
+use booking_store::Rec;
+use booking_store::SqlStore;
+use booking_store::backend::{Conn, Row, SqlBackend, args};
+use booking_store::query::{commit, exec, fetch};
 
 /// Enqueue on `conn` (inside the caller's transaction); a message whose
 /// dedupe key is there already is dropped.
@@ -56,6 +55,92 @@ fn invite<B: SqlBackend>(row: &Row<B>) -> Result<InviteLink, StoreError> {
         series_id: r.opt_uuid("series_id")?.map(SeriesId),
         updated_at: r.time("updated_at")?,
     })
+}
+
+/// A message for the outbox (already composed, RFC 5322 bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMail {
+    /// Enqueueing the same key twice keeps one message.
+    pub dedupe_key: Option<String>,
+    pub kind: String,
+    pub sender: String,
+    pub recipient: String,
+    pub subject: String,
+    pub message: Vec<u8>,
+}
+
+/// A message claimed from the outbox for sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedMail {
+    pub id: i64,
+    pub sender: String,
+    pub recipient: String,
+    pub message: Vec<u8>,
+    /// Including this one.
+    pub attempts: u32,
+}
+
+/// An invitation a room answered, and what it booked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteLink {
+    pub uid: String,
+    pub room_id: RoomId,
+    pub organizer: String,
+    pub sequence: i64,
+    pub booking_id: Option<BookingId>,
+    pub series_id: Option<SeriesId>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Counts of the outbox, for operators and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxCounts {
+    pub pending: i64,
+    pub sent: i64,
+}
+
+/// Server tables for mail: the outbox, the notifier's cursor and the
+/// invitations rooms answered.
+#[async_trait]
+pub trait MailStore: Send + Sync {
+    /// Add messages to the outbox (duplicates by `dedupe_key` are dropped).
+    async fn enqueue_mail(&self, mails: &[NewMail], now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// The notifier's event cursor (`None` before its first run).
+    async fn mail_cursor(&self) -> Result<Option<i64>, StoreError>;
+    /// Move the cursor from `from` to `to` and enqueue `mails`, atomically;
+    /// `false` (nothing written) when another process moved it first.
+    async fn advance_mail_cursor(
+        &self,
+        from: Option<i64>,
+        to: i64,
+        mails: &[NewMail],
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Claim up to `limit` due messages until `lease_until` (attempts + 1).
+    async fn claim_mail(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<QueuedMail>, StoreError>;
+    async fn mail_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn mail_failed(
+        &self,
+        id: i64,
+        next_attempt: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError>;
+    async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError>;
+    /// Messages in the outbox, newest first (for tests and operators).
+    async fn outbox_messages(&self, limit: u32) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+    async fn invite_link(&self, uid: &str, room: RoomId) -> Result<Option<InviteLink>, StoreError>;
+    /// The invitation that made a booking (or its series), if any.
+    async fn invite_link_for(
+        &self,
+        booking: BookingId,
+        series: Option<SeriesId>,
+    ) -> Result<Option<InviteLink>, StoreError>;
+    async fn save_invite_link(&self, link: &InviteLink) -> Result<(), StoreError>;
 }
 
 #[async_trait]

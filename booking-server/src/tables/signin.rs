@@ -2,14 +2,41 @@
 
 use async_trait::async_trait;
 use booking_core::domain::{User, UserId};
-use booking_core::store::SignInStore;
 use chrono::{DateTime, Utc};
 
-use crate::SqlStore;
-use crate::backend::{SqlBackend, args};
-use crate::error::StoreError;
-use crate::rec::Rec;
-use crate::users::{cols, user};
+use booking_core::StoreError;
+use booking_store::Rec;
+use booking_store::SqlStore;
+use booking_store::backend::{SqlBackend, args};
+use booking_store::users::{USER_COLUMNS, user};
+
+/// Server tables for signing in: OpenID identities, revoked tokens and
+/// calendar feed tokens.
+#[async_trait]
+pub trait SignInStore: Send + Sync {
+    /// The account signed in as `subject` at OpenID provider `issuer`.
+    async fn identity_user(
+        &self,
+        issuer: &str,
+        subject: &str,
+    ) -> Result<Option<UserId>, StoreError>;
+    /// Remember that `subject` at `issuer` is `user` (replacing any link).
+    async fn link_identity(
+        &self,
+        issuer: &str,
+        subject: &str,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Remember a revoked token id until it would have expired anyway.
+    async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn is_token_revoked(&self, jti: &str) -> Result<bool, StoreError>;
+    /// Set (or replace) a user's calendar feed token.
+    async fn set_feed_token(&self, user: UserId, token: &str) -> Result<(), StoreError>;
+    async fn feed_token(&self, user: UserId) -> Result<Option<String>, StoreError>;
+    /// The active user a feed token belongs to.
+    async fn user_by_feed_token(&self, token: &str) -> Result<Option<User>, StoreError>;
+}
 
 #[async_trait]
 impl<B: SqlBackend> SignInStore for SqlStore<B> {
@@ -96,8 +123,13 @@ impl<B: SqlBackend> SignInStore for SqlStore<B> {
     }
 
     async fn user_by_feed_token(&self, token: &str) -> Result<Option<User>, StoreError> {
-        const Q: &str = concat!(cols!(), " WHERE feed_token = $1 AND active");
-        self.find("find user by feed token", Q, args![token], user::<B>)
-            .await
+        let q = format!("{USER_COLUMNS} WHERE feed_token = $1 AND active");
+        self.find(
+            "find user by feed token",
+            sqlx::AssertSqlSafe(q),
+            args![token],
+            user::<B>,
+        )
+        .await
     }
 }
