@@ -136,6 +136,11 @@ cargo fmt --all --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "booking-store with one database each (Cargo features sqlite, postgres)"
+for db in sqlite postgres; do
+  cargo clippy -q -p booking-store --no-default-features --features "$db" --locked -- -D warnings
+done
+
 step "cargo test"
 cargo test --workspace --locked 2>&1 | tee "$log/cargo"
 

@@ -224,6 +224,7 @@ impl<B: SqlBackend> SqlStore<B> {
 
 /// Bookings in the order lists show them, row by row (the default of
 /// [`SqlBackend::list_bookings`]).
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub(crate) async fn list_rows<B: SqlBackend>(
     b: &B,
     tail: String,

@@ -49,19 +49,20 @@ fn is_unavailable(e: &sqlx::Error) -> bool {
         | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(db) => {
             let code = db.code().unwrap_or_default();
+            #[cfg(feature = "sqlite")]
             if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
                 // BUSY, LOCKED, IOERR, FULL, CANTOPEN (extended codes keep
                 // the primary code in the low byte).
-                code.parse::<i32>()
-                    .is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 10 | 13 | 14))
-            } else {
-                // PostgreSQL: 08 connection exception, 28 invalid
-                // authorization, 3D000 no such database, 53 insufficient
-                // resources, 57P01–03 shutting down / cannot connect now.
-                ["08", "28", "53", "57P0", "3D000"]
-                    .iter()
-                    .any(|p| code.starts_with(p))
+                return code
+                    .parse::<i32>()
+                    .is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 10 | 13 | 14));
             }
+            // PostgreSQL: 08 connection exception, 28 invalid
+            // authorization, 3D000 no such database, 53 insufficient
+            // resources, 57P01–03 shutting down / cannot connect now.
+            ["08", "28", "53", "57P0", "3D000"]
+                .iter()
+                .any(|p| code.starts_with(p))
         }
         _ => false,
     }

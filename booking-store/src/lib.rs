@@ -46,7 +46,9 @@ use booking_core::store::Store;
 use sqlx::SqlSafeStr as _;
 
 use backend::SqlBackend;
+#[cfg(feature = "postgres")]
 pub use backend::postgres::Postgres;
+#[cfg(feature = "sqlite")]
 pub use backend::sqlite::Sqlite;
 pub use booking_core::StoreError;
 pub use rec::Rec;
@@ -58,8 +60,10 @@ pub struct SqlStore<B> {
 }
 
 /// [`SqlStore`] on SQLite.
+#[cfg(feature = "sqlite")]
 pub type SqliteStore = SqlStore<Sqlite>;
 /// [`SqlStore`] on PostgreSQL.
+#[cfg(feature = "postgres")]
 pub type PgStore = SqlStore<Postgres>;
 
 impl<B: SqlBackend> SqlStore<B> {
@@ -134,17 +138,51 @@ pub async fn open_with(url: &str, opts: &StoreOptions) -> Result<Arc<dyn Store>,
     Ok(store)
 }
 
+/// The URLs this build opens (Cargo features `sqlite`, `postgres`).
+const SUPPORTED: &[&str] = &[
+    #[cfg(feature = "sqlite")]
+    "sqlite://FILE?mode=rwc",
+    #[cfg(feature = "postgres")]
+    "postgres://…",
+];
+
+/// A store on whichever database a URL names, before it is put behind a
+/// trait object (a program with tables of its own picks its trait).
+#[derive(Debug, Clone)]
+pub enum AnyStore {
+    #[cfg(feature = "sqlite")]
+    Sqlite(SqliteStore),
+    #[cfg(feature = "postgres")]
+    Postgres(PgStore),
+}
+
+impl AnyStore {
+    /// Connect to the database `url` names (`sqlite:`… or `postgres:`…)
+    /// without migrating it.
+    pub async fn connect_with(url: &str, opts: &StoreOptions) -> Result<Self, StoreError> {
+        #[cfg(feature = "postgres")]
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            return Ok(Self::Postgres(PgStore::connect_with(url, opts).await?));
+        }
+        #[cfg(feature = "sqlite")]
+        if url.starts_with("sqlite:") {
+            return Ok(Self::Sqlite(SqliteStore::connect_with(url, opts).await?));
+        }
+        let _ = opts;
+        Err(StoreError::Corrupt(format!(
+            "unsupported database URL {url:?}: this build opens {}",
+            SUPPORTED.join(" and ")
+        )))
+    }
+}
+
 /// Open the store a database URL names without migrating it (to see what
 /// [`Store::migrate`] would do).
 pub async fn connect_with(url: &str, opts: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
-    let store: Arc<dyn Store> = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Arc::new(PgStore::connect_with(url, opts).await?)
-    } else if url.starts_with("sqlite:") {
-        Arc::new(SqliteStore::connect_with(url, opts).await?)
-    } else {
-        return Err(StoreError::Corrupt(format!(
-            "unsupported database URL {url:?}: use sqlite://FILE?mode=rwc or postgres://…"
-        )));
-    };
-    Ok(store)
+    Ok(match AnyStore::connect_with(url, opts).await? {
+        #[cfg(feature = "sqlite")]
+        AnyStore::Sqlite(s) => Arc::new(s),
+        #[cfg(feature = "postgres")]
+        AnyStore::Postgres(s) => Arc::new(s),
+    })
 }

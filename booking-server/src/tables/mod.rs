@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use booking_core::StoreError;
 use booking_core::store::Store;
-use booking_store::{PgStore, SqliteStore, StoreOptions};
+use booking_store::{AnyStore, StoreOptions};
 
 pub use chat::ChatStore;
 pub use mail::{InviteLink, MailStore, NewMail, OutboxCounts, QueuedMail};
@@ -29,17 +29,10 @@ pub async fn connect_with(
     url: &str,
     opts: &StoreOptions,
 ) -> Result<Arc<dyn ServerStore>, StoreError> {
-    let store: Arc<dyn ServerStore> =
-        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Arc::new(PgStore::connect_with(url, opts).await?)
-        } else if url.starts_with("sqlite:") {
-            Arc::new(SqliteStore::connect_with(url, opts).await?)
-        } else {
-            return Err(StoreError::Corrupt(format!(
-                "unsupported database URL {url:?}: use sqlite://FILE?mode=rwc or postgres://…"
-            )));
-        };
-    Ok(store)
+    Ok(match AnyStore::connect_with(url, opts).await? {
+        AnyStore::Sqlite(s) => Arc::new(s),
+        AnyStore::Postgres(s) => Arc::new(s),
+    })
 }
 
 /// [`connect_with`], then migrate.

@@ -9,7 +9,9 @@
 //! placeholders, which both databases read. Values travel as [`Arg`]s so the
 //! shared code needs no sqlx trait bounds.
 
+#[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 
 use std::ops::DerefMut;
