@@ -4,9 +4,11 @@
 
 use serde_json::json;
 
-use crate::domain::{Role, User, UserId};
+use std::collections::BTreeSet;
+
+use crate::domain::{Role, RoomId, User, UserId};
 use crate::error::CoreError;
-use crate::service::BookingService;
+use crate::service::{Actor, BookingService};
 use crate::store::Credentials;
 
 impl BookingService {
@@ -108,5 +110,36 @@ impl BookingService {
         }
         self.reset_password_via(via, user.id, password_hash).await?;
         Ok((user, false))
+    }
+
+    /// Give `user` the role and rooms their sign-in provider's groups grant,
+    /// audited as `user.sso_grant` with the user as actor (nobody else
+    /// decided it). Nothing is written when nothing changes.
+    pub async fn apply_sign_in_grant(
+        &self,
+        user: &User,
+        role: Role,
+        assigned_rooms: BTreeSet<RoomId>,
+    ) -> Result<User, CoreError> {
+        let updated = User {
+            role,
+            assigned_rooms,
+            ..user.clone()
+        };
+        if updated == *user {
+            return Ok(updated);
+        }
+        self.store().update_user(&updated).await?;
+        let actor = Actor::from(user.clone());
+        self.audit_change(
+            &actor,
+            "user.sso_grant",
+            "user",
+            user.id,
+            Some(user),
+            Some(&updated),
+        )
+        .await?;
+        Ok(updated)
     }
 }

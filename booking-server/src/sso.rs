@@ -380,29 +380,10 @@ async fn apply_grant(
     } else {
         Default::default()
     };
-    if user.role == grant.role && user.assigned_rooms == rooms {
-        return Ok(user);
-    }
-    let updated = User {
-        role: grant.role,
-        assigned_rooms: rooms,
-        ..user.clone()
-    };
-    state.store.update_user(&updated).await?;
-    // The provider's groups changed what this account may do: audited like
-    // any other change of a user.
-    state
+    Ok(state
         .svc
-        .audit(
-            Some(&booking_core::Actor::from(user.clone())),
-            "user.sso_grant",
-            "user",
-            Some(user.id.to_string()),
-            serde_json::to_value(&user).ok(),
-            serde_json::to_value(&updated).ok(),
-        )
-        .await?;
-    Ok(updated)
+        .apply_sign_in_grant(&user, grant.role, rooms)
+        .await?)
 }
 
 /// `GET /auth/login`: the web app's sign-in page lists every provider.
