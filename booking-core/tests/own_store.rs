@@ -336,14 +336,12 @@ impl VersionStore for MemoryStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<BookingsVersion, StoreError> {
-        let t = self.tables()?;
         let filter = BookingFilter {
             from: Some(from),
             to: Some(to),
             limit: Some(u32::MAX),
             ..scope.filter()
         };
-        drop(t);
         let list = self.list_bookings(&filter).await?;
         let t = self.tables()?;
         Ok(BookingsVersion {
@@ -471,21 +469,10 @@ impl AuditStore for MemoryStore {
             .rev()
             .filter(|e| f.actor_id.is_none_or(|a| e.actor_id == Some(a)))
             .filter(|e| f.entity.as_ref().is_none_or(|x| &e.entity == x))
-            .filter(|e| f.entity_id.is_none_or_ref(&e.entity_id))
+            .filter(|e| f.entity_id.is_none() || f.entity_id == e.entity_id)
             .take(f.limit as usize)
             .cloned()
             .collect())
-    }
-}
-
-/// `Option<String>` filter that matches when unset.
-trait MatchesRef {
-    fn is_none_or_ref(&self, v: &Option<String>) -> bool;
-}
-
-impl MatchesRef for Option<String> {
-    fn is_none_or_ref(&self, v: &Option<String>) -> bool {
-        self.is_none() || self == v
     }
 }
 

@@ -185,8 +185,6 @@ pub trait SqlBackend: Send + Sync + Sized + 'static {
     /// A write transaction (see [`SqlBackend::begin_write`]).
     type Tx: DerefMut<Target = Conn<Self>> + Send;
 
-    /// "sqlite" or "postgres".
-    const NAME: &'static str;
     /// The column that orders rows of the waitlist by insertion.
     const INSERTION_ORDER: &'static str;
     /// What `SELECT … FOR UPDATE` needs to let concurrent claimers skip

@@ -73,7 +73,6 @@ impl SqlBackend for Postgres {
     type Writer = PoolConnection<sqlx::Postgres>;
     type Tx = Transaction<'static, sqlx::Postgres>;
 
-    const NAME: &'static str = "postgres";
     const INSERTION_ORDER: &'static str = "seq";
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     // Served by the unique index on lower(email).

@@ -16,7 +16,7 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 use sqlx::types::Json;
-use sqlx::{Arguments, Row as _, SqlStr, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{Arguments, Row as _, SqlSafeStr, SqlStr, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use uuid::Uuid;
 
@@ -148,7 +148,6 @@ impl SqlBackend for Sqlite {
     type Writer = SqliteWriter;
     type Tx = SqliteTx;
 
-    const NAME: &'static str = "sqlite";
     const INSERTION_ORDER: &'static str = "rowid";
     const SKIP_LOCKED: &'static str = "";
     // The column is declared COLLATE NOCASE, so its index serves this.
@@ -235,7 +234,7 @@ impl SqlBackend for Sqlite {
                  AND b2.held_start < json_extract(j.value, '$[1]') \
                ORDER BY b2.held_start DESC LIMIT 1)";
         Ok((
-            sqlx::SqlSafeStr::into_sql_str(sql),
+            sql.into_sql_str(),
             vec![Arg::from(room), Arg::json(&intervals)?],
         ))
     }
@@ -274,8 +273,6 @@ impl SqlBackend for Sqlite {
         Ok(None)
     }
 }
-
-use sqlx::SqlSafeStr as _;
 
 /// A booking from the JSON array `list_bookings` builds (column order of
 /// the SELECT there, UUIDs as hex, times as Unix seconds).
