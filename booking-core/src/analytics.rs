@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::domain::{Room, RoomId};
+use crate::domain::{Booking, BookingStatus, Room, RoomId};
 use crate::error::{CoreError, InputError};
 use crate::rules;
 use crate::service::BookingService;
@@ -107,6 +107,54 @@ fn bucket_floor(t: DateTime<Utc>, bucket: Bucket) -> DateTime<Utc> {
     DateTime::from_timestamp(t.timestamp().div_euclid(size) * size, 0).unwrap_or(t)
 }
 
+/// How many bookings of each status started in one UTC day.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StatusDay {
+    pub day: chrono::NaiveDate,
+    pub pending: i64,
+    pub approved: i64,
+    pub rejected: i64,
+    pub cancelled: i64,
+    /// Approved bookings released because nobody checked in (also in `approved`).
+    pub no_shows: i64,
+}
+
+/// Count `bookings` by the UTC day they start and their status, one row per
+/// day of `[from, to)` (days without bookings too), oldest first.
+pub fn status_by_day(
+    bookings: &[Booking],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<StatusDay> {
+    let mut days: BTreeMap<chrono::NaiveDate, StatusDay> = BTreeMap::new();
+    let last = (to - Duration::nanoseconds(1)).date_naive();
+    let mut d = from.date_naive();
+    while d <= last {
+        days.insert(
+            d,
+            StatusDay {
+                day: d,
+                ..StatusDay::default()
+            },
+        );
+        let Some(next) = d.succ_opt() else { break };
+        d = next;
+    }
+    for b in bookings.iter().filter(|b| b.start >= from && b.start < to) {
+        let Some(row) = days.get_mut(&b.start.date_naive()) else {
+            continue;
+        };
+        match b.status {
+            BookingStatus::Pending => row.pending += 1,
+            BookingStatus::Approved => row.approved += 1,
+            BookingStatus::Rejected => row.rejected += 1,
+            BookingStatus::Cancelled => row.cancelled += 1,
+        }
+        row.no_shows += i64::from(b.no_show);
+    }
+    days.into_values().collect()
+}
+
 /// Longest range per bucket size, to keep reports bounded.
 pub fn max_range(bucket: Bucket) -> Duration {
     match bucket {
@@ -191,6 +239,31 @@ impl BookingService {
             }
         }
         Ok(rows)
+    }
+
+    /// Bookings of `rooms` by the UTC day they start and their status over
+    /// `[from, to)` (at most 366 days).
+    pub async fn statuses_by_day(
+        &self,
+        rooms: &[Room],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<StatusDay>, CoreError> {
+        check_range(from, to, max_range(Bucket::Day))?;
+        let wanted: std::collections::HashSet<RoomId> = rooms.iter().map(|r| r.id).collect();
+        let list = self
+            .store
+            .list_bookings(&crate::store::BookingFilter {
+                from: Some(from),
+                to: Some(to),
+                ..Default::default()
+            })
+            .await?;
+        let list: Vec<Booking> = list
+            .into_iter()
+            .filter(|b| wanted.contains(&b.room_id))
+            .collect();
+        Ok(status_by_day(&list, from, to))
     }
 
     /// Pending + approved bookings by weekday × hour (UTC).
@@ -325,6 +398,65 @@ mod tests {
         assert_eq!(
             available_minutes(&ny, monday + Duration::hours(12), Bucket::Hour),
             0
+        );
+    }
+
+    fn booking(start: DateTime<Utc>, status: BookingStatus, no_show: bool) -> Booking {
+        Booking {
+            id: crate::domain::BookingId::new_random(),
+            room_id: RoomId::new_random(),
+            organizer_id: crate::domain::UserId::new_random(),
+            title: "t".into(),
+            purpose: String::new(),
+            attendees: 1,
+            start,
+            end: start + Duration::hours(1),
+            held_start: start,
+            held_end: start + Duration::hours(1),
+            status,
+            approver_id: None,
+            decision_reason: None,
+            sequence: 0,
+            created_at: start,
+            updated_at: start,
+            series_id: None,
+            occurrence_start: None,
+            checked_in_at: None,
+            no_show,
+        }
+    }
+
+    #[test]
+    fn statuses_are_counted_per_utc_day_with_empty_days_kept() {
+        let day1 = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap();
+        let at = |d: i64, h: i64| day1 + Duration::days(d) + Duration::hours(h);
+        let list = vec![
+            booking(at(0, 9), BookingStatus::Approved, false),
+            booking(at(0, 23), BookingStatus::Approved, true),
+            booking(at(0, 10), BookingStatus::Cancelled, false),
+            booking(at(2, 8), BookingStatus::Pending, false),
+            booking(at(2, 9), BookingStatus::Rejected, false),
+            // Outside the range: not counted.
+            booking(at(3, 0), BookingStatus::Approved, false),
+            booking(at(-1, 23), BookingStatus::Approved, false),
+        ];
+        let rows = status_by_day(&list, day1, at(3, 0));
+        let days: Vec<_> = rows.iter().map(|r| r.day.to_string()).collect();
+        assert_eq!(days, ["2026-03-02", "2026-03-03", "2026-03-04"]);
+        assert_eq!(
+            (rows[0].approved, rows[0].cancelled, rows[0].no_shows),
+            (2, 1, 1)
+        );
+        assert_eq!(
+            rows[1],
+            StatusDay {
+                day: rows[1].day,
+                ..StatusDay::default()
+            }
+        );
+        assert_eq!(
+            (rows[2].pending, rows[2].rejected, rows[2].approved),
+            (1, 1, 0)
         );
     }
 }

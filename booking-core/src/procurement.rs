@@ -88,6 +88,32 @@ impl BookingService {
         Ok(order)
     }
 
+    /// What happened to an order, oldest first: who placed, approved,
+    /// advanced or cancelled it, and when. Officers, and the requester.
+    pub async fn order_history(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+    ) -> Result<Vec<crate::store::AuditEntry>, CoreError> {
+        let order = self.get_order(id).await?;
+        if order.requested_by != actor.id && !is_officer(actor) {
+            return Err(CoreError::Forbidden(
+                "only an officer, or the requester, may see an order's history".into(),
+            ));
+        }
+        let mut entries = self
+            .store
+            .list_audit(&crate::store::AuditFilter {
+                entity: Some("order".into()),
+                entity_id: Some(id.to_string()),
+                limit: 500,
+                ..Default::default()
+            })
+            .await?;
+        entries.reverse();
+        Ok(entries)
+    }
+
     pub async fn get_order(&self, id: OrderId) -> Result<Order, CoreError> {
         self.store
             .get_order(id)

@@ -496,6 +496,35 @@ impl BookingService {
                 "only the organizer, or someone with the room's check-in code, may check in".into(),
             ));
         }
+        self.record_check_in(actor, b, &room).await
+    }
+
+    /// Check in at the room's own door: `actor` is a door display the caller
+    /// has verified to stand at `at_room`; being there is the proof of
+    /// presence a check-in code gives. Only bookings of that room.
+    pub async fn check_in_at_door(
+        &self,
+        actor: &Actor,
+        at_room: RoomId,
+        id: BookingId,
+    ) -> Result<Booking, CoreError> {
+        let b = self.get_booking(id).await?;
+        if b.room_id != at_room {
+            return Err(CoreError::Forbidden(
+                "a door display checks in only to its own room's bookings".into(),
+            ));
+        }
+        let room = self.get_room(b.room_id).await?;
+        self.record_check_in(actor, b, &room).await
+    }
+
+    async fn record_check_in(
+        &self,
+        actor: &Actor,
+        b: Booking,
+        room: &Room,
+    ) -> Result<Booking, CoreError> {
+        let id = b.id;
         if b.status != BookingStatus::Approved {
             return Err(CoreError::InvalidTransition {
                 from: b.status,

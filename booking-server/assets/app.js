@@ -39,8 +39,25 @@ function rememberZone() {
   }
 }
 
+// "Print" buttons, and forms that ask before they delete.
+function printAndConfirm() {
+  for (const button of document.querySelectorAll('button[data-print]')) {
+    if (button.dataset.ready) continue;
+    button.dataset.ready = '1';
+    button.addEventListener('click', () => window.print());
+  }
+  for (const form of document.querySelectorAll('form[data-confirm]')) {
+    if (form.dataset.ready) continue;
+    form.dataset.ready = '1';
+    form.addEventListener('submit', (e) => {
+      if (!window.confirm(form.dataset.confirm)) e.preventDefault();
+    });
+  }
+}
+
 function init() {
   enhance();
+  printAndConfirm();
   board();
   copyButtons();
   live();

@@ -11,6 +11,7 @@ pub mod config;
 pub mod dav;
 pub mod demo;
 pub mod discord_bot;
+pub mod displays;
 pub mod error;
 pub mod feed_cache;
 pub mod ical;

@@ -8,150 +8,19 @@
 // with the keyboard alone. axe-core checks every page; screenshots of every
 // page at 1280 and 375 px go to target/web-screenshots/.
 //
-// BOOKING_SERVER_BIN names the binary (default: target/debug/booking-server).
+// The server, the browser and the checks are in harness.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  ZONE, accounts, app, check, checkBoth, checked, context, done, shots, signIn, startApp, stopApp, workday,
+} from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '..', '..');
-const bin = process.env.BOOKING_SERVER_BIN || join(root, 'target', 'debug', 'booking-server');
-const shots = join(root, 'target', 'web-screenshots');
-const axeSource = readFileSync(join(here, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-const ZONE = 'Europe/Berlin';
-
-let server;
-let base;
-let browser;
-let dir;
-const accounts = {};
-const checked = [];
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
-// A weekday at least two days ahead, as YYYY-MM-DD (the demo rooms open 07–20 on weekdays).
-function workday(offset = 2) {
-  const d = new Date(Date.now() + offset * 86400e3);
-  while (d.getUTCDay() === 0 || d.getUTCDay() === 6) d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
-}
-
-before(async () => {
-  mkdirSync(shots, { recursive: true });
-  dir = mkdtempSync(join(tmpdir(), 'booking-web-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ['serve', '--demo', '--bind', `127.0.0.1:${port}`], {
-    env: {
-      ...process.env,
-      BOOKING_DATABASE_URL: `sqlite://${join(dir, 'web.db')}?mode=rwc`,
-      BOOKING_PUBLIC_URL: base,
-      BOOKING_JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e',
-      RUST_LOG: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  server.stdout.on('data', (d) => { out += d; });
-  server.stderr.on('data', (d) => { out += d; });
-  for (let i = 0; i < 300; i++) {
-    for (const m of out.matchAll(/^\s+(\w+)\s+(\S+@demo\.example)\s+(\S+)$/gm)) accounts[m[1]] = { email: m[2], password: m[3] };
-    if (accounts.user) {
-      try {
-        const r = await fetch(`${base}/readyz`);
-        if (r.ok) break;
-      } catch { /* not up yet */ }
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.ok(accounts.user && accounts.room_admin, `demo accounts printed:\n${out}`);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-async function context(width = 1280, colorScheme = 'light') {
-  const ctx = await browser.newContext({ viewport: { width, height: 900 }, timezoneId: ZONE, locale: 'en-GB', colorScheme });
-  // Nothing may leave the machine: requests to other hosts are refused and counted.
-  ctx.blocked = [];
-  await ctx.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => {
-    ctx.blocked.push(route.request().url());
-    return route.abort();
-  });
-  return ctx;
-}
-
-// Close a context after checking that its pages asked nothing of other hosts
-// (no CDN, no font service: the app works offline).
-async function done(ctx) {
-  assert.deepEqual(ctx.blocked, [], 'requests to other hosts');
-  await ctx.close();
-}
-
-async function signIn(ctx, who) {
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.errors = errors;
-  await page.goto(`${base}/board`);
-  assert.match(page.url(), /\/login\?next=%2Fboard/);
-  await page.fill('#email', accounts[who].email);
-  await page.fill('#password', accounts[who].password);
-  await page.click('form[action="/login"] button[type=submit]');
-  await page.waitForURL(/\/board/);
-  return page;
-}
-
-// axe-core: no serious or critical violation; a screenshot at this width.
-async function check(page, name) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => window.axe.run(document));
-  assert.ok(result.passes.some((r) => r.id === 'color-contrast') || result.incomplete.some((r) => r.id === 'color-contrast'),
-    `axe checked contrast on ${name}`);
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(
-    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`),
-    [],
-    `accessibility of ${name}`,
-  );
-  const width = page.viewportSize().width;
-  await page.screenshot({ path: join(shots, `${name}-${width}.png`), fullPage: true });
-  checked.push(`${name}-${width}`);
-}
-
-// Every page at both widths (the phone one at 375 px).
-async function checkBoth(page, name) {
-  await check(page, name);
-  await page.setViewportSize({ width: 375, height: 800 });
-  await check(page, name);
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
+before(startApp);
+after(stopApp);
 
 const day = workday();
-const board = (q = '') => `${base}/board?date=${day}&tz=${encodeURIComponent(ZONE)}${q}`;
+const board = (q = '') => `${app.base}/board?date=${day}&tz=${encodeURIComponent(ZONE)}${q}`;
 
 function lane(page, room) {
   return page.locator(`form.lane[aria-label="${room}"]`);
@@ -160,7 +29,7 @@ function lane(page, room) {
 test('the sign-in page is accessible and refuses a wrong password', async () => {
   const ctx = await context();
   const page = await ctx.newPage();
-  await page.goto(`${base}/`);
+  await page.goto(`${app.base}/`);
   assert.match(page.url(), /\/login/);
   await checkBoth(page, 'sign-in');
   await page.fill('#email', accounts.user.email);
@@ -221,7 +90,7 @@ test('drag across the board, meet the conflict, book a series, cancel', async ()
   await check(page, 'book-conflict');
 
   // A weekly series: preview its dates, then book it and see them.
-  await page.goto(`${base}/book?date=${day}&tz=${encodeURIComponent(ZONE)}`);
+  await page.goto(`${app.base}/book?date=${day}&tz=${encodeURIComponent(ZONE)}`);
   await page.selectOption('#b-room', { label: 'Conference A (20 seats)' });
   await page.fill('#b-title', 'Weekly sync');
   await page.fill('#b-start', '14:00');
@@ -245,7 +114,7 @@ test('drag across the board, meet the conflict, book a series, cancel', async ()
   assert.equal(await page.locator('li.booking .status.cancelled').count(), 2);
 
   // Cancel the single booking from My bookings.
-  await page.goto(`${base}/my`);
+  await page.goto(`${app.base}/my`);
   await checkBoth(page, 'my-bookings');
   const row = page.locator('li.booking', { hasText: 'Sprint planning' });
   await row.getByRole('button', { name: 'Cancel' }).click();
@@ -262,12 +131,12 @@ test('an approval in a second browser updates the first page without a reload', 
   // The approver's queue is open before the request exists: it shows up by itself.
   const admin = await context();
   const approver = await signIn(admin, 'room_admin');
-  await approver.goto(`${base}/approvals`);
+  await approver.goto(`${app.base}/approvals`);
   await approver.evaluate(() => { window.__notReloaded = true; });
 
   const employee = await context();
   const page = await signIn(employee, 'user');
-  await page.goto(`${base}/book?date=${day}&tz=${encodeURIComponent(ZONE)}`);
+  await page.goto(`${app.base}/book?date=${day}&tz=${encodeURIComponent(ZONE)}`);
   await page.selectOption('#b-room', { label: 'Boardroom (12 seats)' });
   await page.fill('#b-title', 'Board review');
   await page.fill('#b-start', '16:00');
@@ -287,7 +156,7 @@ test('an approval in a second browser updates the first page without a reload', 
   assert.equal(await approver.evaluate(() => window.__notReloaded), true, 'queue updated without a reload');
   await checkBoth(approver, 'approvals');
   const id = (await item.getAttribute('id')).replace(/^a-/, '');
-  await approver.goto(`${base}/approvals/${id}`);
+  await approver.goto(`${app.base}/approvals/${id}`);
   await check(approver, 'approval-one');
   await approver.getByRole('button', { name: 'Approve' }).click();
   await approver.locator('.flash', { hasText: 'Approved' }).waitFor();
@@ -304,7 +173,7 @@ test('an approval in a second browser updates the first page without a reload', 
   await check(page, 'board-busy');
 
   // A plain employee may not open the approvals queue.
-  await page.goto(`${base}/approvals`);
+  await page.goto(`${app.base}/approvals`);
   await page.getByRole('alert').getByText('Only room admins').waitFor();
   await check(page, 'error-forbidden');
   await done(admin);
@@ -316,13 +185,13 @@ test('a booking made through the API appears on an open board by itself', async 
   const page = await signIn(ctx, 'user');
   await page.goto(board());
   await page.evaluate(() => { window.__notReloaded = true; });
-  const login = await fetch(`${base}/api/v1/auth/login`, {
+  const login = await fetch(`${app.base}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(accounts.super_admin),
   });
   const { access_token: token } = await login.json();
-  const made = await fetch(`${base}/api/v1/bookings`, {
+  const made = await fetch(`${app.base}/api/v1/bookings`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({
@@ -342,7 +211,7 @@ test('a booking made through the API appears on an open board by itself', async 
 test('find a room and book it in one click', async () => {
   const ctx = await context();
   const page = await signIn(ctx, 'user');
-  await page.goto(`${base}/find?tz=${encodeURIComponent(ZONE)}`);
+  await page.goto(`${app.base}/find?tz=${encodeURIComponent(ZONE)}`);
   await page.fill('#q-date', day);
   await page.fill('#q-start', '09:00');
   await page.fill('#q-att', '10');
@@ -365,7 +234,7 @@ test('find a room and book it in one click', async () => {
 test('rotating the feed token refuses the old URL', async () => {
   const ctx = await context();
   const page = await signIn(ctx, 'user');
-  await page.goto(`${base}/calendar`);
+  await page.goto(`${app.base}/calendar`);
   await checkBoth(page, 'calendar');
   const old = await page.inputValue('#u-mine');
   assert.match(old, /\/ical\/me\.ics\?token=/);
@@ -420,7 +289,7 @@ test('the dark scheme keeps its contrast', async () => {
   const page = await signIn(ctx, 'user');
   await page.goto(board());
   await checkBoth(page, 'board-dark');
-  await page.goto(`${base}/my`);
+  await page.goto(`${app.base}/my`);
   await check(page, 'my-bookings-dark');
   await done(ctx);
 });
@@ -431,7 +300,7 @@ test('the board stays small on the wire', async () => {
   const cookie = (await ctx.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
   // Bytes as sent (compressed), read with a client that does not decompress.
   const size = (path) => new Promise((ok, fail) => {
-    http.get(`${base}${path}`, { headers: { cookie, 'accept-encoding': 'gzip, br' } }, (res) => {
+    http.get(`${app.base}${path}`, { headers: { cookie, 'accept-encoding': 'gzip, br' } }, (res) => {
       let n = 0;
       res.on('data', (d) => { n += d.length; });
       res.on('end', () => ok({ n, status: res.statusCode, encoding: res.headers['content-encoding'] }));

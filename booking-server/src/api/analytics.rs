@@ -1,7 +1,7 @@
 //! Analytics for dashboards and BI tools, as JSON and as CSV.
 
 use booking_core::analytics::{Bucket, HeatCell, RoomSummary, UtilisationRow};
-use booking_core::{Role, Room};
+use booking_core::{Actor, Role, Room};
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::Query;
@@ -10,7 +10,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
 use super::ApiTags;
-use crate::auth::{BearerAuth, Session};
+use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -99,8 +99,7 @@ fn opt(v: Option<f64>) -> String {
 }
 
 /// The rooms whose figures the caller may see.
-async fn scope(state: &AppState, s: &Session) -> ApiResult<Vec<Room>> {
-    let actor = &s.actor;
+async fn scope(state: &AppState, actor: &Actor) -> ApiResult<Vec<Room>> {
     match actor.role {
         Role::SuperAdmin | Role::ProcurementOfficer | Role::RoomAdmin => {}
         Role::User => {
@@ -116,7 +115,7 @@ async fn scope(state: &AppState, s: &Session) -> ApiResult<Vec<Room>> {
         .collect())
 }
 
-fn range(
+pub(crate) fn range(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
@@ -125,14 +124,14 @@ fn range(
     (from.unwrap_or(to - chrono::Duration::days(30)), to)
 }
 
-async fn utilisation(
+pub(crate) async fn utilisation(
     state: &AppState,
-    s: &Session,
+    actor: &Actor,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     bucket: Option<BucketDto>,
 ) -> ApiResult<Vec<UtilisationRow>> {
-    let rooms = scope(state, s).await?;
+    let rooms = scope(state, actor).await?;
     let (from, to) = range(from, to, state.svc.now());
     let bucket = match bucket.unwrap_or(BucketDto::Day) {
         BucketDto::Hour => Bucket::Hour,
@@ -141,29 +140,104 @@ async fn utilisation(
     Ok(state.svc.utilisation(&rooms, from, to, bucket).await?)
 }
 
-async fn heat(
+pub(crate) async fn heat(
     state: &AppState,
-    s: &Session,
+    actor: &Actor,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> ApiResult<Vec<HeatCell>> {
-    s.require_role(
-        &[Role::SuperAdmin, Role::ProcurementOfficer],
-        "see the all-room heat map",
-    )?;
+    if !matches!(actor.role, Role::SuperAdmin | Role::ProcurementOfficer) {
+        return Err(ApiError::forbidden(format!(
+            "role {} may not see the all-room heat map",
+            actor.role
+        )));
+    }
     let (from, to) = range(from, to, state.svc.now());
     Ok(state.svc.heat_map(from, to).await?)
 }
 
-async fn summaries(
+pub(crate) async fn summaries(
     state: &AppState,
-    s: &Session,
+    actor: &Actor,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> ApiResult<Vec<RoomSummary>> {
-    let rooms = scope(state, s).await?;
+    let rooms = scope(state, actor).await?;
     let (from, to) = range(from, to, state.svc.now());
     Ok(state.svc.room_summaries(&rooms, from, to).await?)
+}
+
+/// The CSV the API and the web app's download links answer.
+pub(crate) fn csv_utilisation(rows: Vec<UtilisationRow>) -> String {
+    csv(
+        &[
+            "room_id",
+            "room_name",
+            "bucket_start",
+            "bookings",
+            "booked_minutes",
+            "available_minutes",
+            "utilisation",
+        ],
+        rows.into_iter().map(|u| {
+            vec![
+                u.room_id.to_string(),
+                u.room_name,
+                u.bucket_start.to_rfc3339(),
+                u.bookings.to_string(),
+                u.booked_minutes.to_string(),
+                u.available_minutes.to_string(),
+                format!("{:.4}", u.utilisation),
+            ]
+        }),
+    )
+}
+
+/// The CSV the API and the web app's download links answer.
+pub(crate) fn csv_heat(cells: Vec<HeatCell>) -> String {
+    csv(
+        &["weekday", "hour", "bookings", "booked_minutes"],
+        cells.into_iter().map(|c| {
+            vec![
+                c.weekday.to_string(),
+                c.hour.to_string(),
+                c.bookings.to_string(),
+                c.booked_minutes.to_string(),
+            ]
+        }),
+    )
+}
+
+/// The CSV the API and the web app's download links answer.
+pub(crate) fn csv_rooms(rows: Vec<RoomSummary>) -> String {
+    csv(
+        &[
+            "room_id",
+            "room_name",
+            "capacity",
+            "bookings",
+            "cancellations",
+            "rejections",
+            "no_shows",
+            "no_show_rate",
+            "approval_lead_minutes",
+            "attendee_fit",
+        ],
+        rows.into_iter().map(|r| {
+            vec![
+                r.room_id.to_string(),
+                r.room_name,
+                r.capacity.to_string(),
+                r.bookings.to_string(),
+                r.cancellations.to_string(),
+                r.rejections.to_string(),
+                r.no_shows.to_string(),
+                format!("{:.4}", r.no_show_rate),
+                opt(r.approval_lead_minutes),
+                opt(r.attendee_fit),
+            ]
+        }),
+    )
 }
 
 pub struct AnalyticsApi;
@@ -181,7 +255,7 @@ impl AnalyticsApi {
         to: Query<Option<DateTime<Utc>>>,
         bucket: Query<Option<BucketDto>>,
     ) -> ApiResult<Json<Vec<UtilisationOut>>> {
-        let rows = utilisation(&state, &auth.0, from.0, to.0, bucket.0).await?;
+        let rows = utilisation(&state, &auth.0.actor, from.0, to.0, bucket.0).await?;
         Ok(Json(
             rows.into_iter()
                 .map(|u| UtilisationOut {
@@ -207,29 +281,8 @@ impl AnalyticsApi {
         to: Query<Option<DateTime<Utc>>>,
         bucket: Query<Option<BucketDto>>,
     ) -> ApiResult<CsvResponse> {
-        let rows = utilisation(&state, &auth.0, from.0, to.0, bucket.0).await?;
-        Ok(CsvResponse::Csv(PlainText(csv(
-            &[
-                "room_id",
-                "room_name",
-                "bucket_start",
-                "bookings",
-                "booked_minutes",
-                "available_minutes",
-                "utilisation",
-            ],
-            rows.into_iter().map(|u| {
-                vec![
-                    u.room_id.to_string(),
-                    u.room_name,
-                    u.bucket_start.to_rfc3339(),
-                    u.bookings.to_string(),
-                    u.booked_minutes.to_string(),
-                    u.available_minutes.to_string(),
-                    format!("{:.4}", u.utilisation),
-                ]
-            }),
-        ))))
+        let rows = utilisation(&state, &auth.0.actor, from.0, to.0, bucket.0).await?;
+        Ok(CsvResponse::Csv(PlainText(csv_utilisation(rows))))
     }
 
     /// Bookings by weekday × hour over all rooms (super_admin, procurement officer).
@@ -241,7 +294,7 @@ impl AnalyticsApi {
         from: Query<Option<DateTime<Utc>>>,
         to: Query<Option<DateTime<Utc>>>,
     ) -> ApiResult<Json<Vec<HeatCellOut>>> {
-        let cells = heat(&state, &auth.0, from.0, to.0).await?;
+        let cells = heat(&state, &auth.0.actor, from.0, to.0).await?;
         Ok(Json(
             cells
                 .into_iter()
@@ -264,18 +317,8 @@ impl AnalyticsApi {
         from: Query<Option<DateTime<Utc>>>,
         to: Query<Option<DateTime<Utc>>>,
     ) -> ApiResult<CsvResponse> {
-        let cells = heat(&state, &auth.0, from.0, to.0).await?;
-        Ok(CsvResponse::Csv(PlainText(csv(
-            &["weekday", "hour", "bookings", "booked_minutes"],
-            cells.into_iter().map(|c| {
-                vec![
-                    c.weekday.to_string(),
-                    c.hour.to_string(),
-                    c.bookings.to_string(),
-                    c.booked_minutes.to_string(),
-                ]
-            }),
-        ))))
+        let cells = heat(&state, &auth.0.actor, from.0, to.0).await?;
+        Ok(CsvResponse::Csv(PlainText(csv_heat(cells))))
     }
 
     /// No-show rate, approval lead time, cancellations, rejections and
@@ -288,7 +331,7 @@ impl AnalyticsApi {
         from: Query<Option<DateTime<Utc>>>,
         to: Query<Option<DateTime<Utc>>>,
     ) -> ApiResult<Json<Vec<RoomSummaryOut>>> {
-        let rows = summaries(&state, &auth.0, from.0, to.0).await?;
+        let rows = summaries(&state, &auth.0.actor, from.0, to.0).await?;
         Ok(Json(
             rows.into_iter()
                 .map(|r| RoomSummaryOut {
@@ -316,35 +359,8 @@ impl AnalyticsApi {
         from: Query<Option<DateTime<Utc>>>,
         to: Query<Option<DateTime<Utc>>>,
     ) -> ApiResult<CsvResponse> {
-        let rows = summaries(&state, &auth.0, from.0, to.0).await?;
-        Ok(CsvResponse::Csv(PlainText(csv(
-            &[
-                "room_id",
-                "room_name",
-                "capacity",
-                "bookings",
-                "cancellations",
-                "rejections",
-                "no_shows",
-                "no_show_rate",
-                "approval_lead_minutes",
-                "attendee_fit",
-            ],
-            rows.into_iter().map(|r| {
-                vec![
-                    r.room_id.to_string(),
-                    r.room_name,
-                    r.capacity.to_string(),
-                    r.bookings.to_string(),
-                    r.cancellations.to_string(),
-                    r.rejections.to_string(),
-                    r.no_shows.to_string(),
-                    format!("{:.4}", r.no_show_rate),
-                    opt(r.approval_lead_minutes),
-                    opt(r.attendee_fit),
-                ]
-            }),
-        ))))
+        let rows = summaries(&state, &auth.0.actor, from.0, to.0).await?;
+        Ok(CsvResponse::Csv(PlainText(csv_rooms(rows))))
     }
 }
 

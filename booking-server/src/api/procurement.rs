@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use booking_core::BookingId;
 use booking_core::procurement::{
     Order, OrderId, OrderItem, OrderKind, OrderRequest, OrderStatus, Priority, is_officer,
 };
+use booking_core::{Actor, BookingId};
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -156,6 +156,69 @@ fn report(orders: &[Order], from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Repor
     rows.into_values().collect()
 }
 
+/// The CSV the API and the web app's download links answer.
+pub(crate) fn csv_report(rows: Vec<ReportRow>) -> String {
+    csv(
+        &[
+            "period",
+            "kind",
+            "orders",
+            "delivered",
+            "cancelled",
+            "estimated_cost_cents",
+        ],
+        rows.into_iter().map(|r| {
+            vec![
+                r.period,
+                OrderKind::from(r.kind).to_string(),
+                r.orders.to_string(),
+                r.delivered.to_string(),
+                r.cancelled.to_string(),
+                r.estimated_cost_cents.to_string(),
+            ]
+        }),
+    )
+}
+
+/// The CSV the API and the web app's download links answer.
+pub(crate) fn csv_orders(orders: Vec<Order>) -> String {
+    csv(
+        &[
+            "order_id",
+            "booking_id",
+            "kind",
+            "priority",
+            "status",
+            "cost_centre",
+            "item",
+            "quantity",
+            "unit_cost_cents",
+            "needs_review",
+            "created_at",
+        ],
+        orders.into_iter().flat_map(|o| {
+            o.items
+                .iter()
+                .map(|i| {
+                    vec![
+                        o.id.to_string(),
+                        o.booking_id.to_string(),
+                        o.kind.to_string(),
+                        o.priority.to_string(),
+                        o.status.to_string(),
+                        o.cost_centre.clone(),
+                        i.name.clone(),
+                        i.quantity.to_string(),
+                        i.unit_cost_cents.to_string(),
+                        o.needs_review.to_string(),
+                        o.created_at.to_rfc3339(),
+                    ]
+                })
+                .collect::<Vec<_>>()
+        }),
+    )
+}
+
 pub struct ProcurementApi;
 
 #[OpenApi(tag = "ApiTags::Procurement")]
@@ -278,7 +341,9 @@ impl ProcurementApi {
         from: Query<Option<DateTime<Utc>>>,
         to: Query<Option<DateTime<Utc>>>,
     ) -> ApiResult<Json<Vec<ReportRow>>> {
-        Ok(Json(report_rows(&state, &auth, from.0, to.0).await?))
+        Ok(Json(
+            report_rows(&state, &auth.0.actor, from.0, to.0).await?,
+        ))
     }
 
     /// The report as CSV (officers).
@@ -290,27 +355,8 @@ impl ProcurementApi {
         from: Query<Option<DateTime<Utc>>>,
         to: Query<Option<DateTime<Utc>>>,
     ) -> ApiResult<CsvResponse> {
-        let rows = report_rows(&state, &auth, from.0, to.0).await?;
-        Ok(CsvResponse::Csv(PlainText(csv(
-            &[
-                "period",
-                "kind",
-                "orders",
-                "delivered",
-                "cancelled",
-                "estimated_cost_cents",
-            ],
-            rows.into_iter().map(|r| {
-                vec![
-                    r.period,
-                    OrderKind::from(r.kind).to_string(),
-                    r.orders.to_string(),
-                    r.delivered.to_string(),
-                    r.cancelled.to_string(),
-                    r.estimated_cost_cents.to_string(),
-                ]
-            }),
-        ))))
+        let rows = report_rows(&state, &auth.0.actor, from.0, to.0).await?;
+        Ok(CsvResponse::Csv(PlainText(csv_report(rows))))
     }
 
     /// Every order as CSV, one line per item (officers).
@@ -320,51 +366,17 @@ impl ProcurementApi {
             return Err(ApiError::forbidden("exports are for procurement officers"));
         }
         let orders = state.svc.list_orders(None, None).await?;
-        Ok(CsvResponse::Csv(PlainText(csv(
-            &[
-                "order_id",
-                "booking_id",
-                "kind",
-                "priority",
-                "status",
-                "cost_centre",
-                "item",
-                "quantity",
-                "unit_cost_cents",
-                "needs_review",
-                "created_at",
-            ],
-            orders.into_iter().flat_map(|o| {
-                o.items
-                    .iter()
-                    .map(|i| {
-                        vec![
-                            o.id.to_string(),
-                            o.booking_id.to_string(),
-                            o.kind.to_string(),
-                            o.priority.to_string(),
-                            o.status.to_string(),
-                            o.cost_centre.clone(),
-                            i.name.clone(),
-                            i.quantity.to_string(),
-                            i.unit_cost_cents.to_string(),
-                            o.needs_review.to_string(),
-                            o.created_at.to_rfc3339(),
-                        ]
-                    })
-                    .collect::<Vec<_>>()
-            }),
-        ))))
+        Ok(CsvResponse::Csv(PlainText(csv_orders(orders))))
     }
 }
 
-async fn report_rows(
+pub(crate) async fn report_rows(
     state: &AppState,
-    auth: &BearerAuth,
+    actor: &Actor,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> ApiResult<Vec<ReportRow>> {
-    if !is_officer(&auth.0.actor) {
+    if !is_officer(actor) {
         return Err(ApiError::forbidden("reports are for procurement officers"));
     }
     let to = to.unwrap_or_else(|| state.svc.now() + chrono::Duration::days(1));

@@ -1,10 +1,11 @@
 //! The server's own tables — sign-in (identities, revoked and feed tokens),
 //! chat (link codes, links, seen requests) and mail (outbox, cursor,
-//! answered invitations) — behind traits the server owns, implemented for
+//! answered invitations) and door displays — behind traits the server owns, implemented for
 //! booking-store's [`SqlStore`] with its statement helpers. The core's
 //! tables change only through the service.
 
 mod chat;
+mod displays;
 mod mail;
 mod signin;
 
@@ -15,13 +16,14 @@ use booking_core::store::Store;
 use booking_store::{AnyStore, StoreOptions};
 
 pub use chat::ChatStore;
+pub use displays::{DisplayGrant, DisplayStore};
 pub use mail::{InviteLink, MailStore, NewMail, OutboxCounts, QueuedMail};
 pub use signin::SignInStore;
 
 /// The store the server runs on: the core's roles and the server's tables.
-pub trait ServerStore: Store + SignInStore + ChatStore + MailStore {}
+pub trait ServerStore: Store + SignInStore + ChatStore + MailStore + DisplayStore {}
 
-impl<T: Store + SignInStore + ChatStore + MailStore> ServerStore for T {}
+impl<T: Store + SignInStore + ChatStore + MailStore + DisplayStore> ServerStore for T {}
 
 /// Open the store a database URL names (`sqlite:`… or `postgres:`…) without
 /// migrating it.

@@ -55,6 +55,11 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
             body: include_str!("../../assets/live.js").to_string(),
         },
         Asset {
+            name: "display.js",
+            mime: "text/javascript; charset=utf-8",
+            body: include_str!("../../assets/display.js").to_string(),
+        },
+        Asset {
             name: "icon.svg",
             mime: "image/svg+xml",
             body: include_str!("../../assets/icon.svg").to_string(),

@@ -4,14 +4,20 @@
 //! own that enhance links and forms, follow live changes and let people drag
 //! across the board. Every control is a plain link or form first.
 
+mod admin;
 mod approvals;
 mod assets;
 pub mod board;
 mod book;
 mod calendar;
+mod charts;
+mod dashboard;
+mod display;
+mod fields;
 mod find;
 pub mod grid;
 mod mine;
+mod orders;
 mod page;
 mod session;
 pub mod text;
@@ -53,6 +59,53 @@ pub fn mount(route: Route) -> Route {
         .at("/calendar", get(calendar::page).with(z()))
         .at("/calendar/rotate", post(calendar::rotate))
         .at("/calendar/link-code", post(calendar::link_code).with(z()))
+        .at("/admin", get(admin::rooms::list).with(z()))
+        .at("/admin/rooms", get(admin::rooms::list).with(z()))
+        .at(
+            "/admin/rooms/new",
+            get(admin::rooms::new_form)
+                .post(admin::rooms::create)
+                .with(z()),
+        )
+        .at(
+            "/admin/rooms/:id",
+            get(admin::rooms::edit_form)
+                .post(admin::rooms::update)
+                .with(z()),
+        )
+        .at("/admin/rooms/:id/delete", post(admin::rooms::delete))
+        .at("/admin/rooms/:id/restore", post(admin::rooms::restore))
+        .at(
+            "/admin/rooms/:id/displays",
+            post(admin::rooms::add_display).with(z()),
+        )
+        .at(
+            "/admin/displays/:id/revoke",
+            post(admin::rooms::revoke_display),
+        )
+        .at("/admin/users", get(admin::users::list).with(z()))
+        .at(
+            "/admin/users/:id",
+            get(admin::users::edit_form)
+                .post(admin::users::update)
+                .with(z()),
+        )
+        .at("/admin/audit", get(admin::audit::page).with(z()))
+        .at("/orders", get(orders::queue).with(z()))
+        .at("/orders/report.csv", get(orders::report_csv).with(z()))
+        .at("/orders/export.csv", get(orders::export_csv).with(z()))
+        .at("/orders/:id/advance", post(orders::advance))
+        .at("/orders/:id/cancel", post(orders::cancel))
+        .at(
+            "/orders/:id/requisition",
+            get(orders::requisition).with(z()),
+        )
+        .at("/dashboard", get(dashboard::page).with(z()))
+        .at("/dashboard/:file", get(dashboard::csv).with(z()))
+        .at("/display/:room", get(display::page).with(z()))
+        .at("/display/:room/book", post(display::book))
+        .at("/display/:room/check-in", post(display::check_in))
+        .at("/display/:room/live", get(display::live))
         .at("/assets/:file", get(assets::serve).with(z()))
         .at("/live", get(board::live))
 }

@@ -35,6 +35,12 @@ pub struct Chrome {
     pub csrf: String,
     pub signed_in: bool,
     pub can_approve: bool,
+    /// Super admins: users and the audit log.
+    pub is_super: bool,
+    /// Procurement officers and super admins: the order queue.
+    pub can_order: bool,
+    /// Everyone but employees: the dashboard.
+    pub can_dashboard: bool,
     pub flash: Option<Flash>,
     /// Pages that follow live changes set this.
     pub live: bool,
@@ -51,6 +57,12 @@ impl Chrome {
             csrf: viewer.csrf.clone(),
             signed_in: true,
             can_approve: matches!(viewer.actor.role, Role::RoomAdmin | Role::SuperAdmin),
+            is_super: viewer.actor.role == Role::SuperAdmin,
+            can_order: matches!(
+                viewer.actor.role,
+                Role::ProcurementOfficer | Role::SuperAdmin
+            ),
+            can_dashboard: viewer.actor.role != Role::User,
             flash: None,
             live: false,
             asset_version: super::assets::version(),
@@ -67,6 +79,9 @@ impl Chrome {
             csrf,
             signed_in: false,
             can_approve: false,
+            is_super: false,
+            can_order: false,
+            can_dashboard: false,
             flash: None,
             live: false,
             asset_version: super::assets::version(),
@@ -156,6 +171,24 @@ pub fn explain(err: CoreError) -> (StatusCode, String) {
     let api = ApiError::from(err);
     let status = StatusCode::from_u16(api.status()).unwrap_or(StatusCode::BAD_REQUEST);
     (status, api.detail().to_string())
+}
+
+/// The error page for an error the API would answer.
+pub fn api_error_page(c: Chrome, err: ApiError) -> Response {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    error_page(c, status, err.detail().to_string())
+}
+
+/// A CSV download (the same text the API's `.csv` endpoints answer).
+pub fn csv_download(name: &str, body: String) -> Response {
+    Response::builder()
+        .content_type("text/csv; charset=utf-8")
+        .header(
+            "content-disposition",
+            format!("attachment; filename=\"{name}\""),
+        )
+        .header("cache-control", "no-store")
+        .body(body)
 }
 
 /// The error page for a failed service call.

@@ -65,3 +65,48 @@ pub fn booked(room: &str, when: &str, pending: bool) -> String {
         format!("Booked {room}, {when}.")
     }
 }
+
+pub fn category(c: booking_core::RoomCategory) -> &'static str {
+    use booking_core::RoomCategory as C;
+    match c {
+        C::Conference => "Conference room",
+        C::Meeting => "Meeting room",
+        C::Boardroom => "Boardroom",
+        C::Training => "Training room",
+        C::Auditorium => "Auditorium",
+    }
+}
+
+pub const TITLE_ADMIN_ROOMS: &str = "Rooms";
+pub const TITLE_NEW_ROOM: &str = "New room";
+pub const TITLE_USERS: &str = "Users";
+pub const TITLE_AUDIT: &str = "Audit log";
+pub const TITLE_ORDERS: &str = "Orders";
+pub const TITLE_REQUISITION: &str = "Requisition";
+pub const TITLE_DASHBOARD: &str = "Dashboard";
+pub const NOT_ROOM_ADMIN: &str = "Only room admins and super admins manage rooms.";
+pub const NOT_SUPER_ADMIN: &str = "Only super admins manage users and read the audit log.";
+pub const NOT_OFFICER: &str = "Only procurement officers and super admins work the order queue.";
+pub const NOT_ANALYST: &str =
+    "The dashboard is for room admins, procurement officers and super admins.";
+pub const FLASH_ROOM_SAVED: &str = "The room is saved.";
+pub const FLASH_ROOM_DELETED: &str =
+    "The room is deleted: nobody can book it; its bookings stay. Restore it any time.";
+pub const FLASH_ROOM_RESTORED: &str = "The room is restored.";
+pub const FLASH_USER_SAVED: &str = "The user is saved.";
+pub const FLASH_DISPLAY_REVOKED: &str = "The display token is revoked: its page stops working now.";
+
+pub fn order_advanced(status: booking_core::procurement::OrderStatus) -> String {
+    format!("The order is now {status}.")
+}
+
+pub fn order_status(s: booking_core::procurement::OrderStatus) -> &'static str {
+    use booking_core::procurement::OrderStatus as S;
+    match s {
+        S::Pending => "Waiting for approval",
+        S::Approved => "Approved",
+        S::Ordered => "Ordered",
+        S::Delivered => "Delivered",
+        S::Cancelled => "Cancelled",
+    }
+}

@@ -107,6 +107,13 @@ pub fn clock_range(tz: Tz, start: DateTime<Utc>, end: DateTime<Utc>) -> String {
     )
 }
 
+/// "1 Dec 2026, 09:05 CET" in `tz`: when something happened.
+pub fn stamp(tz: Tz, at: DateTime<Utc>) -> String {
+    at.with_timezone(&tz)
+        .format("%-d %b %Y, %H:%M %Z")
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
