@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod web;
 
 use booking_server::config::Config;
 use booking_server::state::AppState;
