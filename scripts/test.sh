@@ -8,7 +8,8 @@
 #     pinned scripts/requirements-*.lock files;
 #   - npm peers with `npm ci` from the committed lock files (scripts/interop,
 #     scripts/e2e);
-#   - Debian's chromium and libical (gir1.2-ical-3.0, python3-gi) when missing,
+#   - Debian's chromium, libical (gir1.2-ical-3.0, python3-gi), gcc and
+#     valgrind (the C binding) when missing,
 #     if it runs as root (otherwise it says which package to install);
 #   - PostgreSQL at BOOKING_TEST_PG_URL (default
 #     postgres://postgres@127.0.0.1:5432/postgres); each test creates and drops
@@ -53,6 +54,15 @@ if [ ! -x "$chromium" ]; then
 fi
 have_chromium=0
 [ -x "$chromium" ] && have_chromium=1
+for tool in gcc valgrind; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "installing $tool (the C binding's test)"
+    apt_install "$tool" || true
+  fi
+done
+have_c=0
+command -v gcc >/dev/null && command -v valgrind >/dev/null && have_c=1
+[ "$have_c" = 1 ] || skip "C binding test: install gcc and valgrind"
 if ! /usr/bin/python3 -c "import gi; gi.require_version('ICalGLib', '3.0')" 2>/dev/null; then
   echo "installing libical for Debian's python3 (gir1.2-ical-3.0 python3-gi)"
   apt_install gir1.2-ical-3.0 python3-gi ||
@@ -152,6 +162,11 @@ else
   skip "browser tests: Debian's chromium is missing (apt-get install chromium) or npm peers are"
 fi
 
+if [ "$have_c" = 1 ]; then
+  step "C binding under valgrind (bindings/c)"
+  bindings/c/test.sh | tee "$log/c"
+fi
+
 if [ "$have_python" = 1 ] && [ "${BOOKING_SKIP_SCHEMATHESIS:-0}" != 1 ]; then
   step "schemathesis against the OpenAPI document"
   scripts/api-fuzz.sh
@@ -175,11 +190,14 @@ e2e_passed=$(sum '^# pass [0-9]+' "$log/e2e")
 e2e_failed=$(sum '^# fail [0-9]+' "$log/e2e")
 chat_passed=$(grep -c '^ok ' "$log/chat" 2>/dev/null || true)
 chat_failed=$(grep -c '^FAIL ' "$log/chat" 2>/dev/null || true)
+c_passed=$(grep -c '^ok ' "$log/c" 2>/dev/null || true)
+c_failed=$(grep -c '^FAIL ' "$log/c" 2>/dev/null || true)
 deploy_passed=$(grep -c '^ok ' "$log/deploy" 2>/dev/null || true)
 deploy_failed=$(grep -c '^FAIL ' "$log/deploy" 2>/dev/null || true)
 echo "cargo test: $cargo_passed passed, $cargo_failed failed, $cargo_ignored ignored"
 echo "web app in Chromium: ${e2e_passed:-0} passed, ${e2e_failed:-0} failed"
 echo "chat interop: ${chat_passed:-0} passed, ${chat_failed:-0} failed"
+echo "C binding: ${c_passed:-0} passed, ${c_failed:-0} failed"
 echo "deployment files: ${deploy_passed:-0} passed, ${deploy_failed:-0} failed"
 [ "${ran_schemathesis:-0}" = 1 ] && echo "schemathesis: passed (see its report above)"
 if [ ${#skipped[@]} = 0 ]; then
@@ -188,7 +206,7 @@ else
   echo "skipped suites:"
   printf '  - %s\n' "${skipped[@]}"
 fi
-passed=$((cargo_passed + ${e2e_passed:-0} + ${chat_passed:-0} + ${deploy_passed:-0}))
-failed=$((cargo_failed + ${e2e_failed:-0} + ${chat_failed:-0} + ${deploy_failed:-0}))
+passed=$((cargo_passed + ${e2e_passed:-0} + ${chat_passed:-0} + ${c_passed:-0} + ${deploy_passed:-0}))
+failed=$((cargo_failed + ${e2e_failed:-0} + ${chat_failed:-0} + ${c_failed:-0} + ${deploy_failed:-0}))
 echo "all: $passed passed, $failed failed, ${#skipped[@]} skipped"
 [ "$failed" = 0 ]
