@@ -152,7 +152,8 @@ for db in sqlite postgres; do
 done
 
 step "cargo test"
-cargo test --workspace --locked 2>&1 | tee "$log/cargo"
+# The Python binding is a cdylib for CPython (no Rust tests: pytest runs it below).
+cargo test --workspace --exclude booking-python --locked 2>&1 | tee "$log/cargo"
 
 if [ "$have_chromium" = 1 ] && [ "$have_npm" = 1 ]; then
   step "web app in Chromium (scripts/e2e)"
@@ -165,6 +166,11 @@ fi
 if [ "$have_c" = 1 ]; then
   step "C binding under valgrind (bindings/c)"
   bindings/c/test.sh | tee "$log/c"
+fi
+
+step "Python binding: wheel, mypy --strict, pytest (bindings/python)"
+if VENV="$peers/venv-binding" bindings/python/test.sh 2>&1 | tee "$log/py"; then :; else
+  echo "FAIL the Python binding's tests" | tee -a "$log/py"
 fi
 
 if [ "$have_python" = 1 ] && [ "${BOOKING_SKIP_SCHEMATHESIS:-0}" != 1 ]; then
@@ -190,6 +196,8 @@ e2e_passed=$(sum '^# pass [0-9]+' "$log/e2e")
 e2e_failed=$(sum '^# fail [0-9]+' "$log/e2e")
 chat_passed=$(grep -c '^ok ' "$log/chat" 2>/dev/null || true)
 chat_failed=$(grep -c '^FAIL ' "$log/chat" 2>/dev/null || true)
+py_passed=$(( $(sum '[0-9]+ passed' "$log/py") + $(grep -c '^ok ' "$log/py" 2>/dev/null || true) ))
+py_failed=$(( $(sum '[0-9]+ failed' "$log/py") + $(sum '[0-9]+ errors?' "$log/py") + $(grep -c '^FAIL ' "$log/py" 2>/dev/null || true) ))
 c_passed=$(grep -c '^ok ' "$log/c" 2>/dev/null || true)
 c_failed=$(grep -c '^FAIL ' "$log/c" 2>/dev/null || true)
 deploy_passed=$(grep -c '^ok ' "$log/deploy" 2>/dev/null || true)
@@ -197,6 +205,7 @@ deploy_failed=$(grep -c '^FAIL ' "$log/deploy" 2>/dev/null || true)
 echo "cargo test: $cargo_passed passed, $cargo_failed failed, $cargo_ignored ignored"
 echo "web app in Chromium: ${e2e_passed:-0} passed, ${e2e_failed:-0} failed"
 echo "chat interop: ${chat_passed:-0} passed, ${chat_failed:-0} failed"
+echo "Python binding: ${py_passed:-0} passed, ${py_failed:-0} failed"
 echo "C binding: ${c_passed:-0} passed, ${c_failed:-0} failed"
 echo "deployment files: ${deploy_passed:-0} passed, ${deploy_failed:-0} failed"
 [ "${ran_schemathesis:-0}" = 1 ] && echo "schemathesis: passed (see its report above)"
@@ -206,7 +215,7 @@ else
   echo "skipped suites:"
   printf '  - %s\n' "${skipped[@]}"
 fi
-passed=$((cargo_passed + ${e2e_passed:-0} + ${chat_passed:-0} + ${c_passed:-0} + ${deploy_passed:-0}))
-failed=$((cargo_failed + ${e2e_failed:-0} + ${chat_failed:-0} + ${c_failed:-0} + ${deploy_failed:-0}))
+passed=$((cargo_passed + ${e2e_passed:-0} + ${chat_passed:-0} + ${py_passed:-0} + ${c_passed:-0} + ${deploy_passed:-0}))
+failed=$((cargo_failed + ${e2e_failed:-0} + ${chat_failed:-0} + ${py_failed:-0} + ${c_failed:-0} + ${deploy_failed:-0}))
 echo "all: $passed passed, $failed failed, ${#skipped[@]} skipped"
 [ "$failed" = 0 ]

@@ -8,10 +8,30 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-create_exception!(booking, BookingError, PyException, "Any refusal of the booking service.");
-create_exception!(booking, InvalidInput, BookingError, "An argument breaks a field rule; `.field` names it.");
-create_exception!(booking, NotFound, BookingError, "No such room, user, booking or entry.");
-create_exception!(booking, Forbidden, BookingError, "The actor may not do this.");
+create_exception!(
+    booking,
+    BookingError,
+    PyException,
+    "Any refusal of the booking service."
+);
+create_exception!(
+    booking,
+    InvalidInput,
+    BookingError,
+    "An argument breaks a field rule; `.field` names it."
+);
+create_exception!(
+    booking,
+    NotFound,
+    BookingError,
+    "No such room, user, booking or entry."
+);
+create_exception!(
+    booking,
+    Forbidden,
+    BookingError,
+    "The actor may not do this."
+);
 create_exception!(
     booking,
     RuleViolation,
@@ -30,7 +50,12 @@ create_exception!(
     BookingError,
     "The record changed meanwhile, or its state does not allow this (e.g. cancelling twice)."
 );
-create_exception!(booking, Unavailable, BookingError, "The database cannot be reached; nothing was changed.");
+create_exception!(
+    booking,
+    Unavailable,
+    BookingError,
+    "The database cannot be reached; nothing was changed."
+);
 
 /// An `InvalidInput` about `field`.
 pub fn invalid(py: Python<'_>, field: &str, reason: &str) -> PyErr {
@@ -84,7 +109,9 @@ pub fn to_py(py: Python<'_>, err: CoreError) -> PyErr {
             e
         }
         CoreError::NotFound { .. } => NotFound::new_err(err.to_string()),
-        CoreError::Forbidden(_) | CoreError::RoleDenied { .. } => Forbidden::new_err(err.to_string()),
+        CoreError::Forbidden(_) | CoreError::RoleDenied { .. } => {
+            Forbidden::new_err(err.to_string())
+        }
         CoreError::InvalidTransition { .. }
         | CoreError::Stale(_)
         | CoreError::WrongState(_)

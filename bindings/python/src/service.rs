@@ -47,7 +47,10 @@ fn run<T: Send>(
 /// The acting user: a `User` or a user id.
 fn actor_id(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<UserId> {
     if let Ok(u) = v.extract::<PyRef<'_, User>>() {
-        return u.id.parse().map_err(|_| invalid(py, "actor", "not a user id"));
+        return u
+            .id
+            .parse()
+            .map_err(|_| invalid(py, "actor", "not a user id"));
     }
     id(py, "actor", v)
 }
@@ -57,7 +60,8 @@ async fn acting(svc: &BookingService, id: UserId) -> Result<Actor, CoreError> {
 }
 
 fn role(py: Python<'_>, v: &str) -> PyResult<Role> {
-    v.parse().map_err(|e: booking_core::InputError| invalid(py, "role", &e.to_string()))
+    v.parse()
+        .map_err(|e: booking_core::InputError| invalid(py, "role", &e.to_string()))
 }
 
 /// Open the database a URL names — `sqlite:///path/rooms.db` (created when
@@ -95,12 +99,35 @@ impl Service {
 
     /// Create an account (no password: your portal signs people in).
     #[pyo3(signature = (email, display_name, role = "user"))]
-    fn create_user(&self, py: Python<'_>, email: String, display_name: String, role: &str) -> PyResult<User> {
+    fn create_user(
+        &self,
+        py: Python<'_>,
+        email: String,
+        display_name: String,
+        role: &str,
+    ) -> PyResult<User> {
         let role = self::role(py, role)?;
         run(py, &self.inner, async move |s| {
-            s.create_user_via("python", &email, &display_name, role, None).await
+            s.create_user_via("python", &email, &display_name, role, None)
+                .await
         })
         .map(Into::into)
+    }
+
+    /// The account with this e-mail address, or `None` (how a portal maps
+    /// its own signed-in people to booking users).
+    fn user_by_email(&self, py: Python<'_>, email: String) -> PyResult<Option<User>> {
+        let inner = self.inner.clone();
+        let found = py
+            .detach(move || {
+                inner.rt.block_on(
+                    inner
+                        .store
+                        .get_user_by_email(&email.trim().to_ascii_lowercase()),
+                )
+            })
+            .map_err(|e| to_py(py, e.into()))?;
+        Ok(found.map(Into::into))
     }
 
     fn get_user(&self, py: Python<'_>, user_id: &Bound<'_, PyAny>) -> PyResult<User> {
@@ -179,7 +206,10 @@ impl Service {
             active,
             policy,
         };
-        run(py, &self.inner, async move |s| s.create_room(&acting(s, who).await?, spec).await).map(Into::into)
+        run(py, &self.inner, async move |s| {
+            s.create_room(&acting(s, who).await?, spec).await
+        })
+        .map(Into::into)
     }
 
     /// Change a room; `policy` fields given replace the room's, the rest stay.
@@ -216,15 +246,28 @@ impl Service {
             active: active.unwrap_or(room.active),
             policy,
         };
-        run(py, &self.inner, async move |s| s.update_room(&acting(s, who).await?, rid, spec).await).map(Into::into)
+        run(py, &self.inner, async move |s| {
+            s.update_room(&acting(s, who).await?, rid, spec).await
+        })
+        .map(Into::into)
     }
 
     /// Soft-delete a room (its bookings stay); `restore_room` undoes it.
-    fn delete_room(&self, py: Python<'_>, actor: &Bound<'_, PyAny>, room_id: &Bound<'_, PyAny>) -> PyResult<Room> {
+    fn delete_room(
+        &self,
+        py: Python<'_>,
+        actor: &Bound<'_, PyAny>,
+        room_id: &Bound<'_, PyAny>,
+    ) -> PyResult<Room> {
         self.set_deleted(py, actor, room_id, true)
     }
 
-    fn restore_room(&self, py: Python<'_>, actor: &Bound<'_, PyAny>, room_id: &Bound<'_, PyAny>) -> PyResult<Room> {
+    fn restore_room(
+        &self,
+        py: Python<'_>,
+        actor: &Bound<'_, PyAny>,
+        room_id: &Bound<'_, PyAny>,
+    ) -> PyResult<Room> {
         self.set_deleted(py, actor, room_id, false)
     }
 
@@ -235,8 +278,10 @@ impl Service {
 
     #[pyo3(signature = (include_deleted = false))]
     fn list_rooms(&self, py: Python<'_>, include_deleted: bool) -> PyResult<Vec<Room>> {
-        run(py, &self.inner, async move |s| s.list_rooms(include_deleted).await)
-            .map(|v| v.into_iter().map(Into::into).collect())
+        run(py, &self.inner, async move |s| {
+            s.list_rooms(include_deleted).await
+        })
+        .map(|v| v.into_iter().map(Into::into).collect())
     }
 
     // ---- bookings ---------------------------------------------------------
@@ -265,7 +310,10 @@ impl Service {
             start: aware(py, "start", start)?,
             end: aware(py, "end", end)?,
         };
-        run(py, &self.inner, async move |s| s.book(&acting(s, who).await?, req).await).map(Into::into)
+        run(py, &self.inner, async move |s| {
+            s.book(&acting(s, who).await?, req).await
+        })
+        .map(Into::into)
     }
 
     /// Book a recurring series from `start` (its wall-clock time in the
@@ -321,13 +369,17 @@ impl Service {
     ) -> PyResult<Vec<Booking>> {
         let filter = BookingFilter {
             room_id: room_id.map(|r| id(py, "room_id", r)).transpose()?,
-            organizer_id: organizer_id.map(|r| id(py, "organizer_id", r)).transpose()?,
+            organizer_id: organizer_id
+                .map(|r| id(py, "organizer_id", r))
+                .transpose()?,
             from: opt_aware(py, "start", start)?,
             to: opt_aware(py, "end", end)?,
             ..Default::default()
         };
-        run(py, &self.inner, async move |s| s.list_bookings(&filter).await)
-            .map(|v| v.into_iter().map(Into::into).collect())
+        run(py, &self.inner, async move |s| {
+            s.list_bookings(&filter).await
+        })
+        .map(|v| v.into_iter().map(Into::into).collect())
     }
 
     /// Change a booking; a move is checked by every rule again.
@@ -353,53 +405,100 @@ impl Service {
             start: opt_aware(py, "start", start)?,
             end: opt_aware(py, "end", end)?,
         };
-        run(py, &self.inner, async move |s| s.update_booking(&acting(s, who).await?, bid, changes).await)
-            .map(Into::into)
+        run(py, &self.inner, async move |s| {
+            s.update_booking(&acting(s, who).await?, bid, changes).await
+        })
+        .map(Into::into)
     }
 
     #[pyo3(signature = (actor, booking_id, reason = None))]
-    fn cancel(&self, py: Python<'_>, actor: &Bound<'_, PyAny>, booking_id: &Bound<'_, PyAny>, reason: Option<String>) -> PyResult<Booking> {
+    fn cancel(
+        &self,
+        py: Python<'_>,
+        actor: &Bound<'_, PyAny>,
+        booking_id: &Bound<'_, PyAny>,
+        reason: Option<String>,
+    ) -> PyResult<Booking> {
         let who = actor_id(py, actor)?;
         let bid: BookingId = id(py, "booking_id", booking_id)?;
-        run(py, &self.inner, async move |s| s.cancel(&acting(s, who).await?, bid, reason).await).map(Into::into)
+        run(py, &self.inner, async move |s| {
+            s.cancel(&acting(s, who).await?, bid, reason).await
+        })
+        .map(Into::into)
     }
 
     #[pyo3(signature = (actor, booking_id, reason = None))]
-    fn approve(&self, py: Python<'_>, actor: &Bound<'_, PyAny>, booking_id: &Bound<'_, PyAny>, reason: Option<String>) -> PyResult<Booking> {
+    fn approve(
+        &self,
+        py: Python<'_>,
+        actor: &Bound<'_, PyAny>,
+        booking_id: &Bound<'_, PyAny>,
+        reason: Option<String>,
+    ) -> PyResult<Booking> {
         let who = actor_id(py, actor)?;
         let bid: BookingId = id(py, "booking_id", booking_id)?;
-        run(py, &self.inner, async move |s| s.approve(&acting(s, who).await?, bid, reason).await).map(Into::into)
+        run(py, &self.inner, async move |s| {
+            s.approve(&acting(s, who).await?, bid, reason).await
+        })
+        .map(Into::into)
     }
 
-    fn reject(&self, py: Python<'_>, actor: &Bound<'_, PyAny>, booking_id: &Bound<'_, PyAny>, reason: String) -> PyResult<Booking> {
+    fn reject(
+        &self,
+        py: Python<'_>,
+        actor: &Bound<'_, PyAny>,
+        booking_id: &Bound<'_, PyAny>,
+        reason: String,
+    ) -> PyResult<Booking> {
         let who = actor_id(py, actor)?;
         let bid: BookingId = id(py, "booking_id", booking_id)?;
-        run(py, &self.inner, async move |s| s.reject(&acting(s, who).await?, bid, Some(reason)).await).map(Into::into)
+        run(py, &self.inner, async move |s| {
+            s.reject(&acting(s, who).await?, bid, Some(reason)).await
+        })
+        .map(Into::into)
     }
 
     /// Pending bookings of the rooms `actor` approves for.
     fn approval_queue(&self, py: Python<'_>, actor: &Bound<'_, PyAny>) -> PyResult<Vec<Booking>> {
         let who = actor_id(py, actor)?;
-        run(py, &self.inner, async move |s| s.approval_queue(&acting(s, who).await?.user).await)
-            .map(|v| v.into_iter().map(Into::into).collect())
+        run(py, &self.inner, async move |s| {
+            s.approval_queue(&acting(s, who).await?.user).await
+        })
+        .map(|v| v.into_iter().map(Into::into).collect())
     }
 
     /// Check in (the organizer, or anyone with the room's code) inside the window.
     #[pyo3(signature = (actor, booking_id, code = None))]
-    fn check_in(&self, py: Python<'_>, actor: &Bound<'_, PyAny>, booking_id: &Bound<'_, PyAny>, code: Option<String>) -> PyResult<Booking> {
+    fn check_in(
+        &self,
+        py: Python<'_>,
+        actor: &Bound<'_, PyAny>,
+        booking_id: &Bound<'_, PyAny>,
+        code: Option<String>,
+    ) -> PyResult<Booking> {
         let who = actor_id(py, actor)?;
         let bid: BookingId = id(py, "booking_id", booking_id)?;
-        run(py, &self.inner, async move |s| s.check_in(&acting(s, who).await?, bid, code.as_deref()).await)
-            .map(Into::into)
+        run(py, &self.inner, async move |s| {
+            s.check_in(&acting(s, who).await?, bid, code.as_deref())
+                .await
+        })
+        .map(Into::into)
     }
 
     // ---- availability -----------------------------------------------------
 
     /// The free intervals of a room on a local date (a `datetime.date`).
-    fn free_slots(&self, py: Python<'_>, room_id: &Bound<'_, PyAny>, date: NaiveDate) -> PyResult<Vec<FreeSlot>> {
+    fn free_slots(
+        &self,
+        py: Python<'_>,
+        room_id: &Bound<'_, PyAny>,
+        date: NaiveDate,
+    ) -> PyResult<Vec<FreeSlot>> {
         let rid: RoomId = id(py, "room_id", room_id)?;
-        run(py, &self.inner, async move |s| s.free_slots(rid, date).await)
-            .map(|v| v.into_iter().map(Into::into).collect())
+        run(py, &self.inner, async move |s| {
+            s.free_slots(rid, date).await
+        })
+        .map(|v| v.into_iter().map(Into::into).collect())
     }
 
     /// Rooms `actor` could book for `[start, end)` now, best fit first.
@@ -452,19 +551,36 @@ impl Service {
             start: aware(py, "start", start)?,
             end: aware(py, "end", end)?,
         };
-        run(py, &self.inner, async move |s| s.join_waitlist(&acting(s, who).await?, req).await).map(Into::into)
+        run(py, &self.inner, async move |s| {
+            s.join_waitlist(&acting(s, who).await?, req).await
+        })
+        .map(Into::into)
     }
 
-    fn leave_waitlist(&self, py: Python<'_>, actor: &Bound<'_, PyAny>, entry_id: &Bound<'_, PyAny>) -> PyResult<WaitlistEntry> {
+    fn leave_waitlist(
+        &self,
+        py: Python<'_>,
+        actor: &Bound<'_, PyAny>,
+        entry_id: &Bound<'_, PyAny>,
+    ) -> PyResult<WaitlistEntry> {
         let who = actor_id(py, actor)?;
         let wid: WaitlistId = id(py, "entry_id", entry_id)?;
-        run(py, &self.inner, async move |s| s.leave_waitlist(&acting(s, who).await?, wid).await).map(Into::into)
+        run(py, &self.inner, async move |s| {
+            s.leave_waitlist(&acting(s, who).await?, wid).await
+        })
+        .map(Into::into)
     }
 
-    fn my_waitlist(&self, py: Python<'_>, actor: &Bound<'_, PyAny>) -> PyResult<Vec<WaitlistEntry>> {
+    fn my_waitlist(
+        &self,
+        py: Python<'_>,
+        actor: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<WaitlistEntry>> {
         let who = actor_id(py, actor)?;
-        run(py, &self.inner, async move |s| s.my_waitlist(&acting(s, who).await?).await)
-            .map(|v| v.into_iter().map(Into::into).collect())
+        run(py, &self.inner, async move |s| {
+            s.my_waitlist(&acting(s, who).await?).await
+        })
+        .map(|v| v.into_iter().map(Into::into).collect())
     }
 
     /// The current time as the service sees it (aware, UTC).
@@ -474,15 +590,28 @@ impl Service {
 }
 
 impl Service {
-    fn set_deleted(&self, py: Python<'_>, actor: &Bound<'_, PyAny>, room_id: &Bound<'_, PyAny>, deleted: bool) -> PyResult<Room> {
+    fn set_deleted(
+        &self,
+        py: Python<'_>,
+        actor: &Bound<'_, PyAny>,
+        room_id: &Bound<'_, PyAny>,
+        deleted: bool,
+    ) -> PyResult<Room> {
         let who = actor_id(py, actor)?;
         let rid: RoomId = id(py, "room_id", room_id)?;
-        run(py, &self.inner, async move |s| s.set_room_deleted(&acting(s, who).await?, rid, deleted).await)
-            .map(Into::into)
+        run(py, &self.inner, async move |s| {
+            s.set_room_deleted(&acting(s, who).await?, rid, deleted)
+                .await
+        })
+        .map(Into::into)
     }
 }
 
-fn read_policy(py: Python<'_>, v: Option<&Bound<'_, PyAny>>, base: RoomPolicy) -> PyResult<RoomPolicy> {
+fn read_policy(
+    py: Python<'_>,
+    v: Option<&Bound<'_, PyAny>>,
+    base: RoomPolicy,
+) -> PyResult<RoomPolicy> {
     match v {
         None => Ok(base),
         Some(v) => merge_policy(py, &base, py_to_json(py, "policy", v)?),
@@ -490,11 +619,16 @@ fn read_policy(py: Python<'_>, v: Option<&Bound<'_, PyAny>>, base: RoomPolicy) -
 }
 
 /// `base` with the fields of `patch` replaced.
-fn merge_policy(py: Python<'_>, base: &RoomPolicy, patch: serde_json::Value) -> PyResult<RoomPolicy> {
+fn merge_policy(
+    py: Python<'_>,
+    base: &RoomPolicy,
+    patch: serde_json::Value,
+) -> PyResult<RoomPolicy> {
     let serde_json::Value::Object(patch) = patch else {
         return Err(invalid(py, "policy", "give a dict of policy fields"));
     };
-    let mut merged = serde_json::to_value(base).map_err(|e| invalid(py, "policy", &e.to_string()))?;
+    let mut merged =
+        serde_json::to_value(base).map_err(|e| invalid(py, "policy", &e.to_string()))?;
     if let serde_json::Value::Object(m) = &mut merged {
         m.extend(patch);
     }

@@ -12,11 +12,10 @@ use crate::errors::invalid;
 
 /// An aware `datetime` as UTC; a naive one is an `InvalidInput` naming `field`.
 pub fn aware(py: Python<'_>, field: &str, v: &Bound<'_, PyAny>) -> PyResult<DateTime<Utc>> {
-    let naive = v
-        .getattr("tzinfo")
-        .map(|t| t.is_none())
-        .unwrap_or(true)
-        || v.call_method0("utcoffset").map(|o| o.is_none()).unwrap_or(true);
+    let naive = v.getattr("tzinfo").map(|t| t.is_none()).unwrap_or(true)
+        || v.call_method0("utcoffset")
+            .map(|o| o.is_none())
+            .unwrap_or(true);
     if naive {
         return Err(invalid(
             py,
@@ -33,8 +32,14 @@ pub fn aware(py: Python<'_>, field: &str, v: &Bound<'_, PyAny>) -> PyResult<Date
 }
 
 /// An optional aware datetime.
-pub fn opt_aware(py: Python<'_>, field: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DateTime<Utc>>> {
-    v.filter(|v| !v.is_none()).map(|v| aware(py, field, v)).transpose()
+pub fn opt_aware(
+    py: Python<'_>,
+    field: &str,
+    v: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<DateTime<Utc>>> {
+    v.filter(|v| !v.is_none())
+        .map(|v| aware(py, field, v))
+        .transpose()
 }
 
 /// An id (`str` or a UUID object) of type `T`.
@@ -55,7 +60,11 @@ pub fn json_to_py(py: Python<'_>, v: &serde_json::Value) -> Py<PyAny> {
 }
 
 /// A dict (or anything `json.dumps` takes) as a JSON value.
-pub fn py_to_json(py: Python<'_>, field: &str, v: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
+pub fn py_to_json(
+    py: Python<'_>,
+    field: &str,
+    v: &Bound<'_, PyAny>,
+) -> PyResult<serde_json::Value> {
     let text: String = py
         .import("json")?
         .call_method1("dumps", (v,))
@@ -93,7 +102,10 @@ impl From<booking_core::User> for User {
 #[pymethods]
 impl User {
     fn __repr__(&self) -> String {
-        format!("User(id={:?}, email={:?}, role={:?})", self.id, self.email, self.role)
+        format!(
+            "User(id={:?}, email={:?}, role={:?})",
+            self.id, self.email, self.role
+        )
     }
 }
 
@@ -153,7 +165,10 @@ impl Room {
     }
 
     fn __repr__(&self) -> String {
-        format!("Room(id={:?}, name={:?}, time_zone={:?})", self.id, self.name, self.time_zone)
+        format!(
+            "Room(id={:?}, name={:?}, time_zone={:?})",
+            self.id, self.name, self.time_zone
+        )
     }
 }
 
@@ -208,7 +223,11 @@ impl Booking {
     fn __repr__(&self) -> String {
         format!(
             "Booking(id={:?}, title={:?}, start={}, end={}, status={:?})",
-            self.id, self.title, self.start.to_rfc3339(), self.end.to_rfc3339(), self.status
+            self.id,
+            self.title,
+            self.start.to_rfc3339(),
+            self.end.to_rfc3339(),
+            self.status
         )
     }
 }
@@ -223,7 +242,10 @@ pub struct FreeSlot {
 
 impl From<Slot> for FreeSlot {
     fn from(s: Slot) -> Self {
-        Self { start: s.start, end: s.end }
+        Self {
+            start: s.start,
+            end: s.end,
+        }
     }
 }
 

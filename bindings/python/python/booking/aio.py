@@ -46,6 +46,9 @@ class AsyncService:
     async def create_user(self, email: str, display_name: str, role: str = "user") -> User:
         return await asyncio.to_thread(self.sync.create_user, email, display_name, role)
 
+    async def user_by_email(self, email: str) -> Optional[User]:
+        return await asyncio.to_thread(self.sync.user_by_email, email)
+
     async def get_user(self, user_id: Id) -> User:
         return await asyncio.to_thread(self.sync.get_user, user_id)
 
