@@ -151,6 +151,10 @@ for db in sqlite postgres; do
   cargo clippy -q -p booking-store --no-default-features --features "$db" --locked -- -D warnings
 done
 
+step "OpenTelemetry export (the optional otlp feature)"
+cargo clippy -q -p booking-server --features otlp --all-targets --locked -- -D warnings
+cargo test -p booking-server --features otlp --test otlp --locked 2>&1 | tee "$log/otlp"
+
 step "cargo test"
 # The Python binding is a cdylib for CPython (no Rust tests: pytest runs it below).
 cargo test --workspace --exclude booking-python --locked 2>&1 | tee "$log/cargo"
@@ -189,8 +193,8 @@ fi
 
 step "summary"
 sum() { { grep -Eo "$1" "$2" 2>/dev/null || true; } | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }'; }
-cargo_passed=$(sum '[0-9]+ passed' "$log/cargo")
-cargo_failed=$(sum '[0-9]+ failed' "$log/cargo")
+cargo_passed=$(( $(sum '[0-9]+ passed' "$log/cargo") + $(sum '[0-9]+ passed' "$log/otlp") ))
+cargo_failed=$(( $(sum '[0-9]+ failed' "$log/cargo") + $(sum '[0-9]+ failed' "$log/otlp") ))
 cargo_ignored=$(sum '[0-9]+ ignored' "$log/cargo")
 e2e_passed=$(sum '^# pass [0-9]+' "$log/e2e")
 e2e_failed=$(sum '^# fail [0-9]+' "$log/e2e")

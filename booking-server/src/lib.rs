@@ -24,6 +24,7 @@ pub mod ops;
 pub mod sso;
 pub mod state;
 pub mod tables;
+pub mod telemetry;
 pub mod web;
 
 use std::sync::Arc;

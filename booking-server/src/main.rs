@@ -127,22 +127,9 @@ enum Command {
     },
 }
 
-fn init_logging(format: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if format == "json" {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
-}
-
 async fn run(cli: Cli) -> Result<(), ServerError> {
     let mut config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok())?;
-    init_logging(&config.log_format);
+    let _telemetry = booking_server::telemetry::init(&config.log_format);
     match cli.command {
         Command::Serve {
             bind,

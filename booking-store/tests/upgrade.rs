@@ -1,7 +1,8 @@
 //! Upgrades keep every row (#24): a database made by the first schema
-//! (migration 0001) and filled the way the first release wrote its rows is
-//! migrated by today's `migrate`, and every row reads back as it was — on
-//! SQLite and PostgreSQL.
+//! (migration 0001) and filled the way the first release wrote its rows —
+//! and the tables later migrations added, filled when they were added — is
+//! migrated by today's `migrate`, and every row reads back as it was, on
+//! SQLite and PostgreSQL. (The server's own tables: booking-server/tests/upgrade.rs.)
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -17,6 +18,11 @@ use uuid::Uuid;
 
 /// Only the first migration of the backend's directory.
 async fn first_schema(backend: Backend) -> Migrator {
+    schema_upto(backend, 1).await
+}
+
+/// The migrations of the backend's directory up to `version`.
+async fn schema_upto(backend: Backend, version: i64) -> Migrator {
     let dir = match backend {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
@@ -28,10 +34,14 @@ async fn first_schema(backend: Backend) -> Migrator {
     )
     .await
     .expect("migrations");
-    let first: Vec<_> = all.iter().filter(|m| m.version == 1).cloned().collect();
-    assert_eq!(first.len(), 1);
+    let upto: Vec<_> = all
+        .iter()
+        .filter(|m| m.version <= version)
+        .cloned()
+        .collect();
+    assert_eq!(upto.len() as i64, version);
     Migrator {
-        migrations: Cow::Owned(first),
+        migrations: Cow::Owned(upto),
         ..all
     }
 }
@@ -286,5 +296,168 @@ async fn todays_migrate_keeps_every_row_of_the_first_schema() {
         }
         .expect("revoked tokens");
         assert_eq!(revoked, 1);
+    }
+}
+
+/// Rows of the tables later migrations added, written the way the release
+/// that added each table wrote them: a series (0002), a waitlist entry
+/// (0002), a stored event (0004) and an order (0005).
+struct Later {
+    series: Uuid,
+    waitlist: Uuid,
+    order: Uuid,
+}
+
+const ITEMS: &str = r#"[{"name":"Coffee","quantity":8,"unit_cost_cents":250}]"#;
+
+async fn fill_later_sqlite(url: &str, r: &Rows, l: &Later) {
+    let pool = sqlx::SqlitePool::connect(url).await.expect("pool");
+    schema_upto(Backend::Sqlite, 5)
+        .await
+        .run(&pool)
+        .await
+        .expect("0002-0005");
+    let ts = |t: DateTime<Utc>| t.timestamp();
+    sqlx::query("INSERT INTO series VALUES ($1, $2, $3, 'Weekly', 'Sync', 3, '2026-03-02T09:00:00', 30, 'FREQ=WEEKLY;COUNT=4', 0, $4)")
+        .bind(l.series).bind(r.room).bind(r.alice).bind(ts(at(2026, 2, 20, 9)))
+        .execute(&pool).await.expect("series");
+    sqlx::query("INSERT INTO waitlist VALUES ($1, $2, $3, 'Wait', '', 2, $4, $5, $6, NULL, 1)")
+        .bind(l.waitlist)
+        .bind(r.room)
+        .bind(r.alice)
+        .bind(ts(at(2026, 2, 2, 9)))
+        .bind(ts(at(2026, 2, 2, 10)))
+        .bind(ts(at(2026, 1, 20, 9)))
+        .execute(&pool)
+        .await
+        .expect("waitlist");
+    sqlx::query("INSERT INTO events (at, kind, room_id, organizer_id, booking_id, payload) VALUES ($1, 'approved', $2, $3, $4, '{\"title\":\"Planning\"}')")
+        .bind(ts(at(2026, 1, 11, 9))).bind(r.room).bind(r.alice).bind(r.approved)
+        .execute(&pool).await.expect("event");
+    sqlx::query("INSERT INTO orders VALUES ($1, $2, $3, 'catering', $4, 'high', 'approved', 'CC-1', 'vegan', 0, NULL, $5, $6)")
+        .bind(l.order).bind(r.approved).bind(r.alice).bind(ITEMS)
+        .bind(ts(at(2026, 1, 12, 9))).bind(ts(at(2026, 1, 13, 9)))
+        .execute(&pool).await.expect("order");
+    pool.close().await;
+}
+
+async fn fill_later_postgres(url: &str, r: &Rows, l: &Later) {
+    let pool = sqlx::PgPool::connect(url).await.expect("pool");
+    schema_upto(Backend::Postgres, 5)
+        .await
+        .run(&pool)
+        .await
+        .expect("0002-0005");
+    sqlx::query("INSERT INTO series VALUES ($1, $2, $3, 'Weekly', 'Sync', 3, '2026-03-02T09:00:00', 30, 'FREQ=WEEKLY;COUNT=4', false, $4)")
+        .bind(l.series).bind(r.room).bind(r.alice).bind(at(2026, 2, 20, 9))
+        .execute(&pool).await.expect("series");
+    sqlx::query("INSERT INTO waitlist VALUES ($1, $2, $3, 'Wait', '', 2, $4, $5, $6, NULL, true)")
+        .bind(l.waitlist)
+        .bind(r.room)
+        .bind(r.alice)
+        .bind(at(2026, 2, 2, 9))
+        .bind(at(2026, 2, 2, 10))
+        .bind(at(2026, 1, 20, 9))
+        .execute(&pool)
+        .await
+        .expect("waitlist");
+    sqlx::query("INSERT INTO events (at, kind, room_id, organizer_id, booking_id, payload) VALUES ($1, 'approved', $2, $3, $4, '{\"title\":\"Planning\"}'::jsonb)")
+        .bind(at(2026, 1, 11, 9)).bind(r.room).bind(r.alice).bind(r.approved)
+        .execute(&pool).await.expect("event");
+    sqlx::query("INSERT INTO orders VALUES ($1, $2, $3, 'catering', $4::jsonb, 'high', 'approved', 'CC-1', 'vegan', false, NULL, $5, $6)")
+        .bind(l.order).bind(r.approved).bind(r.alice).bind(ITEMS)
+        .bind(at(2026, 1, 12, 9)).bind(at(2026, 1, 13, 9))
+        .execute(&pool).await.expect("order");
+    pool.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tables_added_later_keep_their_rows_through_todays_migrate() {
+    for backend in backends() {
+        eprintln!("-- {backend:?}");
+        let db = TestDb::create(backend).await;
+        let r = Rows {
+            room: Uuid::new_v4(),
+            alice: Uuid::new_v4(),
+            admin: Uuid::new_v4(),
+            approved: Uuid::new_v4(),
+            pending: Uuid::new_v4(),
+        };
+        let l = Later {
+            series: Uuid::new_v4(),
+            waitlist: Uuid::new_v4(),
+            order: Uuid::new_v4(),
+        };
+        match backend {
+            Backend::Sqlite => {
+                fill_sqlite(&db.url, &r).await;
+                fill_later_sqlite(&db.url, &r, &l).await;
+            }
+            Backend::Postgres => {
+                fill_postgres(&db.url, &r).await;
+                fill_later_postgres(&db.url, &r, &l).await;
+            }
+        }
+        let s = store::open(&db.url).await.expect("today's migrate");
+        assert!(s.pending_migrations().await.expect("pending").is_empty());
+
+        let series = s
+            .get_series(booking_core::SeriesId(l.series))
+            .await
+            .expect("q")
+            .expect("series kept");
+        assert_eq!(
+            (series.title.as_str(), series.duration_minutes),
+            ("Weekly", 30)
+        );
+        assert_eq!(series.rrule, "FREQ=WEEKLY;COUNT=4");
+        assert_eq!(series.local_start.to_string(), "2026-03-02 09:00:00");
+        assert_eq!(series.created_at, at(2026, 2, 20, 9));
+
+        let waiting = s.waitlist_of(UserId(r.alice)).await.expect("waitlist");
+        assert_eq!(waiting.len(), 1);
+        let w = &waiting[0];
+        assert_eq!(w.id, booking_core::WaitlistId(l.waitlist));
+        assert!(w.active && w.booking_id.is_none());
+        assert_eq!(
+            (w.start, w.end, w.attendees),
+            (at(2026, 2, 2, 9), at(2026, 2, 2, 10), 2)
+        );
+
+        let events = s.events_since(0, 10).await.expect("events");
+        assert_eq!(events.len(), 1);
+        let e = &events[0];
+        assert_eq!(
+            (e.kind.as_str(), e.booking_id),
+            ("approved", BookingId(r.approved))
+        );
+        assert_eq!(e.payload, json!({"title": "Planning"}));
+        assert_eq!(e.at, at(2026, 1, 11, 9));
+
+        let o = s
+            .get_order(booking_core::orders::OrderId(l.order))
+            .await
+            .expect("q")
+            .expect("order kept");
+        assert_eq!(o.booking_id, BookingId(r.approved));
+        assert_eq!(
+            (
+                o.items.len(),
+                o.items[0].quantity,
+                o.items[0].unit_cost_cents
+            ),
+            (1, 8, 250)
+        );
+        assert_eq!(o.estimated_cost_cents(), 2000);
+        assert_eq!(
+            (o.cost_centre.as_str(), o.notes.as_str()),
+            ("CC-1", "vegan")
+        );
+        assert!(!o.needs_review && o.notice.is_none());
+        assert_eq!(
+            (o.created_at, o.updated_at),
+            (at(2026, 1, 12, 9), at(2026, 1, 13, 9))
+        );
+        s.close().await;
     }
 }
