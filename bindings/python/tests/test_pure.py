@@ -51,3 +51,8 @@ def test_naive_datetimes_and_bad_rules_are_refused() -> None:
     with pytest.raises(booking.InvalidInput) as z:
         booking.expand_series("FREQ=DAILY;COUNT=2", T(9), "Nowhere/Else", 30, T(23))
     assert z.value.field == "time_zone"
+
+
+def test_a_database_that_does_not_answer_is_unavailable() -> None:
+    with pytest.raises(booking.Unavailable):
+        booking.open("postgresql://postgres@127.0.0.1:1/nothing")
