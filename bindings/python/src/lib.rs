@@ -3,6 +3,7 @@
 //! asyncio API; `_booking.pyi` types both.
 
 mod errors;
+mod handle;
 mod pure;
 mod service;
 mod types;
@@ -21,7 +22,7 @@ fn _booking(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::SeriesResult>()?;
     m.add_class::<types::SkippedOccurrence>()?;
     m.add_class::<types::WaitlistEntry>()?;
-    m.add_function(wrap_pyfunction!(service::open, m)?)?;
+    m.add_function(wrap_pyfunction!(handle::open, m)?)?;
     m.add_function(wrap_pyfunction!(pure::overlaps, m)?)?;
     m.add_function(wrap_pyfunction!(pure::first_conflict, m)?)?;
     m.add_function(wrap_pyfunction!(pure::expand_series, m)?)?;
