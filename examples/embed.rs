@@ -12,8 +12,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Arc::new(SystemClock),
     );
     let admin = Actor::from(
-        svc.create_user("admin@example.com", "Admin", Role::SuperAdmin, None, true)
-            .await?,
+        svc.create_user(
+            "admin@example.com",
+            "Admin",
+            Role::SuperAdmin,
+            None,
+            AccountState::Active,
+        )
+        .await?,
     );
     let room = svc
         .create_room(

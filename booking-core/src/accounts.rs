@@ -2,6 +2,7 @@
 //! demo data — rather than by a signed-in person: audited all the same, with
 //! no actor and `via` naming the door. Password hashes are never audited.
 
+use crate::domain::AccountState;
 use serde_json::json;
 
 use std::collections::BTreeSet;
@@ -22,7 +23,13 @@ impl BookingService {
         password_hash: Option<&str>,
     ) -> Result<User, CoreError> {
         let user = self
-            .create_user(email, display_name, role, password_hash, true)
+            .create_user(
+                email,
+                display_name,
+                role,
+                password_hash,
+                AccountState::Active,
+            )
             .await?;
         self.audit(
             None,

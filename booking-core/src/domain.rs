@@ -390,6 +390,51 @@ impl RoomPolicy {
     }
 }
 
+/// Whether an account may sign in and act: named, so that a call reads
+/// `create_user(…, AccountState::Active)` rather than `…, true)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountState {
+    Active,
+    /// Waiting for an administrator (registration from an approval domain),
+    /// or switched off: cannot sign in.
+    Inactive,
+}
+
+impl AccountState {
+    pub fn from_active(active: bool) -> Self {
+        if active { Self::Active } else { Self::Inactive }
+    }
+
+    pub fn is_active(self) -> bool {
+        self == Self::Active
+    }
+}
+
+/// Which rooms a listing holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomListing {
+    /// Rooms that are not soft-deleted.
+    Current,
+    /// Every room, soft-deleted ones too.
+    WithDeleted,
+}
+
+impl RoomListing {
+    pub fn from_include_deleted(include: bool) -> Self {
+        if include {
+            Self::WithDeleted
+        } else {
+            Self::Current
+        }
+    }
+
+    pub fn includes_deleted(self) -> bool {
+        self == Self::WithDeleted
+    }
+}
+
 /// A user account as the core sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {

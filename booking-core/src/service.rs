@@ -2,6 +2,8 @@
 //! through the [`Store`]; every state change is written to the audit log and
 //! broadcast as a [`BookingEvent`].
 
+use crate::domain::AccountState;
+use crate::domain::RoomListing;
 use std::collections::{BTreeSet, HashSet};
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
@@ -202,7 +204,7 @@ impl BookingService {
         {
             return Ok(rooms.clone());
         }
-        let rooms = Arc::new(self.store.list_rooms(false).await?);
+        let rooms = Arc::new(self.store.list_rooms(RoomListing::Current).await?);
         if let Ok(mut guard) = self.rooms.lock() {
             *guard = Some((std::time::Instant::now(), rooms.clone()));
         }
@@ -325,7 +327,7 @@ impl BookingService {
         display_name: &str,
         role: Role,
         password_hash: Option<&str>,
-        active: bool,
+        state: AccountState,
     ) -> Result<User, CoreError> {
         let email = normalise_email(email)?;
         check_text("display_name", display_name, 200, true)?;
@@ -335,7 +337,7 @@ impl BookingService {
             display_name: display_name.trim().to_string(),
             role,
             assigned_rooms: BTreeSet::new(),
-            active,
+            active: state.is_active(),
             created_at: self.now(),
         };
         self.store.insert_user(&user, password_hash).await?;
@@ -389,8 +391,8 @@ impl BookingService {
             .ok_or_else(|| CoreError::not_found("room", id))
     }
 
-    pub async fn list_rooms(&self, include_deleted: bool) -> Result<Vec<Room>, CoreError> {
-        Ok(self.store.list_rooms(include_deleted).await?)
+    pub async fn list_rooms(&self, listing: RoomListing) -> Result<Vec<Room>, CoreError> {
+        Ok(self.store.list_rooms(listing).await?)
     }
 
     fn require_room_manager(actor: &User, room: RoomId) -> Result<(), CoreError> {
@@ -466,8 +468,19 @@ impl BookingService {
         Ok(room)
     }
 
+    /// Soft-delete a room: nobody can book it; its bookings stay. Its
+    /// super admin or room admins only; audited as `room.delete`.
+    pub async fn delete_room(&self, actor: &Actor, id: RoomId) -> Result<Room, CoreError> {
+        self.set_room_deleted(actor, id, true).await
+    }
+
+    /// Undo [`delete_room`](Self::delete_room); audited as `room.restore`.
+    pub async fn restore_room(&self, actor: &Actor, id: RoomId) -> Result<Room, CoreError> {
+        self.set_room_deleted(actor, id, false).await
+    }
+
     /// Soft-delete (`deleted = true`) or restore a room.
-    pub async fn set_room_deleted(
+    async fn set_room_deleted(
         &self,
         actor: &Actor,
         id: RoomId,

@@ -97,12 +97,12 @@ impl RoomStore for MemoryStore {
     async fn get_room(&self, id: RoomId) -> Result<Option<Room>, StoreError> {
         Ok(self.tables()?.rooms.get(&id).cloned())
     }
-    async fn list_rooms(&self, include_deleted: bool) -> Result<Vec<Room>, StoreError> {
+    async fn list_rooms(&self, listing: RoomListing) -> Result<Vec<Room>, StoreError> {
         let t = self.tables()?;
         let mut rooms: Vec<Room> = t
             .rooms
             .values()
-            .filter(|r| include_deleted || r.deleted_at.is_none())
+            .filter(|r| listing.includes_deleted() || r.deleted_at.is_none())
             .cloned()
             .collect();
         rooms.sort_by(|a, b| a.name.cmp(&b.name));
@@ -563,14 +563,26 @@ async fn the_service_runs_its_rules_over_a_store_of_its_own() {
     let store = Arc::new(MemoryStore::default());
     let svc = BookingService::new(store.clone(), Arc::new(FixedClock::new(at(6))));
     let admin = Actor::from(
-        svc.create_user("admin@example.com", "Admin", Role::SuperAdmin, None, true)
-            .await
-            .expect("admin"),
+        svc.create_user(
+            "admin@example.com",
+            "Admin",
+            Role::SuperAdmin,
+            None,
+            AccountState::Active,
+        )
+        .await
+        .expect("admin"),
     );
     let alice = Actor::from(
-        svc.create_user("alice@example.com", "Alice", Role::User, None, true)
-            .await
-            .expect("alice"),
+        svc.create_user(
+            "alice@example.com",
+            "Alice",
+            Role::User,
+            None,
+            AccountState::Active,
+        )
+        .await
+        .expect("alice"),
     );
     let hours = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("time");
     let room = svc

@@ -9,7 +9,9 @@ async function refresh() {
   try {
     const resp = await fetch(location.href, { credentials: 'omit', headers: { 'x-requested-with': 'fetch' } });
     if (!resp.ok) {
+      // 401: the token was revoked (show why); otherwise keep what is shown and retry soon.
       if (resp.status === 401) location.reload();
+      else setTimeout(refresh, 5000);
       return;
     }
     const doc = new DOMParser().parseFromString(await resp.text(), 'text/html');

@@ -8,7 +8,7 @@
 use std::hint::black_box;
 
 use booking_core::{
-    Actor, BookingRequest, BusinessHours, Role, RoomCategory, RoomPolicy, RoomSpec,
+    AccountState, Actor, BookingRequest, BusinessHours, Role, RoomCategory, RoomPolicy, RoomSpec,
 };
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
@@ -53,7 +53,7 @@ async fn fixture() -> Fixture {
             "Admin",
             Role::SuperAdmin,
             Some(&hash),
-            true,
+            AccountState::Active,
         )
         .await
         .expect("user"),

@@ -9,8 +9,8 @@
 use std::hint::black_box;
 
 use booking_core::{
-    Actor, BookingChanges, BookingRequest, BusinessHours, Role, RoomCategory, RoomPolicy, RoomSpec,
-    SeriesRequest,
+    AccountState, Actor, BookingChanges, BookingRequest, BusinessHours, Role, RoomCategory,
+    RoomPolicy, RoomSpec, SeriesRequest,
 };
 use booking_server::config::Config;
 use booking_server::state::AppState;
@@ -54,9 +54,15 @@ async fn fixture() -> Fixture {
     .expect("state");
     let svc = &state.svc;
     let admin = Actor::from(
-        svc.create_user("admin@example.com", "Admin", Role::SuperAdmin, None, true)
-            .await
-            .expect("user"),
+        svc.create_user(
+            "admin@example.com",
+            "Admin",
+            Role::SuperAdmin,
+            None,
+            AccountState::Active,
+        )
+        .await
+        .expect("user"),
     );
     let room = svc
         .create_room(

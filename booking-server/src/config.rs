@@ -1,5 +1,6 @@
 //! Server configuration: defaults < TOML file < environment < command line.
 
+use secrecy::{ExposeSecret, SecretString};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -34,7 +35,7 @@ pub struct Config {
     pub public_url: String,
     /// HMAC secret for JWTs. When unset a random one is made at start-up,
     /// so tokens do not survive a restart.
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<SecretString>,
     /// Only these e-mail domains may register (empty = any).
     pub allowed_email_domains: Vec<String>,
     /// Accounts from these domains wait for an administrator's approval.
@@ -58,9 +59,9 @@ pub struct Config {
     /// Discord application public key (hex), env DISCORD_PUBLIC_KEY.
     pub discord_public_key: Option<String>,
     /// Slack signing secret, env SLACK_SIGNING_SECRET.
-    pub slack_signing_secret: Option<String>,
+    pub slack_signing_secret: Option<SecretString>,
     /// Teams outgoing-webhook security token (base64), env TEAMS_HMAC_SECRET.
-    pub teams_hmac_secret: Option<String>,
+    pub teams_hmac_secret: Option<SecretString>,
     /// OpenID Connect providers (`[[oidc_providers]]` tables). The variables
     /// OIDC_ISSUER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET add one named "sso".
     pub oidc_providers: Vec<booking_sso::ProviderConfig>,
@@ -68,7 +69,7 @@ pub struct Config {
     /// BOOKING_PASSWORD_LOGIN.
     pub password_login: bool,
     /// SMTP relay, e.g. `smtp://user:pass@host:587` (unset: no mail is sent).
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<SecretString>,
     /// Extra CA certificate (PEM) to trust for the SMTP relay.
     pub smtp_ca_file: Option<std::path::PathBuf>,
     /// Sender of notifications and organizer of the invites we send.
@@ -251,7 +252,7 @@ impl Config {
             cfg.public_url = v;
         }
         if let Some(v) = env("BOOKING_JWT_SECRET") {
-            cfg.jwt_secret = Some(v);
+            cfg.jwt_secret = Some(v.into());
         }
         if let Some(v) = env("BOOKING_ALLOWED_EMAIL_DOMAINS") {
             cfg.allowed_email_domains = list(&v);
@@ -284,10 +285,10 @@ impl Config {
             cfg.discord_public_key = Some(v);
         }
         if let Some(v) = env("SLACK_SIGNING_SECRET") {
-            cfg.slack_signing_secret = Some(v);
+            cfg.slack_signing_secret = Some(v.into());
         }
         if let Some(v) = env("TEAMS_HMAC_SECRET") {
-            cfg.teams_hmac_secret = Some(v);
+            cfg.teams_hmac_secret = Some(v.into());
         }
         if let Some(issuer) = env("OIDC_ISSUER_URL") {
             let client_id = env("OIDC_CLIENT_ID").ok_or(ConfigError::Invalid {
@@ -300,7 +301,7 @@ impl Config {
                 display_name: env("OIDC_DISPLAY_NAME").unwrap_or_else(|| "Single sign-on".into()),
                 issuer_url: issuer,
                 client_id,
-                client_secret: env("OIDC_CLIENT_SECRET"),
+                client_secret: env("OIDC_CLIENT_SECRET").map(Into::into),
                 scopes: vec!["openid".into(), "email".into(), "profile".into()],
                 role_mappings: Vec::new(),
             });
@@ -323,7 +324,7 @@ impl Config {
             }
         }
         if let Some(v) = env("BOOKING_SMTP_URL") {
-            cfg.smtp_url = Some(v);
+            cfg.smtp_url = Some(v.into());
         }
         if let Some(v) = env("BOOKING_SMTP_CA_FILE") {
             cfg.smtp_ca_file = Some(v.into());
@@ -449,7 +450,7 @@ impl Config {
             });
         }
         if let Some(s) = &self.jwt_secret
-            && s.len() < 32
+            && s.expose_secret().len() < 32
         {
             return Err(ConfigError::Invalid {
                 key: "jwt_secret",
@@ -491,12 +492,14 @@ impl Config {
             });
         }
         if let Some(url) = &self.smtp_url {
-            booking_email::SmtpSettings::from_url(url, self.smtp_ca_file.as_deref()).map_err(
-                |e| ConfigError::Invalid {
-                    key: "smtp_url",
-                    reason: e.to_string(),
-                },
-            )?;
+            booking_email::SmtpSettings::from_url(
+                url.expose_secret(),
+                self.smtp_ca_file.as_deref(),
+            )
+            .map_err(|e| ConfigError::Invalid {
+                key: "smtp_url",
+                reason: e.to_string(),
+            })?;
         }
         if !self.mail_from.contains('@') {
             return Err(ConfigError::Invalid {
@@ -539,6 +542,43 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let vars = [
+            ("BOOKING_JWT_SECRET", "jwt-secret-jwt-secret-jwt-secret-jwt"),
+            ("SLACK_SIGNING_SECRET", "slack-signing-secret-value"),
+            ("TEAMS_HMAC_SECRET", "dGVhbXMtc2VjcmV0LXZhbHVl"),
+            (
+                "BOOKING_SMTP_URL",
+                "smtp://mailer:smtp-password-value@127.0.0.1:2525",
+            ),
+            ("OIDC_ISSUER_URL", "https://idp.example"),
+            ("OIDC_CLIENT_ID", "booking"),
+            ("OIDC_CLIENT_SECRET", "oidc-client-secret-value"),
+        ];
+        let cfg = Config::load(None, |k| {
+            vars.iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| v.to_string())
+        })
+        .expect("load");
+        let shown = format!("{cfg:?}");
+        for (name, value) in vars
+            .iter()
+            .filter(|(n, _)| n.contains("SECRET") || n.contains("SMTP"))
+        {
+            let secret = value
+                .split_once("smtp-password")
+                .map_or(*value, |_| "smtp-password-value");
+            assert!(!shown.contains(secret), "{name} printed by Debug");
+        }
+        assert_eq!(
+            cfg.jwt_secret.as_ref().map(|s| s.expose_secret()),
+            Some("jwt-secret-jwt-secret-jwt-secret-jwt"),
+            "still there for the code that needs it"
+        );
+    }
 
     #[test]
     fn global_quotas_from_one_line() {

@@ -25,7 +25,7 @@ use booking_calendar::dav::{
     self, CALDAV, CALSERVER, DAV, PropName, PropRequest, Report, Response as DavResponse, Value,
 };
 use booking_core::store::{BookingFilter, BookingsVersion, VersionScope};
-use booking_core::{Booking, Room, RoomId, User};
+use booking_core::{Booking, Room, RoomId, RoomListing, User};
 use chrono::{DateTime, Utc};
 use poem::http::{HeaderValue, StatusCode};
 use poem::web::Data;
@@ -851,7 +851,7 @@ async fn propfind(
                 home_props(user),
             ));
             if depth > 0 {
-                let rooms = match state.svc.list_rooms(false).await {
+                let rooms = match state.svc.list_rooms(RoomListing::Current).await {
                     Ok(r) => r,
                     Err(e) => return unavailable(&e),
                 };

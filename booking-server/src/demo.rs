@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use booking_core::{Actor, BusinessHours, Role, RoomCategory, RoomPolicy, RoomSpec, User};
+use booking_core::{
+    Actor, BusinessHours, Role, RoomCategory, RoomListing, RoomPolicy, RoomSpec, User,
+};
 use chrono::NaiveTime;
 use rand::Rng;
 use rand::distr::Alphanumeric;
@@ -85,7 +87,7 @@ pub async fn load(state: &AppState) -> Result<Vec<(String, Role, String)>, Serve
         out.push((email.to_string(), role, password));
     }
     let admin = Actor::from(users[0].clone());
-    if svc.list_rooms(true).await?.is_empty() {
+    if svc.list_rooms(RoomListing::WithDeleted).await?.is_empty() {
         let office = RoomPolicy {
             business_hours: BusinessHours::weekdays(t(7), t(20)),
             ..RoomPolicy::default()

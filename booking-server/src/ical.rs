@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use booking_calendar::{Writer, freebusy, local_stamp, utc_stamp};
 use booking_core::store::{BookingFilter, BookingsVersion, ChangeStamp, VersionScope};
-use booking_core::{Booking, BookingStatus, Room, RoomId, SeriesId, User};
+use booking_core::{Booking, BookingStatus, Room, RoomId, RoomListing, SeriesId, User};
 use bytes::Bytes;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
@@ -378,7 +378,7 @@ pub(crate) fn host(state: &AppState) -> String {
 pub(crate) async fn rooms_map(
     state: &AppState,
 ) -> Result<HashMap<RoomId, Room>, booking_core::CoreError> {
-    let rooms = state.svc.list_rooms(true).await?;
+    let rooms = state.svc.list_rooms(RoomListing::WithDeleted).await?;
     Ok(rooms.into_iter().map(|r| (r.id, r)).collect())
 }
 
@@ -669,7 +669,7 @@ pub async fn mailbox_freebusy(
     };
     let mailbox = mailbox.to_ascii_lowercase();
     let domain = &state.config.room_mail_domain;
-    let Ok(rooms) = state.svc.list_rooms(false).await else {
+    let Ok(rooms) = state.svc.list_rooms(RoomListing::Current).await else {
         return not_found();
     };
     let Some(room) = rooms.into_iter().find(|r| {

@@ -69,7 +69,7 @@ impl AppState {
     pub async fn open(config: Config) -> Result<Self, ServerError> {
         let store = tables::open_with(&config.database_url, &config.store_options()).await?;
         let secret = match &config.jwt_secret {
-            Some(s) => s.as_bytes().to_vec(),
+            Some(s) => secrecy::ExposeSecret::expose_secret(s).as_bytes().to_vec(),
             None => {
                 let mut key = vec![0u8; 32];
                 rand::rng().fill_bytes(&mut key);

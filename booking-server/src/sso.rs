@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use booking_core::{Role, User};
+use booking_core::{AccountState, Role, RoomListing, User};
 use booking_sso::{Provider, ProviderConfig, SsoError};
 use chrono::Utc;
 use poem::http::StatusCode;
@@ -330,7 +330,13 @@ async fn account(
                 let role = grant.as_ref().map_or(Role::User, |g| g.role);
                 let u = state
                     .svc
-                    .create_user(&id.email, &id.name, role, None, active)
+                    .create_user(
+                        &id.email,
+                        &id.name,
+                        role,
+                        None,
+                        AccountState::from_active(active),
+                    )
                     .await?;
                 store
                     .link_identity(&id.issuer, &id.subject, u.id, now)
@@ -371,7 +377,7 @@ async fn apply_grant(
     let rooms = if grant.role == Role::RoomAdmin {
         state
             .svc
-            .list_rooms(false)
+            .list_rooms(RoomListing::Current)
             .await?
             .into_iter()
             .filter(|r| r.floor.is_some_and(|f| grant.floors.contains(&f)))

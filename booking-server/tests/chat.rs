@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use booking_core::{Role, User};
+use booking_core::{AccountState, Role, RoomListing, User};
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
 use booking_server::state::AppState;
@@ -36,7 +36,7 @@ async fn server(b: Backend) -> Srv {
         database_url: db.url.clone(),
         jwt_secret: Some("test-secret-test-secret-test-secret".into()),
         slack_signing_secret: Some(SLACK_SECRET.into()),
-        teams_hmac_secret: Some(B64.encode(TEAMS_KEY)),
+        teams_hmac_secret: Some(B64.encode(TEAMS_KEY).into()),
         discord_public_key: Some(hex::encode(discord.verifying_key().to_bytes())),
         ..Config::default()
     })
@@ -181,7 +181,7 @@ impl Srv {
         let hash = hash_password("correct horse battery").expect("hash");
         self.state
             .svc
-            .create_user(email, email, Role::User, Some(&hash), true)
+            .create_user(email, email, Role::User, Some(&hash), AccountState::Active)
             .await
             .expect("user")
     }
@@ -225,7 +225,13 @@ async fn rooms(srv: &Srv) {
     let admin = booking_core::Actor::from(
         srv.state
             .svc
-            .create_user("admin@example.com", "A", Role::SuperAdmin, None, true)
+            .create_user(
+                "admin@example.com",
+                "A",
+                Role::SuperAdmin,
+                None,
+                AccountState::Active,
+            )
             .await
             .expect("admin"),
     );
@@ -459,7 +465,7 @@ mod cases {
         let ny_room = srv
             .state
             .svc
-            .list_rooms(false)
+            .list_rooms(RoomListing::Current)
             .await
             .expect("rooms")
             .into_iter()

@@ -1,5 +1,6 @@
 //! The `booking-server` binary: exit codes and messages a shell user sees.
 
+use booking_core::RoomListing;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -304,7 +305,10 @@ async fn command_line_account_changes_are_audited() {
 /// Everything a restore must bring back, in a comparable order.
 async fn snapshot(url: &str) -> serde_json::Value {
     let store = booking_store::open(url).await.expect("store");
-    let mut rooms = store.list_rooms(true).await.expect("rooms");
+    let mut rooms = store
+        .list_rooms(RoomListing::WithDeleted)
+        .await
+        .expect("rooms");
     rooms.sort_by_key(|r| r.id);
     let mut users = store.list_users().await.expect("users");
     users.sort_by_key(|u| u.id);
@@ -344,7 +348,11 @@ async fn backup_then_restore_gives_the_same_rows() {
         .await
         .expect("state");
         booking_server::demo::load(&state).await.expect("demo data");
-        let rooms = state.svc.list_rooms(false).await.expect("rooms");
+        let rooms = state
+            .svc
+            .list_rooms(RoomListing::Current)
+            .await
+            .expect("rooms");
         let huddle = rooms.iter().find(|r| r.name == "Huddle 1").expect("huddle");
         let alice = state
             .store

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use booking_core::{
-    Actor, BookingChanges, BookingRequest, BookingStatus, BusinessHours, Role, RoomCategory,
-    RoomPolicy, RoomSpec, SeriesRequest,
+    AccountState, Actor, BookingChanges, BookingRequest, BookingStatus, BusinessHours, Role,
+    RoomCategory, RoomPolicy, RoomSpec, SeriesRequest,
 };
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
@@ -67,15 +67,21 @@ async fn fixture(b: Backend) -> Fixture {
             "A",
             Role::SuperAdmin,
             Some(&hash),
-            true,
+            AccountState::Active,
         )
         .await
         .expect("u"),
     );
     let alice = Actor::from(
-        svc.create_user("alice@example.com", "Alice", Role::User, Some(&hash), true)
-            .await
-            .expect("u"),
+        svc.create_user(
+            "alice@example.com",
+            "Alice",
+            Role::User,
+            Some(&hash),
+            AccountState::Active,
+        )
+        .await
+        .expect("u"),
     );
     let room = svc
         .create_room(
@@ -544,9 +550,15 @@ async fn protocol(b: Backend) {
     // so the second rename usually lands in the same second): the ctag
     // follows each.
     let admin = Actor::from(
-        svc.create_user("ops@example.com", "Ops", Role::SuperAdmin, None, true)
-            .await
-            .expect("admin"),
+        svc.create_user(
+            "ops@example.com",
+            "Ops",
+            Role::SuperAdmin,
+            None,
+            AccountState::Active,
+        )
+        .await
+        .expect("admin"),
     );
     let mut ctag = ctag;
     for name in ["Blue room (east)", "Blue room (west)"] {
@@ -776,7 +788,13 @@ async fn advertised(b: Backend) {
     f.srv
         .state
         .svc
-        .create_user("bob@example.com", "Bob", Role::User, Some(&hash), true)
+        .create_user(
+            "bob@example.com",
+            "Bob",
+            Role::User,
+            Some(&hash),
+            AccountState::Active,
+        )
         .await
         .expect("bob");
     let object = format!("{room_url}{}.ics", f.series_id);

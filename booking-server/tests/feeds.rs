@@ -3,8 +3,8 @@
 //! STATUS), ETag/304, VFREEBUSY; and parsers written by others.
 
 use booking_core::{
-    Actor, BookingChanges, BookingRequest, BusinessHours, Role, RoomCategory, RoomPolicy, RoomSpec,
-    SeriesRequest,
+    AccountState, Actor, BookingChanges, BookingRequest, BusinessHours, Role, RoomCategory,
+    RoomPolicy, RoomSpec, SeriesRequest,
 };
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
@@ -96,15 +96,21 @@ async fn run(b: Backend) {
             "A",
             Role::SuperAdmin,
             Some(&hash),
-            true,
+            AccountState::Active,
         )
         .await
         .expect("u"),
     );
     let alice = Actor::from(
-        svc.create_user("alice@example.com", "Alice", Role::User, Some(&hash), true)
-            .await
-            .expect("u"),
+        svc.create_user(
+            "alice@example.com",
+            "Alice",
+            Role::User,
+            Some(&hash),
+            AccountState::Active,
+        )
+        .await
+        .expect("u"),
     );
     let room = svc
         .create_room(
@@ -446,15 +452,21 @@ async fn window_edges(b: Backend) {
             "A",
             Role::SuperAdmin,
             Some(&hash),
-            true,
+            AccountState::Active,
         )
         .await
         .expect("u"),
     );
     let alice = Actor::from(
-        svc.create_user("alice@example.com", "Alice", Role::User, Some(&hash), true)
-            .await
-            .expect("u"),
+        svc.create_user(
+            "alice@example.com",
+            "Alice",
+            Role::User,
+            Some(&hash),
+            AccountState::Active,
+        )
+        .await
+        .expect("u"),
     );
     let room = svc
         .create_room(
@@ -578,9 +590,15 @@ async fn kept_feeds(b: Backend) {
     // Changes go through the other server's service: another process.
     let svc = &fresh.state.svc;
     let admin = Actor::from(
-        svc.create_user("admin@example.com", "A", Role::SuperAdmin, None, true)
-            .await
-            .expect("u"),
+        svc.create_user(
+            "admin@example.com",
+            "A",
+            Role::SuperAdmin,
+            None,
+            AccountState::Active,
+        )
+        .await
+        .expect("u"),
     );
     fresh
         .state

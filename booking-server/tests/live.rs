@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
 use booking_core::{
-    Actor, BookingRequest, BusinessHours, Role, RoomCategory, RoomPolicy, RoomSpec,
+    AccountState, Actor, BookingRequest, BusinessHours, Role, RoomCategory, RoomPolicy, RoomSpec,
 };
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
@@ -149,7 +149,7 @@ async fn the_first_change_after_an_idle_spell_arrives() {
             "A",
             Role::SuperAdmin,
             Some(&hash),
-            true,
+            AccountState::Active,
         )
         .await
         .expect("u"),
@@ -186,20 +186,32 @@ async fn in_process(b: Backend) {
             "A",
             Role::SuperAdmin,
             Some(&hash),
-            true,
+            AccountState::Active,
         )
         .await
         .expect("u"),
     );
     let alice = Actor::from(
-        svc.create_user("alice@example.com", "A", Role::User, Some(&hash), true)
-            .await
-            .expect("u"),
+        svc.create_user(
+            "alice@example.com",
+            "A",
+            Role::User,
+            Some(&hash),
+            AccountState::Active,
+        )
+        .await
+        .expect("u"),
     );
     let eve = Actor::from(
-        svc.create_user("eve@example.com", "E", Role::User, Some(&hash), true)
-            .await
-            .expect("u"),
+        svc.create_user(
+            "eve@example.com",
+            "E",
+            Role::User,
+            Some(&hash),
+            AccountState::Active,
+        )
+        .await
+        .expect("u"),
     );
     let room = svc.create_room(&admin, room_spec()).await.expect("room");
     let http = Client::new();
@@ -326,7 +338,7 @@ async fn two_processes_share_events_through_postgres() {
             "A",
             Role::SuperAdmin,
             Some(&hash),
-            true,
+            AccountState::Active,
         )
         .await
         .expect("u");

@@ -11,7 +11,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
 use booking_core::store::BookingFilter;
-use booking_core::{Actor, BookingStatus, BusinessHours, Role, RoomCategory, RoomPolicy, RoomSpec};
+use booking_core::{
+    AccountState, Actor, BookingStatus, BusinessHours, Role, RoomCategory, RoomPolicy, RoomSpec,
+};
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
 use booking_server::state::AppState;
@@ -161,14 +163,20 @@ async fn seed(state: &AppState) -> BTreeMap<&'static str, booking_core::Room> {
             "Admin",
             Role::SuperAdmin,
             Some(&hash),
-            true,
+            AccountState::Active,
         )
         .await
         .expect("admin"),
     );
-    svc.create_user("alice@example.com", "Alice", Role::User, Some(&hash), true)
-        .await
-        .expect("alice");
+    svc.create_user(
+        "alice@example.com",
+        "Alice",
+        Role::User,
+        Some(&hash),
+        AccountState::Active,
+    )
+    .await
+    .expect("alice");
     let mut rooms = BTreeMap::new();
     for (key, name, capacity, approval) in [
         ("blue", "Blue room", 6, false),
@@ -676,7 +684,13 @@ async fn declines_taken_dates(b: Backend) {
     let bob = Actor::from(
         state
             .svc
-            .create_user("bob@example.com", "Bob", Role::User, Some(&hash), true)
+            .create_user(
+                "bob@example.com",
+                "Bob",
+                Role::User,
+                Some(&hash),
+                AccountState::Active,
+            )
             .await
             .expect("bob"),
     );

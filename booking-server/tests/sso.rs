@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use booking_core::{Actor, Role, RoomCategory, RoomPolicy, RoomSpec};
+use booking_core::{AccountState, Actor, Role, RoomCategory, RoomPolicy, RoomSpec};
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
 use booking_sso::{IdTokenError, Provider, ProviderConfig, RoleMapping};
@@ -217,7 +217,7 @@ async fn single_sign_on_with_a_real_provider() {
             "A",
             Role::SuperAdmin,
             Some(&hash),
-            true,
+            AccountState::Active,
         )
         .await
         .expect("admin"),
@@ -246,7 +246,13 @@ async fn single_sign_on_with_a_real_provider() {
         }
     }
     let bob = svc
-        .create_user("bob@example.com", "Bob", Role::User, Some(&hash), true)
+        .create_user(
+            "bob@example.com",
+            "Bob",
+            Role::User,
+            Some(&hash),
+            AccountState::Active,
+        )
         .await
         .expect("bob");
     svc.create_user(
@@ -254,7 +260,7 @@ async fn single_sign_on_with_a_real_provider() {
         "Carl",
         Role::User,
         Some(&hash),
-        true,
+        AccountState::Active,
     )
     .await
     .expect("carl");
@@ -607,7 +613,13 @@ async fn password_login_can_be_switched_off() {
     let hash = hash_password("correct horse battery").expect("hash");
     srv.state
         .svc
-        .create_user("amy@example.com", "Amy", Role::User, Some(&hash), true)
+        .create_user(
+            "amy@example.com",
+            "Amy",
+            Role::User,
+            Some(&hash),
+            AccountState::Active,
+        )
         .await
         .expect("user");
     let http = Client::new();

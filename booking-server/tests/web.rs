@@ -9,7 +9,8 @@ use common::web::{PASSWORD, browser, csrf_of, set_cookies, sign_in};
 use std::collections::BTreeSet;
 
 use booking_core::{
-    Actor, BookingRequest, BusinessHours, Role, RoomCategory, RoomPolicy, RoomSpec, User,
+    AccountState, Actor, BookingRequest, BusinessHours, Role, RoomCategory, RoomPolicy, RoomSpec,
+    User,
 };
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
@@ -42,16 +43,28 @@ async fn world_with(mut config: Config) -> World {
             "Root",
             Role::SuperAdmin,
             Some(&hash),
-            true,
+            AccountState::Active,
         )
         .await
         .expect("root");
     let alice = svc
-        .create_user("alice@example.com", "Alice", Role::User, Some(&hash), true)
+        .create_user(
+            "alice@example.com",
+            "Alice",
+            Role::User,
+            Some(&hash),
+            AccountState::Active,
+        )
         .await
         .expect("alice");
     let bob = svc
-        .create_user("bob@example.com", "Bob", Role::User, Some(&hash), true)
+        .create_user(
+            "bob@example.com",
+            "Bob",
+            Role::User,
+            Some(&hash),
+            AccountState::Active,
+        )
         .await
         .expect("bob");
     let open = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("time");
@@ -86,7 +99,7 @@ async fn world_with(mut config: Config) -> World {
             "Admin",
             Role::RoomAdmin,
             Some(&hash),
-            true,
+            AccountState::Active,
         )
         .await
         .expect("admin");

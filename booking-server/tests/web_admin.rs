@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 
 use booking_core::store::AuditFilter;
 use booking_core::{
-    Actor, BookingRequest, BusinessHours, CoreError, Role, Room, RoomCategory, RoomPolicy,
-    RoomSpec, User,
+    AccountState, Actor, BookingRequest, BusinessHours, CoreError, Role, Room, RoomCategory,
+    RoomListing, RoomPolicy, RoomSpec, User,
 };
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
@@ -44,7 +44,7 @@ async fn world() -> World {
     let user = |email: &'static str, name: &'static str, role| {
         let hash = hash.clone();
         async move {
-            svc.create_user(email, name, role, Some(&hash), true)
+            svc.create_user(email, name, role, Some(&hash), AccountState::Active)
                 .await
                 .expect("user")
         }
@@ -212,7 +212,13 @@ async fn the_room_form_names_the_field_and_keeps_what_was_typed() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(r.text().await.expect("html").contains("Mars/Olympus"));
     assert_eq!(
-        w.srv.state.svc.list_rooms(true).await.expect("rooms").len(),
+        w.srv
+            .state
+            .svc
+            .list_rooms(RoomListing::WithDeleted)
+            .await
+            .expect("rooms")
+            .len(),
         2,
         "nothing saved"
     );
@@ -234,7 +240,13 @@ async fn the_room_form_names_the_field_and_keeps_what_was_typed() {
         .await
         .expect("post");
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let rooms = w.srv.state.svc.list_rooms(true).await.expect("rooms");
+    let rooms = w
+        .srv
+        .state
+        .svc
+        .list_rooms(RoomListing::WithDeleted)
+        .await
+        .expect("rooms");
     let lab = rooms.iter().find(|r| r.name == "Lab <1>").expect("created");
     assert_eq!(lab.policy.booking_window_days, 30);
     assert!(lab.policy.business_hours.0[0].is_some() && lab.policy.business_hours.0[1].is_none());

@@ -30,7 +30,7 @@ fn report(c: &mut Criterion) {
         store.migrate_for_bench().await;
         let svc = BookingService::new(Arc::new(store.clone()), Arc::new(FixedClock::new(year_start())));
         let admin = Actor::from(
-            svc.create_user("bench@example.com", "Bench", Role::SuperAdmin, None, true)
+            svc.create_user("bench@example.com", "Bench", Role::SuperAdmin, None, AccountState::Active)
                 .await
                 .expect("user"),
         );
@@ -70,7 +70,7 @@ fn report(c: &mut Criterion) {
         .expect("bulk insert");
         sqlx::query("ANALYZE bookings").execute(store.pool()).await.expect("analyze");
         eprintln!("fixture: 500 rooms, 500,000 bookings inserted in {:.1?}", t.elapsed());
-        let rooms = svc.list_rooms(false).await.expect("rooms");
+        let rooms = svc.list_rooms(RoomListing::Current).await.expect("rooms");
         (svc, store, rooms)
     });
     let (from, to) = (year_start(), year_start() + Duration::days(365));

@@ -92,9 +92,15 @@ async fn fixture() -> Fixture {
     let clock = Arc::new(FixedClock::new(base()));
     let svc = BookingService::new(Arc::new(store.clone()), clock);
     let admin = Actor::from(
-        svc.create_user("bench@example.com", "Bench", Role::SuperAdmin, None, true)
-            .await
-            .expect("user"),
+        svc.create_user(
+            "bench@example.com",
+            "Bench",
+            Role::SuperAdmin,
+            None,
+            AccountState::Active,
+        )
+        .await
+        .expect("user"),
     );
     let mut rooms = Vec::new();
     for i in 0..ROOMS {
@@ -273,9 +279,15 @@ async fn series_fixture() -> (
     store.migrate().await.expect("migrate");
     let svc = BookingService::new(Arc::new(store.clone()), Arc::new(FixedClock::new(base())));
     let admin = Actor::from(
-        svc.create_user("bench@example.com", "Bench", Role::SuperAdmin, None, true)
-            .await
-            .expect("user"),
+        svc.create_user(
+            "bench@example.com",
+            "Bench",
+            Role::SuperAdmin,
+            None,
+            AccountState::Active,
+        )
+        .await
+        .expect("user"),
     );
     let room = svc
         .create_room(

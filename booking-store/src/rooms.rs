@@ -1,6 +1,7 @@
 //! Rooms and their policies.
 
 use async_trait::async_trait;
+use booking_core::RoomListing;
 use booking_core::domain::{Room, RoomId};
 use booking_core::store::RoomStore;
 
@@ -84,9 +85,14 @@ impl<B: SqlBackend> RoomStore for SqlStore<B> {
         self.find("get room", Q, args![id], room::<B>).await
     }
 
-    async fn list_rooms(&self, include_deleted: bool) -> Result<Vec<Room>, StoreError> {
+    async fn list_rooms(&self, listing: RoomListing) -> Result<Vec<Room>, StoreError> {
         const Q: &str = concat!(cols!(), " WHERE ($1 OR deleted_at IS NULL) ORDER BY name");
-        self.all("list rooms", Q, args![include_deleted], room::<B>)
-            .await
+        self.all(
+            "list rooms",
+            Q,
+            args![listing.includes_deleted()],
+            room::<B>,
+        )
+        .await
     }
 }

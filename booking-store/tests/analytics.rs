@@ -69,7 +69,7 @@ async fn run(b: Backend) {
         let svc = svc.clone();
         async move {
             Actor::from(
-                svc.create_user(email, email, role, None, true)
+                svc.create_user(email, email, role, None, AccountState::Active)
                     .await
                     .expect("user"),
             )
@@ -131,7 +131,7 @@ async fn run(b: Backend) {
         "only Wednesday's"
     );
 
-    let rooms = svc.list_rooms(false).await.expect("rooms");
+    let rooms = svc.list_rooms(RoomListing::Current).await.expect("rooms");
     let (from, to) = (monday(), monday() + Duration::days(7));
 
     // Utilisation per day: A on Monday 150 of 600 minutes.

@@ -48,7 +48,7 @@ async fn run(b: Backend) {
         let svc = svc.clone();
         async move {
             Actor::from(
-                svc.create_user(email, email, role, None, true)
+                svc.create_user(email, email, role, None, AccountState::Active)
                     .await
                     .expect("user"),
             )

@@ -45,7 +45,7 @@ async fn env(backend: Backend) -> Env {
         let svc = svc.clone();
         async move {
             Actor::from(
-                svc.create_user(email, email, role, None, true)
+                svc.create_user(email, email, role, None, AccountState::Active)
                     .await
                     .expect("create user"),
             )
@@ -136,9 +136,15 @@ mod tests {
         let store = db.store().await;
         let svc = BookingService::new(store.clone(), Arc::new(FixedClock::new(now())));
         let admin = Actor::from(
-            svc.create_user("a@example.com", "A", Role::SuperAdmin, None, true)
-                .await
-                .expect("user"),
+            svc.create_user(
+                "a@example.com",
+                "A",
+                Role::SuperAdmin,
+                None,
+                AccountState::Active,
+            )
+            .await
+            .expect("user"),
         );
         let room = svc.create_room(&admin, spec("R", 4)).await.expect("room");
         let booking = svc
@@ -204,7 +210,13 @@ mod tests {
             .await
             .expect_err("a user cannot create rooms");
         assert!(matches!(err, CoreError::RoleDenied { .. }), "{err:?}");
-        assert!(e.svc.list_rooms(true).await.expect("list").is_empty());
+        assert!(
+            e.svc
+                .list_rooms(RoomListing::WithDeleted)
+                .await
+                .expect("list")
+                .is_empty()
+        );
         // Duplicate names are refused too.
         e.svc
             .create_room(&e.admin, spec("Dup", 4))
@@ -216,7 +228,14 @@ mod tests {
             .await
             .expect_err("dup");
         assert!(matches!(err, CoreError::AlreadyExists(_)), "{err:?}");
-        assert_eq!(e.svc.list_rooms(true).await.expect("list").len(), 1);
+        assert_eq!(
+            e.svc
+                .list_rooms(RoomListing::WithDeleted)
+                .await
+                .expect("list")
+                .len(),
+            1
+        );
     }
 
     pub async fn bad_booking_input_is_refused_and_changes_nothing(b: Backend) {
@@ -339,7 +358,13 @@ mod tests {
 
         let mut ra = e
             .svc
-            .create_user("ra@example.com", "RA", Role::RoomAdmin, None, true)
+            .create_user(
+                "ra@example.com",
+                "RA",
+                Role::RoomAdmin,
+                None,
+                AccountState::Active,
+            )
             .await
             .expect("user");
         ra.assigned_rooms.insert(other.id);
@@ -483,7 +508,13 @@ mod tests {
         for i in 0..10 {
             users.push(Actor::from(
                 e.svc
-                    .create_user(&format!("u{i}@example.com"), "U", Role::User, None, true)
+                    .create_user(
+                        &format!("u{i}@example.com"),
+                        "U",
+                        Role::User,
+                        None,
+                        AccountState::Active,
+                    )
                     .await
                     .expect("user"),
             ));
@@ -803,16 +834,26 @@ mod tests {
             .expect("room");
         let err = e
             .svc
-            .set_room_deleted(&e.alice, room.id, true)
+            .delete_room(&e.alice, room.id)
             .await
             .expect_err("user");
         assert!(matches!(err, CoreError::Forbidden(_)));
-        e.svc
-            .set_room_deleted(&e.admin, room.id, true)
-            .await
-            .expect("delete");
-        assert!(e.svc.list_rooms(false).await.expect("list").is_empty());
-        assert_eq!(e.svc.list_rooms(true).await.expect("list").len(), 1);
+        e.svc.delete_room(&e.admin, room.id).await.expect("delete");
+        assert!(
+            e.svc
+                .list_rooms(RoomListing::Current)
+                .await
+                .expect("list")
+                .is_empty()
+        );
+        assert_eq!(
+            e.svc
+                .list_rooms(RoomListing::WithDeleted)
+                .await
+                .expect("list")
+                .len(),
+            1
+        );
         let err = e
             .svc
             .book(&e.alice, req(room.id, at(10, 0), at(11, 0)))
@@ -824,7 +865,7 @@ mod tests {
         ));
         let restored = e
             .svc
-            .set_room_deleted(&e.admin, room.id, false)
+            .restore_room(&e.admin, room.id)
             .await
             .expect("restore");
         assert!(restored.deleted_at.is_none());

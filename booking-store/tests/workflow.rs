@@ -42,7 +42,7 @@ async fn env(backend: Backend) -> Env {
         ("bob@example.com", Role::User),
     ] {
         users.push(Actor::from(
-            svc.create_user(email, email, role, None, true)
+            svc.create_user(email, email, role, None, AccountState::Active)
                 .await
                 .expect("user"),
         ));
@@ -518,7 +518,13 @@ mod cases {
             .expect("room");
         let carol = Actor::from(
             e.svc
-                .create_user("carol@example.com", "Carol", Role::User, None, true)
+                .create_user(
+                    "carol@example.com",
+                    "Carol",
+                    Role::User,
+                    None,
+                    AccountState::Active,
+                )
                 .await
                 .expect("carol"),
         );

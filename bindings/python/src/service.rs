@@ -220,7 +220,10 @@ impl Service {
     #[pyo3(signature = (include_deleted = false))]
     fn list_rooms(&self, py: Python<'_>, include_deleted: bool) -> PyResult<Vec<Room>> {
         run(py, &self.inner, async move |s| {
-            s.list_rooms(include_deleted).await
+            s.list_rooms(booking_core::RoomListing::from_include_deleted(
+                include_deleted,
+            ))
+            .await
         })
         .map(|v| v.into_iter().map(Into::into).collect())
     }
@@ -541,8 +544,12 @@ impl Service {
         let who = actor_id(py, actor)?;
         let rid: RoomId = id(py, "room_id", room_id)?;
         run(py, &self.inner, async move |s| {
-            s.set_room_deleted(&acting(s, who).await?, rid, deleted)
-                .await
+            let a = acting(s, who).await?;
+            if deleted {
+                s.delete_room(&a, rid).await
+            } else {
+                s.restore_room(&a, rid).await
+            }
         })
         .map(Into::into)
     }

@@ -69,7 +69,10 @@ pub trait RoomStore: Send + Sync {
     /// Replace a room; `false` when it does not exist.
     async fn update_room(&self, room: &Room) -> Result<bool, StoreError>;
     async fn get_room(&self, id: RoomId) -> Result<Option<Room>, StoreError>;
-    async fn list_rooms(&self, include_deleted: bool) -> Result<Vec<Room>, StoreError>;
+    async fn list_rooms(
+        &self,
+        listing: crate::domain::RoomListing,
+    ) -> Result<Vec<Room>, StoreError>;
 }
 
 /// Accounts and their credentials.

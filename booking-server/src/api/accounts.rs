@@ -1,7 +1,7 @@
 //! Accounts: registration, login, tokens, password change, user administration, audit log.
 
 use booking_core::store::{AuditFilter, Credentials};
-use booking_core::{Role, User, UserId};
+use booking_core::{AccountState, Role, User, UserId};
 use chrono::{DateTime, Utc};
 use poem::Request;
 use poem::web::Data;
@@ -262,7 +262,7 @@ impl AccountsApi {
                 &body.0.display_name,
                 Role::User,
                 Some(&hash),
-                active,
+                AccountState::from_active(active),
             )
             .await?;
         let actor = booking_core::Actor {
@@ -474,7 +474,7 @@ impl AccountsApi {
                 &body.0.display_name,
                 body.0.role.into(),
                 Some(&hash),
-                true,
+                AccountState::Active,
             )
             .await?;
         let user = if body.0.assigned_rooms.is_empty() {

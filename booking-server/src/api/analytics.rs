@@ -1,7 +1,7 @@
 //! Analytics for dashboards and BI tools, as JSON and as CSV.
 
 use booking_core::analytics::{Bucket, HeatCell, RoomSummary, UtilisationRow};
-use booking_core::{Actor, Role, Room};
+use booking_core::{Actor, Role, Room, RoomListing};
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::Query;
@@ -108,7 +108,7 @@ async fn scope(state: &AppState, actor: &Actor) -> ApiResult<Vec<Room>> {
             ));
         }
     }
-    let rooms = state.svc.list_rooms(false).await?;
+    let rooms = state.svc.list_rooms(RoomListing::Current).await?;
     Ok(rooms
         .into_iter()
         .filter(|r| actor.role != Role::RoomAdmin || actor.manages_room(r.id))

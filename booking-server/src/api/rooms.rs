@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use booking_core::store::BookingFilter;
-use booking_core::{RoomPolicy, RoomSpec};
+use booking_core::{RoomListing, RoomPolicy, RoomSpec};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -71,7 +71,12 @@ impl RoomsApi {
         include_deleted: Query<bool>,
     ) -> ApiResult<Json<Vec<RoomOut>>> {
         let actor = &auth.0.actor;
-        let rooms = state.svc.list_rooms(include_deleted.0).await?;
+        let rooms = state
+            .svc
+            .list_rooms(booking_core::RoomListing::from_include_deleted(
+                include_deleted.0,
+            ))
+            .await?;
         let wanted: Vec<String> = amenity
             .0
             .iter()
@@ -144,10 +149,7 @@ impl RoomsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Json<RoomOut>> {
-        let room = state
-            .svc
-            .set_room_deleted(&auth.0.actor, room_id(id.0), true)
-            .await?;
+        let room = state.svc.delete_room(&auth.0.actor, room_id(id.0)).await?;
         Ok(Json(room.into()))
     }
 
@@ -159,10 +161,7 @@ impl RoomsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Json<RoomOut>> {
-        let room = state
-            .svc
-            .set_room_deleted(&auth.0.actor, room_id(id.0), false)
-            .await?;
+        let room = state.svc.restore_room(&auth.0.actor, room_id(id.0)).await?;
         Ok(Json(room.into()))
     }
 
@@ -213,7 +212,7 @@ impl RoomsApi {
         state: Data<&AppState>,
         _auth: BearerAuth,
     ) -> ApiResult<Json<Vec<String>>> {
-        let rooms = state.svc.list_rooms(false).await?;
+        let rooms = state.svc.list_rooms(RoomListing::Current).await?;
         let all: BTreeSet<String> = rooms.into_iter().flat_map(|r| r.amenities).collect();
         Ok(Json(all.into_iter().collect()))
     }

@@ -11,7 +11,8 @@ use booking_chat::grammar::{self, Command, ParseError, When};
 use booking_core::availability::RoomQuery;
 use booking_core::store::BookingFilter;
 use booking_core::{
-    Actor, Booking, BookingRequest, BookingStatus, CoreError, Room, RuleViolation, User, UserId,
+    Actor, Booking, BookingRequest, BookingStatus, CoreError, Room, RoomListing, RuleViolation,
+    User, UserId,
 };
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
@@ -167,7 +168,7 @@ async fn run(
         ));
     };
     let actor = Actor { user, ip: None };
-    let rooms = svc.list_rooms(false).await?;
+    let rooms = svc.list_rooms(RoomListing::Current).await?;
     match cmd {
         Command::Help | Command::Link { .. } => Ok(Reply::text(HELP)),
         Command::Rooms => {

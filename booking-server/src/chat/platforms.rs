@@ -8,6 +8,7 @@ use chrono::{Duration, Utc};
 use poem::http::StatusCode;
 use poem::web::{Data, Json};
 use poem::{Body, IntoResponse, Request, Response, handler};
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use super::{Reply, SlowDown, handle};
@@ -111,7 +112,12 @@ fn slack_blocks(reply: &Reply) -> Value {
 /// The raw body of a Slack request whose v0 signature and timestamp check out.
 async fn slack_verified(state: &AppState, req: &Request, body: Body) -> Result<Vec<u8>, Response> {
     let body = read_body(body).await?;
-    let Some(secret) = state.config.slack_signing_secret.as_deref() else {
+    let Some(secret) = state
+        .config
+        .slack_signing_secret
+        .as_ref()
+        .map(|s| s.expose_secret())
+    else {
         return Err(unauthorized(VerifyError::NotConfigured(
             "SLACK_SIGNING_SECRET",
         )));
@@ -184,7 +190,12 @@ pub async fn teams_messages(state: Data<&AppState>, req: &Request, body: Body) -
         Ok(b) => b,
         Err(r) => return r,
     };
-    let Some(secret) = state.config.teams_hmac_secret.as_deref() else {
+    let Some(secret) = state
+        .config
+        .teams_hmac_secret
+        .as_ref()
+        .map(|s| s.expose_secret())
+    else {
         return unauthorized(VerifyError::NotConfigured("TEAMS_HMAC_SECRET"));
     };
     if let Err(e) = verify::teams(secret, header(req, "authorization"), &body) {

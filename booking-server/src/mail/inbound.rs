@@ -8,7 +8,7 @@ use booking_calendar::itip::{self, Address, Invitation, Method, PartStat};
 use booking_core::availability::RoomQuery;
 use booking_core::{
     Actor, Booking, BookingChanges, BookingRequest, BookingStatus, CoreError, Role, Room,
-    SeriesRequest, User,
+    RoomListing, SeriesRequest, User,
 };
 use serde::Serialize;
 
@@ -45,7 +45,7 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Vec<Outcome>, Inboun
 /// Process a parsed invitation (also the CalDAV scheduling entry point).
 pub async fn process(state: &AppState, inv: &Invitation) -> Result<Vec<Outcome>, InboundError> {
     let domain = &state.config.room_mail_domain;
-    let rooms = state.svc.list_rooms(false).await?;
+    let rooms = state.svc.list_rooms(RoomListing::Current).await?;
     let targets: Vec<&Room> = rooms
         .iter()
         .filter(|r| {

@@ -334,7 +334,12 @@ pub async fn send_once(
 
 /// Start the notifier, the reminder and the sender (when SMTP is set).
 pub fn spawn(state: AppState) -> Result<Vec<tokio::task::JoinHandle<()>>, MailError> {
-    let Some(url) = state.config.smtp_url.clone() else {
+    let Some(url) = state
+        .config
+        .smtp_url
+        .as_ref()
+        .map(|u| secrecy::ExposeSecret::expose_secret(u).to_string())
+    else {
         return Ok(Vec::new());
     };
     let settings = SmtpSettings::from_url(&url, state.config.smtp_ca_file.as_deref())?;

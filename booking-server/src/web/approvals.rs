@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use booking_core::{Booking, BookingId, BookingStatus, Role, UserId};
+use booking_core::{Booking, BookingId, BookingStatus, Role, RoomListing, UserId};
 use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
 use poem::{Request, Response, handler};
@@ -59,7 +59,7 @@ async fn describe(
 ) -> Result<Vec<Pending>, booking_core::CoreError> {
     let rooms: HashMap<_, _> = state
         .svc
-        .list_rooms(true)
+        .list_rooms(RoomListing::WithDeleted)
         .await?
         .into_iter()
         .map(|r| (r.id, r.name))

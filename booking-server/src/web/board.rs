@@ -3,7 +3,7 @@
 
 use askama::Template;
 use booking_core::store::BookingFilter;
-use booking_core::{BookingStatus, Room, RoomCategory};
+use booking_core::{BookingStatus, Room, RoomCategory, RoomListing};
 use chrono::{Datelike, Duration};
 use chrono_tz::Tz;
 use poem::http::StatusCode;
@@ -110,7 +110,7 @@ pub async fn page(state: Data<&AppState>, req: &Request, viewer: Viewer) -> Resp
         Some(Ok(d)) => d,
         Some(Err(m)) => return super::page::error_page(c, StatusCode::BAD_REQUEST, m),
     };
-    let all_rooms = match state.svc.list_rooms(false).await {
+    let all_rooms = match state.svc.list_rooms(RoomListing::Current).await {
         Ok(r) => r,
         Err(e) => return core_error_page(c, e),
     };

@@ -6,7 +6,8 @@ use askama::Template;
 use booking_core::procurement::{OrderItem, OrderKind, OrderRequest, Priority};
 use booking_core::recurrence;
 use booking_core::{
-    BookingRequest, BookingStatus, CoreError, Room, RoomId, RuleViolation, SeriesRequest,
+    BookingRequest, BookingStatus, CoreError, Room, RoomId, RoomListing, RuleViolation,
+    SeriesRequest,
 };
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use chrono_tz::Tz;
@@ -226,7 +227,7 @@ struct BookPage {
 async fn bookable_rooms(state: &AppState) -> Result<Vec<Room>, CoreError> {
     Ok(state
         .svc
-        .list_rooms(false)
+        .list_rooms(RoomListing::Current)
         .await?
         .into_iter()
         .filter(Room::is_bookable)

@@ -3,6 +3,7 @@
 //! code that links a chat account.
 
 use askama::Template;
+use booking_core::RoomListing;
 use poem::http::StatusCode;
 use poem::web::{Data, Query};
 use poem::{Response, handler};
@@ -47,7 +48,7 @@ async fn show(
             );
         }
     };
-    let rooms = match state.svc.list_rooms(false).await {
+    let rooms = match state.svc.list_rooms(RoomListing::Current).await {
         Ok(r) => r,
         Err(e) => return super::page::core_error_page(c, e),
     };

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use booking_core::{Role, RoomId};
+use booking_core::{Role, RoomId, RoomListing};
 use chrono::{DateTime, Duration, Utc};
 use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
@@ -130,7 +130,7 @@ pub async fn page(
     } else {
         None
     };
-    let rooms_seen: Vec<_> = match state.svc.list_rooms(false).await {
+    let rooms_seen: Vec<_> = match state.svc.list_rooms(RoomListing::Current).await {
         Ok(r) => r
             .into_iter()
             .filter(|r| actor.role != Role::RoomAdmin || actor.manages_room(r.id))

@@ -154,8 +154,17 @@ pub async fn page(
             to: Some(day_end.max(now + Duration::hours(12))),
             ..Default::default()
         })
-        .await
-        .unwrap_or_default();
+        .await;
+    let Ok(list) = list else {
+        // Never "Free" on a guess: the page keeps its last state and retries.
+        return html(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "<!DOCTYPE html><html lang=\"en\"><meta charset=\"utf-8\"><title>Unavailable</title>\
+             <main class=\"door\"><h1>The room's bookings cannot be read right now</h1>\
+             <p>This page tries again by itself.</p></main></html>"
+                .into(),
+        );
+    };
     let meeting = |b: &Booking| Meeting {
         id: b.id.to_string(),
         title: visible_title(&actor, &room, b).to_string(),

@@ -2,6 +2,7 @@
 //! the service ranks (best fit first) out, each bookable in one click.
 
 use askama::Template;
+use booking_core::RoomListing;
 use booking_core::availability::RoomQuery;
 use chrono::{Duration, DurationRound};
 use poem::http::StatusCode;
@@ -73,7 +74,7 @@ pub async fn page(state: Data<&AppState>, req: &Request, viewer: Viewer) -> Resp
     }
     let tz = viewer_zone(&state, req, tz_param.as_deref());
     let now = state.svc.now();
-    let rooms = match state.svc.list_rooms(false).await {
+    let rooms = match state.svc.list_rooms(RoomListing::Current).await {
         Ok(r) => r,
         Err(e) => return core_error_page(c, e),
     };

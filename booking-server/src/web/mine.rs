@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use askama::Template;
 use booking_core::store::BookingFilter;
 use booking_core::workflow::SeriesScope;
-use booking_core::{Booking, BookingId, BookingStatus, Room, RoomId, SeriesId, WaitlistId};
+use booking_core::{
+    Booking, BookingId, BookingStatus, Room, RoomId, RoomListing, SeriesId, WaitlistId,
+};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use poem::http::StatusCode;
@@ -111,7 +113,7 @@ pub struct FlashQuery {
 async fn rooms_by_id(state: &AppState) -> Result<HashMap<RoomId, Room>, booking_core::CoreError> {
     Ok(state
         .svc
-        .list_rooms(true)
+        .list_rooms(RoomListing::WithDeleted)
         .await?
         .into_iter()
         .map(|r| (r.id, r))

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use booking_core::procurement::{Order, OrderId, OrderStatus, is_officer, next_status};
-use booking_core::{Room, RoomId, User, UserId};
+use booking_core::{Room, RoomId, RoomListing, User, UserId};
 use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
 use poem::{Request, Response, handler};
@@ -100,7 +100,7 @@ impl Names {
         Ok(Self {
             rooms: state
                 .svc
-                .list_rooms(true)
+                .list_rooms(RoomListing::WithDeleted)
                 .await?
                 .into_iter()
                 .map(|r| (r.id, r))

@@ -1,7 +1,7 @@
 //! The API server of the HTTP tests: a fresh database, a running server and
 //! helpers to call it as a signed-in person.
 
-use booking_core::{Role, User};
+use booking_core::{AccountState, Role, User};
 use booking_server::auth::hash_password;
 use booking_server::config::Config;
 use booking_server::state::AppState;
@@ -48,7 +48,7 @@ impl Server {
         let hash = hash_password(PASSWORD).expect("hash");
         self.state
             .svc
-            .create_user(email, email, role, Some(&hash), true)
+            .create_user(email, email, role, Some(&hash), AccountState::Active)
             .await
             .expect("user")
     }

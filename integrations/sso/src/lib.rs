@@ -78,8 +78,9 @@ pub enum SsoError {
     Config(String),
 }
 
-/// One configured identity provider.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+/// One configured identity provider. (Not `Serialize`: it holds the client
+/// secret, which `Debug` shows redacted.)
+#[derive(Debug, Clone, Deserialize)]
 pub struct ProviderConfig {
     /// Short name used in URLs (`/auth/oidc/{name}/login`).
     pub name: String,
@@ -89,7 +90,7 @@ pub struct ProviderConfig {
     pub issuer_url: String,
     pub client_id: String,
     #[serde(default)]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<secrecy::SecretString>,
     #[serde(default = "default_scopes")]
     pub scopes: Vec<String>,
     #[serde(default)]
@@ -314,7 +315,9 @@ impl Provider {
         .set_token_uri(TokenUrl::new(self.metadata.token_endpoint.clone()).map_err(bad)?)
         .set_redirect_uri(RedirectUrl::new(redirect_uri.to_string()).map_err(bad)?);
         Ok(match &self.config.client_secret {
-            Some(s) => client.set_client_secret(ClientSecret::new(s.clone())),
+            Some(s) => client.set_client_secret(ClientSecret::new(
+                secrecy::ExposeSecret::expose_secret(s).to_string(),
+            )),
             None => client,
         })
     }

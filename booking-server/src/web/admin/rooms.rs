@@ -3,7 +3,7 @@
 //! displays.
 
 use askama::Template;
-use booking_core::{Room, RoomId, RoomSpec};
+use booking_core::{Room, RoomId, RoomListing, RoomSpec};
 use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
 use poem::{Response, handler};
@@ -98,7 +98,7 @@ pub async fn list(state: Data<&AppState>, viewer: Viewer, Query(q): Query<FlashQ
     if !manages_rooms(&viewer) {
         return error_page(c, StatusCode::FORBIDDEN, text::NOT_ROOM_ADMIN);
     }
-    match state.svc.list_rooms(true).await {
+    match state.svc.list_rooms(RoomListing::WithDeleted).await {
         Ok(rooms) => {
             let rooms = rooms
                 .into_iter()
@@ -353,11 +353,12 @@ async fn set_deleted(
     let Ok(room) = id.parse::<RoomId>() else {
         return error_redirect(state, "/admin/rooms", text::NOT_FOUND);
     };
-    match state
-        .svc
-        .set_room_deleted(&p.viewer.actor, room, deleted)
-        .await
-    {
+    let done = if deleted {
+        state.svc.delete_room(&p.viewer.actor, room).await
+    } else {
+        state.svc.restore_room(&p.viewer.actor, room).await
+    };
+    match done {
         Ok(_) => flash_redirect(
             state,
             "/admin/rooms",

@@ -2,7 +2,7 @@
 //! person's name, role, assigned rooms and whether the account is active.
 
 use askama::Template;
-use booking_core::{Role, RoomId, User, UserId};
+use booking_core::{Role, RoomId, RoomListing, User, UserId};
 use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
 use poem::{Response, handler};
@@ -95,7 +95,7 @@ async fn show(
     problem: Option<Problem>,
     status: StatusCode,
 ) -> Response {
-    let rooms = match state.svc.list_rooms(false).await {
+    let rooms = match state.svc.list_rooms(RoomListing::Current).await {
         Ok(r) => r,
         Err(e) => return core_error_page(c, e),
     };
