@@ -204,6 +204,35 @@ async fn run(b: Backend) {
     let ft = feed["token"].as_str().expect("ft").to_string();
     let room_url = format!("{}/ical/rooms/{}.ics?token={ft}", srv.base, room.id);
 
+    // Making the token on first use is a change: audited once; reading it again is not.
+    let again: Value = http
+        .get(format!("{}/api/v1/me/feed-token", srv.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("feed token")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        again["token"], feed["token"],
+        "the same token the second time"
+    );
+    let made = srv
+        .state
+        .store
+        .list_audit(&booking_core::store::AuditFilter {
+            entity_id: Some(alice.id.to_string()),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.action == "user.feed_token")
+        .count();
+    assert_eq!(made, 1, "the token's creation is in the audit log, once");
+
     // Without or with a wrong token: nothing.
     let r = http
         .get(format!("{}/ical/rooms/{}.ics", srv.base, room.id))

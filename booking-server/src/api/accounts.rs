@@ -109,15 +109,16 @@ async fn new_feed_token(state: &AppState, user: booking_core::UserId) -> ApiResu
 }
 
 impl AppState {
-    /// The user's calendar feed token, made on first use.
-    pub async fn feed_token_of(&self, user: booking_core::UserId) -> ApiResult<String> {
-        match self.store.feed_token(user).await? {
+    /// `actor`'s calendar feed token, made (and audited) on first use.
+    pub async fn feed_token_of(&self, actor: &booking_core::Actor) -> ApiResult<String> {
+        match self.store.feed_token(actor.id).await? {
             Some(t) => Ok(t),
-            None => new_feed_token(self, user).await,
+            None => self.rotate_feed_token(actor).await,
         }
     }
 
-    /// A new feed token for `actor`; the old feed URLs stop working at once.
+    /// A new feed token for `actor` (audited as `user.feed_token`, without
+    /// the token); the old feed URLs stop working at once.
     pub async fn rotate_feed_token(&self, actor: &booking_core::Actor) -> ApiResult<String> {
         let token = new_feed_token(self, actor.id).await?;
         self.svc
@@ -429,7 +430,7 @@ impl AccountsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
     ) -> ApiResult<Json<FeedOut>> {
-        let token = state.feed_token_of(auth.0.actor.id).await?;
+        let token = state.feed_token_of(&auth.0.actor).await?;
         Ok(Json(feed_out(&state, token)))
     }
 

@@ -38,7 +38,7 @@ async fn show(
     viewer: &Viewer,
     code: Option<(String, String)>,
 ) -> Response {
-    let token = match state.feed_token_of(viewer.actor.id).await {
+    let token = match state.feed_token_of(&viewer.actor).await {
         Ok(t) => t,
         Err(e) => {
             return error_page(
