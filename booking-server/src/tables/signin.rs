@@ -10,6 +10,9 @@ use booking_store::SqlStore;
 use booking_store::backend::{SqlBackend, args};
 use booking_store::users::{USER_COLUMNS, user};
 
+/// How long a revocation is kept after its token's expiry.
+const REVOCATION_GRACE: chrono::Duration = chrono::Duration::minutes(10);
+
 /// Server tables for signing in: OpenID identities, revoked tokens and
 /// calendar feed tokens.
 #[async_trait]
@@ -80,10 +83,12 @@ impl<B: SqlBackend> SignInStore for SqlStore<B> {
             args![jti, expires_at],
         )
         .await?;
+        // Forget revocations only well after the token expired: expiry is
+        // checked in whole seconds, and clocks of several instances differ.
         self.run(
             OP,
             "DELETE FROM revoked_tokens WHERE expires_at < $1",
-            args![Utc::now()],
+            args![Utc::now() - REVOCATION_GRACE],
         )
         .await
     }
