@@ -225,6 +225,22 @@ impl Config {
 
 impl Config {
     /// Defaults, then the TOML file (if any), then `BOOKING_*` variables.
+    /// When no public URL was given, links (feeds, mails, door displays)
+    /// point at the address the server listens on: `http://` + `bind`, with
+    /// an any-address bind read as loopback.
+    pub fn follow_bind(&mut self) {
+        let defaults = Config::default();
+        if self.public_url != defaults.public_url || self.bind == defaults.bind {
+            return;
+        }
+        let host = match self.bind.rsplit_once(':') {
+            Some(("0.0.0.0", port)) => format!("127.0.0.1:{port}"),
+            Some(("[::]", port)) => format!("[::1]:{port}"),
+            _ => self.bind.clone(),
+        };
+        self.public_url = format!("http://{host}");
+    }
+
     pub fn load(
         file: Option<&Path>,
         env: impl Fn(&str) -> Option<String>,
@@ -420,6 +436,7 @@ impl Config {
             .iter()
             .map(|d| d.to_ascii_lowercase())
             .collect();
+        cfg.follow_bind();
         cfg.validate()?;
         Ok(cfg)
     }
@@ -542,6 +559,39 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_follow_the_bind_address_unless_a_public_url_is_given() {
+        let load = |vars: &'static [(&'static str, &'static str)]| {
+            Config::load(None, |k| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            })
+            .expect("load")
+        };
+        assert_eq!(load(&[]).public_url, "http://127.0.0.1:8080");
+        assert_eq!(
+            load(&[("BOOKING_BIND", "127.0.0.1:9000")]).public_url,
+            "http://127.0.0.1:9000"
+        );
+        assert_eq!(
+            load(&[("BOOKING_BIND", "0.0.0.0:9000")]).public_url,
+            "http://127.0.0.1:9000"
+        );
+        let given = load(&[
+            ("BOOKING_BIND", "0.0.0.0:9000"),
+            ("BOOKING_PUBLIC_URL", "https://rooms.example"),
+        ]);
+        assert_eq!(given.public_url, "https://rooms.example");
+        let mut flag = load(&[]);
+        flag.bind = "127.0.0.1:8123".into();
+        flag.follow_bind();
+        assert_eq!(
+            flag.public_url, "http://127.0.0.1:8123",
+            "as `serve --bind` does"
+        );
+    }
 
     #[test]
     fn secrets_never_show_in_debug_output() {

@@ -138,6 +138,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
         } => {
             if let Some(b) = bind {
                 config.bind = b;
+                config.follow_bind();
             }
             if let Some(u) = database_url {
                 config.database_url = u;
