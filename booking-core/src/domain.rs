@@ -159,6 +159,23 @@ pub struct RoomSpec {
     pub policy: RoomPolicy,
 }
 
+/// The spec that would make `r` as it is now (to change a few fields of it).
+impl From<&Room> for RoomSpec {
+    fn from(r: &Room) -> Self {
+        Self {
+            name: r.name.clone(),
+            category: r.category,
+            capacity: r.capacity,
+            floor: r.floor,
+            location: r.location.clone(),
+            amenities: r.amenities.clone(),
+            time_zone: r.time_zone.name().to_string(),
+            active: r.active,
+            policy: r.policy.clone(),
+        }
+    }
+}
+
 /// Refuse control characters in a text field (line breaks and tabs are
 /// text): they mean nothing to people, and PostgreSQL cannot store NUL.
 pub fn refuse_control_characters(field: &'static str, value: &str) -> Result<(), InputError> {

@@ -399,6 +399,48 @@ async fn door_display_tokens_show_one_room_stop_when_revoked_and_are_audited() {
 }
 
 #[tokio::test]
+async fn a_door_offers_walk_up_bookings_only_where_its_rules_allow_them() {
+    let w = world().await;
+    let state = &w.srv.state;
+    let admin = &w.root;
+    let (_, token) = booking_server::displays::create(state, admin, w.other.id, "Door")
+        .await
+        .expect("display");
+    let page = |token: String| {
+        let url = format!("{}/display/{}?token={token}", w.srv.base, w.other.id);
+        async move {
+            browser()
+                .get(url)
+                .send()
+                .await
+                .expect("page")
+                .text()
+                .await
+                .expect("html")
+        }
+    };
+    let open = page(token.clone()).await;
+    assert!(
+        open.contains(r#"value="15""#) && !open.contains("no-walk-up"),
+        "{open}"
+    );
+    // Only admins may book it now: the door (an employee's account) offers nothing.
+    let room = state.svc.get_room(w.other.id).await.expect("room");
+    let mut spec = RoomSpec::from(&room);
+    spec.policy.allowed_roles = [Role::RoomAdmin, Role::SuperAdmin].into();
+    state
+        .svc
+        .update_room(admin, room.id, spec)
+        .await
+        .expect("update");
+    let closed = page(token).await;
+    assert!(
+        !closed.contains(r#"name="minutes""#) && closed.contains("no-walk-up"),
+        "{closed}"
+    );
+}
+
+#[tokio::test]
 async fn a_door_checks_in_only_to_its_own_rooms_bookings() {
     let w = world().await;
     let svc = &w.srv.state.svc;

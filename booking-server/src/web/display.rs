@@ -188,15 +188,24 @@ pub async fn page(
         (None, Some(n)) => format!("Free for {}", countdown(n.start - now)),
         (None, None) => "Free for the rest of the day".into(),
     };
-    // Walk-up lengths that fit before the next meeting.
+    // Walk-up lengths that fit before the next meeting and that the room's
+    // rules allow the door account now (opening hours, durations, roles…).
     let quick = if current.is_none() {
         QUICK
             .iter()
             .copied()
             .filter(|m| next.is_none_or(|n| now + Duration::minutes(*m) <= n.start))
             .filter(|m| {
-                *m >= i64::from(room.policy.min_duration_minutes)
-                    && *m <= i64::from(room.policy.max_duration_minutes)
+                let start = now + Duration::seconds(1);
+                booking_core::rules::check_static(&booking_core::rules::RuleInput {
+                    room: &room,
+                    actor: &actor,
+                    start,
+                    end: start + Duration::minutes(*m),
+                    attendees: 1,
+                    now,
+                })
+                .is_ok()
             })
             .collect()
     } else {

@@ -273,25 +273,10 @@ pub async fn edit_form(
                 title: room.name.clone(),
                 ..c
             };
-            let f = room_form::to_fields(&spec_of(&room));
+            let f = room_form::to_fields(&RoomSpec::from(&room));
             show_form(&state, c, Some(&room), ok_form(f)).await
         }
         Err((status, msg)) => error_page(c, status, msg),
-    }
-}
-
-/// A room as the spec that would make it.
-pub fn spec_of(r: &Room) -> RoomSpec {
-    RoomSpec {
-        name: r.name.clone(),
-        category: r.category,
-        capacity: r.capacity,
-        floor: r.floor,
-        location: r.location.clone(),
-        amenities: r.amenities.clone(),
-        time_zone: r.time_zone.name().to_string(),
-        active: r.active,
-        policy: r.policy.clone(),
     }
 }
 
@@ -419,7 +404,7 @@ pub async fn add_display(
                 room.id
             );
             let shown = Shown {
-                f: room_form::to_fields(&spec_of(&room)),
+                f: room_form::to_fields(&RoomSpec::from(&room)),
                 problem: None,
                 new_display: Some(NewDisplay {
                     label: grant.label,
