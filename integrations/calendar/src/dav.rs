@@ -8,34 +8,45 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
+/// The WebDAV namespace (RFC 4918).
 pub const DAV: &str = "DAV:";
+/// The CalDAV namespace (RFC 4791).
 pub const CALDAV: &str = "urn:ietf:params:xml:ns:caldav";
+/// Apple's calendarserver.org namespace (`getctag`).
 pub const CALSERVER: &str = "http://calendarserver.org/ns/";
+/// Apple iCal's namespace (`calendar-color`, `calendar-order`).
 pub const APPLE_ICAL: &str = "http://apple.com/ns/ical/";
 
 /// Request bodies larger than this are refused.
 pub const MAX_BODY: usize = 256 * 1024;
 
+/// Why a WebDAV request body could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DavError {
+    /// Not well-formed XML.
     #[error("the request body is not well-formed XML: {0}")]
     Xml(String),
+    /// Well-formed, but not the element the request needs.
     #[error("unexpected XML: {0}")]
     Unexpected(String),
     #[error(
         "unsupported REPORT {0}; supported: calendar-query, calendar-multiget, sync-collection"
     )]
+    /// A REPORT this server does not answer.
     UnsupportedReport(String),
 }
 
 /// A property name: namespace and local name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PropName {
+    /// The namespace URI.
     pub ns: String,
+    /// The local name.
     pub local: String,
 }
 
 impl PropName {
+    /// The property `local` of namespace `ns`.
     pub fn new(ns: &str, local: &str) -> Self {
         Self {
             ns: ns.to_string(),
@@ -43,6 +54,7 @@ impl PropName {
         }
     }
 
+    /// Whether this is the property `local` of namespace `ns`.
     pub fn is(&self, ns: &str, local: &str) -> bool {
         self.ns == ns && self.local == local
     }
@@ -55,6 +67,7 @@ pub enum PropRequest {
     All,
     /// `<propname/>`: names only.
     Names,
+    /// `<prop>`: these properties.
     Props(Vec<PropName>),
 }
 
@@ -66,21 +79,33 @@ pub type TimeRange = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 pub enum Report {
     /// `calendar-query`, with the time range of the VEVENT comp-filter if any.
     CalendarQuery {
+        /// The properties asked for.
         props: PropRequest,
+        /// The VEVENT `time-range`, if the filter has one.
         range: Option<TimeRange>,
         /// The component asked for inside VCALENDAR (`VEVENT`, `VTODO`, …);
         /// `None` when the filter names none (every object matches).
         component: Option<String>,
     },
     /// `free-busy-query` over a time range (RFC 4791 §7.10).
-    FreeBusy { range: TimeRange },
+    FreeBusy {
+        /// The range to report free/busy time for.
+        range: TimeRange,
+    },
     /// `calendar-multiget` of the given hrefs.
     Multiget {
+        /// The properties asked for.
         props: PropRequest,
+        /// The calendar objects asked for.
         hrefs: Vec<String>,
     },
     /// `sync-collection` from a token (empty for the initial sync).
-    SyncCollection { props: PropRequest, token: String },
+    SyncCollection {
+        /// The properties asked for.
+        props: PropRequest,
+        /// The sync token of the last sync, empty for the first.
+        token: String,
+    },
 }
 
 fn doc(body: &str) -> Result<roxmltree::Document<'_>, DavError> {
@@ -281,8 +306,11 @@ fn close_tag(out: &mut String, name: &PropName) {
 /// One `<D:response>`: found properties (200) and missing ones (404).
 #[derive(Debug, Clone, Default)]
 pub struct Response {
+    /// The resource the response is about.
     pub href: String,
+    /// Properties found, with their values.
     pub found: Vec<(PropName, Value)>,
+    /// Properties asked for that this resource does not have.
     pub missing: Vec<PropName>,
     /// A status for the whole response instead of propstats (e.g. 404 for a
     /// multiget href that does not exist).

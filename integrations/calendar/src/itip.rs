@@ -14,21 +14,30 @@ use crate::{Writer, local_stamp, utc_stamp};
 /// Invitations larger than this are refused unread.
 pub const MAX_INVITATION: usize = 256 * 1024;
 
+/// Why calendar data could not be read as an invitation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ItipError {
+    /// Not iCalendar at all.
     #[error("the calendar data is not valid iCalendar")]
     Unreadable,
+    /// Larger than we read.
     #[error("the calendar data is over {MAX_INVITATION} bytes")]
     TooLarge,
+    /// A METHOD other than REQUEST, CANCEL or REPLY.
     #[error("METHOD {0:?} is not handled here (expected REQUEST, CANCEL or REPLY)")]
     Method(String),
+    /// No VEVENT inside.
     #[error("the invitation holds no VEVENT")]
     NoEvent,
+    /// A property the event must have is missing.
     #[error("the event has no {0}")]
     Missing(&'static str),
+    /// A property's value cannot be used.
     #[error("bad {property}: {reason}")]
     Value {
+        /// The property (`DTSTART`, `RRULE`, …).
         property: &'static str,
+        /// What is wrong with it.
         reason: String,
     },
 }
@@ -36,7 +45,9 @@ pub enum ItipError {
 /// What the organizer asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// Book (or change) the meeting.
     Request,
+    /// The meeting (or one date of it) is off.
     Cancel,
     /// An attendee's answer to an invitation the booking system sent.
     Reply,
@@ -45,12 +56,16 @@ pub enum Method {
 /// A room's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PartStat {
+    /// The room takes the meeting.
     Accepted,
+    /// Held, awaiting an approver's decision.
     Tentative,
+    /// The room cannot take it.
     Declined,
 }
 
 impl PartStat {
+    /// The PARTSTAT value (`ACCEPTED`, `TENTATIVE`, `DECLINED`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Accepted => "ACCEPTED",
@@ -65,6 +80,7 @@ impl PartStat {
 pub struct Address {
     /// Lower-cased, without `mailto:`.
     pub email: String,
+    /// The display name (CN), possibly empty.
     pub name: String,
     /// CUTYPE (INDIVIDUAL, ROOM, RESOURCE, …), upper-cased.
     pub cutype: String,
@@ -73,19 +89,29 @@ pub struct Address {
 /// The parts of an invitation the booking rules need.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invitation {
+    /// What the organizer asks for.
     pub method: Method,
+    /// The event's UID, stable across changes.
     pub uid: String,
+    /// SEQUENCE: higher means a newer version of the invitation.
     pub sequence: u32,
+    /// SUMMARY (the meeting's title).
     pub summary: String,
+    /// DESCRIPTION.
     pub description: String,
+    /// DTSTART as an instant.
     pub start: DateTime<Utc>,
+    /// DTEND (or DTSTART + DURATION) as an instant.
     pub end: DateTime<Utc>,
     /// The zone DTSTART was written in (UTC for UTC or floating times).
     pub zone: Tz,
+    /// RRULE of a recurring meeting.
     pub rrule: Option<String>,
     /// RECURRENCE-ID: the invitation changes one occurrence only.
     pub recurrence_id: Option<DateTime<Utc>>,
+    /// ORGANIZER.
     pub organizer: Address,
+    /// Every ATTENDEE (people and rooms).
     pub attendees: Vec<Address>,
 }
 
@@ -106,7 +132,9 @@ fn mailto(w: &mut Writer, name: &str, params: &str, who: &Address) {
 pub struct DeclinedDate {
     /// The instance's start as the invitation's rule puts it (its RECURRENCE-ID).
     pub start: DateTime<Utc>,
+    /// The instance's end.
     pub end: DateTime<Utc>,
+    /// Why the room declines it (the rule's words).
     pub reason: String,
 }
 
@@ -189,16 +217,25 @@ pub fn reply(
 /// A booking as an event in its organizer's calendar.
 #[derive(Debug, Clone)]
 pub struct EventInvite<'a> {
+    /// The event's UID.
     pub uid: &'a str,
+    /// SEQUENCE of this version.
     pub sequence: u32,
+    /// SUMMARY.
     pub summary: &'a str,
+    /// DESCRIPTION.
     pub description: &'a str,
+    /// LOCATION (the room).
     pub location: &'a str,
+    /// Start instant.
     pub start: DateTime<Utc>,
+    /// End instant.
     pub end: DateTime<Utc>,
+    /// The room's zone: DTSTART/DTEND are written in it, with its VTIMEZONE.
     pub zone: Tz,
     /// For a series: its rule (UNTIL/COUNT included) and excluded dates.
     pub rrule: Option<&'a str>,
+    /// Dates of the series that are not (or no longer) booked.
     pub exdates: &'a [DateTime<Utc>],
     /// The booking system (ORGANIZER).
     pub organizer: &'a Address,

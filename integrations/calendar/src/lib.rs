@@ -10,6 +10,7 @@
 //! speaks CalDAV's XML ([`dav`]).
 //!
 //! Reusable alone: it knows nothing about bookings.
+#![deny(missing_docs)]
 
 pub mod dav;
 pub mod itip;
@@ -60,6 +61,7 @@ pub struct Writer {
 }
 
 impl Writer {
+    /// An empty writer.
     pub fn new() -> Self {
         Self::default()
     }
@@ -76,10 +78,12 @@ impl Writer {
         self.line(&l)
     }
 
+    /// `BEGIN:component`.
     pub fn begin(&mut self, component: &str) -> &mut Self {
         self.line(&format!("BEGIN:{component}"))
     }
 
+    /// `END:component`.
     pub fn end(&mut self, component: &str) -> &mut Self {
         self.line(&format!("END:{component}"))
     }
@@ -114,15 +118,18 @@ impl Writer {
         self
     }
 
+    /// The text written, CRLF-ended lines.
     pub fn finish(self) -> String {
         self.out
     }
 }
 
+/// `YYYYMMDDTHHMMSSZ` for `t`.
 pub fn utc_stamp(t: DateTime<Utc>) -> String {
     t.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
+/// `YYYYMMDDTHHMMSS`: `t` as wall-clock time in `tz` (for `TZID=`).
 pub fn local_stamp(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y%m%dT%H%M%S").to_string()
 }
@@ -226,8 +233,11 @@ fn vtimezone(w: &mut Writer, tz: Tz, from_year: i32, to_year: i32) {
 /// A busy period of free/busy time; `tentative` while awaiting approval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Busy {
+    /// Start of the busy period.
     pub start: DateTime<Utc>,
+    /// End of the busy period.
     pub end: DateTime<Utc>,
+    /// `FBTYPE=BUSY-TENTATIVE`: awaiting approval.
     pub tentative: bool,
 }
 
