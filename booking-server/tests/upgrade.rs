@@ -6,38 +6,11 @@
 //! own store traits — on SQLite and PostgreSQL. (The core's tables:
 //! booking-store/tests/upgrade.rs.)
 
-use std::borrow::Cow;
-use std::path::Path;
-
 use booking_core::{RoomId, UserId};
 use booking_server::tables;
-use booking_store::testing::{Backend, TestDb, backends};
+use booking_store::testing::{Backend, TestDb, backends, migrations_upto};
 use chrono::{DateTime, TimeZone, Utc};
-use sqlx::migrate::Migrator;
 use uuid::Uuid;
-
-async fn schema_upto(backend: Backend, version: i64) -> Migrator {
-    let dir = match backend {
-        Backend::Sqlite => "sqlite",
-        Backend::Postgres => "postgres",
-    };
-    let all = Migrator::new(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../migrations")
-            .join(dir),
-    )
-    .await
-    .expect("migrations");
-    let upto: Vec<_> = all
-        .iter()
-        .filter(|m| m.version <= version)
-        .cloned()
-        .collect();
-    Migrator {
-        migrations: Cow::Owned(upto),
-        ..all
-    }
-}
 
 fn at(y: i32, mo: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, 9, 0, 0).single().expect("t")
@@ -110,45 +83,42 @@ fn bound(sql: &str, user: Uuid, room: Uuid) -> (String, Option<Uuid>) {
     }
 }
 
+/// Migrate a `$pool` (of either database) up to `$version` unless it is
+/// there already, then run `$sql` with its one id.
+macro_rules! step {
+    ($pool:expr, $backend:expr, $version:expr, $done:expr, $sql:expr, $user:expr, $room:expr) => {{
+        let pool = $pool;
+        if $version > $done {
+            migrations_upto($backend, $version)
+                .await
+                .run(&pool)
+                .await
+                .expect("migrate");
+        }
+        let (sql, id) = bound($sql, $user, $room);
+        let q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        match id {
+            Some(id) => q.bind(id),
+            None => q,
+        }
+        .execute(&pool)
+        .await
+        .expect("insert");
+        pool.close().await;
+    }};
+}
+
 async fn fill(backend: Backend, url: &str, user: Uuid, room: Uuid) {
     let mut done = 0;
     for (version, sqlite, postgres) in steps() {
         match backend {
             Backend::Sqlite => {
                 let pool = sqlx::SqlitePool::connect(url).await.expect("pool");
-                if version > done {
-                    schema_upto(backend, version)
-                        .await
-                        .run(&pool)
-                        .await
-                        .expect("migrate");
-                }
-                let (sql, id) = bound(sqlite, user, room);
-                let q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                let q = match id {
-                    Some(id) => q.bind(id),
-                    None => q,
-                };
-                q.execute(&pool).await.expect("insert");
-                pool.close().await;
+                step!(pool, backend, version, done, sqlite, user, room);
             }
             Backend::Postgres => {
                 let pool = sqlx::PgPool::connect(url).await.expect("pool");
-                if version > done {
-                    schema_upto(backend, version)
-                        .await
-                        .run(&pool)
-                        .await
-                        .expect("migrate");
-                }
-                let (sql, id) = bound(postgres, user, room);
-                let q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                let q = match id {
-                    Some(id) => q.bind(id),
-                    None => q,
-                };
-                q.execute(&pool).await.expect("insert");
-                pool.close().await;
+                step!(pool, backend, version, done, postgres, user, room);
             }
         }
         done = version;

@@ -29,6 +29,37 @@ pub fn backends() -> Vec<Backend> {
     }
 }
 
+/// The project's migrations for `backend` up to and including `version`: a
+/// migrator that builds a database the way an older release left it (the
+/// upgrade tests fill it, then run today's migrate).
+pub async fn migrations_upto(backend: Backend, version: i64) -> sqlx::migrate::Migrator {
+    let dir = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    let all = sqlx::migrate::Migrator::new(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../migrations")
+            .join(dir),
+    )
+    .await
+    .expect("migrations");
+    let upto: Vec<_> = all
+        .iter()
+        .filter(|m| m.version <= version)
+        .cloned()
+        .collect();
+    assert_eq!(
+        upto.len() as i64,
+        version,
+        "migrations are numbered 1, 2, 3, …"
+    );
+    sqlx::migrate::Migrator {
+        migrations: std::borrow::Cow::Owned(upto),
+        ..all
+    }
+}
+
 fn pg_admin_url() -> String {
     std::env::var("BOOKING_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())

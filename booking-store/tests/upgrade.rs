@@ -4,13 +4,10 @@
 //! migrated by today's `migrate`, and every row reads back as it was, on
 //! SQLite and PostgreSQL. (The server's own tables: booking-server/tests/upgrade.rs.)
 
-use std::borrow::Cow;
-use std::path::Path;
-
 use booking_core::store::{AuditFilter, BookingFilter};
 use booking_core::{BookingId, BookingStatus, Role, RoomId, UserId};
 use booking_store as store;
-use booking_store::testing::{Backend, TestDb, backends};
+use booking_store::testing::{Backend, TestDb, backends, migrations_upto};
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;
 use sqlx::migrate::Migrator;
@@ -18,32 +15,11 @@ use uuid::Uuid;
 
 /// Only the first migration of the backend's directory.
 async fn first_schema(backend: Backend) -> Migrator {
-    schema_upto(backend, 1).await
+    migrations_upto(backend, 1).await
 }
 
-/// The migrations of the backend's directory up to `version`.
 async fn schema_upto(backend: Backend, version: i64) -> Migrator {
-    let dir = match backend {
-        Backend::Sqlite => "sqlite",
-        Backend::Postgres => "postgres",
-    };
-    let all = Migrator::new(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../migrations")
-            .join(dir),
-    )
-    .await
-    .expect("migrations");
-    let upto: Vec<_> = all
-        .iter()
-        .filter(|m| m.version <= version)
-        .cloned()
-        .collect();
-    assert_eq!(upto.len() as i64, version);
-    Migrator {
-        migrations: Cow::Owned(upto),
-        ..all
-    }
+    migrations_upto(backend, version).await
 }
 
 fn at(y: i32, mo: u32, d: u32, h: u32) -> DateTime<Utc> {

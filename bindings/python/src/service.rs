@@ -246,14 +246,7 @@ impl Service {
         purpose: String,
     ) -> PyResult<Booking> {
         let who = actor_id(py, actor)?;
-        let req = BookingRequest {
-            room_id: id(py, "room_id", room_id)?,
-            title,
-            purpose,
-            attendees,
-            start: aware(py, "start", start)?,
-            end: aware(py, "end", end)?,
-        };
+        let req = request(py, room_id, title, start, end, attendees, purpose)?;
         run(py, &self.inner, async move |s| {
             s.book(&acting(s, who).await?, req).await
         })
@@ -487,14 +480,7 @@ impl Service {
         purpose: String,
     ) -> PyResult<WaitlistEntry> {
         let who = actor_id(py, actor)?;
-        let req = BookingRequest {
-            room_id: id(py, "room_id", room_id)?,
-            title,
-            purpose,
-            attendees,
-            start: aware(py, "start", start)?,
-            end: aware(py, "end", end)?,
-        };
+        let req = request(py, room_id, title, start, end, attendees, purpose)?;
         run(py, &self.inner, async move |s| {
             s.join_waitlist(&acting(s, who).await?, req).await
         })
@@ -553,4 +539,24 @@ impl Service {
         })
         .map(Into::into)
     }
+}
+
+/// A booking request from `book`'s and `join_waitlist`'s arguments.
+fn request(
+    py: Python<'_>,
+    room_id: &Bound<'_, PyAny>,
+    title: String,
+    start: &Bound<'_, PyAny>,
+    end: &Bound<'_, PyAny>,
+    attendees: u32,
+    purpose: String,
+) -> PyResult<BookingRequest> {
+    Ok(BookingRequest {
+        room_id: id(py, "room_id", room_id)?,
+        title,
+        purpose,
+        attendees,
+        start: aware(py, "start", start)?,
+        end: aware(py, "end", end)?,
+    })
 }

@@ -99,7 +99,7 @@ fn opt(v: Option<f64>) -> String {
 }
 
 /// The rooms whose figures the caller may see.
-async fn scope(state: &AppState, actor: &Actor) -> ApiResult<Vec<Room>> {
+pub(crate) async fn scope(state: &AppState, actor: &Actor) -> ApiResult<Vec<Room>> {
     match actor.role {
         Role::SuperAdmin | Role::ProcurementOfficer | Role::RoomAdmin => {}
         Role::User => {

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use booking_core::{Role, RoomId, RoomListing};
+use booking_core::{Role, RoomId};
 use chrono::{DateTime, Duration, Utc};
 use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
@@ -18,7 +18,9 @@ use super::charts::{self, Bar};
 use super::page::{Chrome, api_error_page, core_error_page, csv_download, error_page, render};
 use super::session::Viewer;
 use super::{text, time};
-use crate::api::analytics::{csv_heat, csv_rooms, csv_utilisation, heat, summaries, utilisation};
+use crate::api::analytics::{
+    csv_heat, csv_rooms, csv_utilisation, heat, scope, summaries, utilisation,
+};
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -130,12 +132,10 @@ pub async fn page(
     } else {
         None
     };
-    let rooms_seen: Vec<_> = match state.svc.list_rooms(RoomListing::Current).await {
-        Ok(r) => r
-            .into_iter()
-            .filter(|r| actor.role != Role::RoomAdmin || actor.manages_room(r.id))
-            .collect(),
-        Err(e) => return core_error_page(c, e),
+    // The rooms the API's figures cover for this viewer.
+    let rooms_seen = match scope(&state, actor).await {
+        Ok(r) => r,
+        Err(e) => return api_error_page(c, e),
     };
     let statuses = match state.svc.statuses_by_day(&rooms_seen, from, to).await {
         Ok(s) => s,
