@@ -60,6 +60,10 @@ for tool in gcc valgrind; do
     apt_install "$tool" || true
   fi
 done
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (the load benchmark's smoke run)"
+  apt_install wrk || true
+fi
 have_c=0
 command -v gcc >/dev/null && command -v valgrind >/dev/null && have_c=1
 [ "$have_c" = 1 ] || skip "C binding test: install gcc and valgrind"
@@ -191,6 +195,23 @@ if [ "$have_python" = 1 ]; then
   scripts/check-deploy.sh | tee "$log/deploy"
 fi
 
+if command -v wrk >/dev/null && [ "$have_python" = 1 ]; then
+  # The benchmark script once, briefly, on the debug build: it must run and
+  # every request must succeed; nothing is asserted about speed.
+  step "load benchmark script (scripts/bench-wrk.sh, 1 s per phase)"
+  cargo build -q -p booking-server --locked
+  if BENCH_BIN=target/debug/booking-server BENCH_EVENTS=50 scripts/bench-wrk.sh 1 4 "sqlite postgres" \
+    >"$log/bench" 2>&1 && ! awk -F'|' '/^\| (sqlite|postgres) \|/ && $9 + 0 > 0' "$log/bench" | grep -q .; then
+    tail -n 25 "$log/bench"
+    echo "ok load benchmark script" | tee "$log/bench-result"
+  else
+    cat "$log/bench"
+    echo "FAIL load benchmark script (output above)" | tee "$log/bench-result"
+  fi
+else
+  skip "load benchmark script: install wrk (apt-get install wrk)"
+fi
+
 step "summary"
 sum() { { grep -Eo "$1" "$2" 2>/dev/null || true; } | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }'; }
 cargo_passed=$(( $(sum '[0-9]+ passed' "$log/cargo") + $(sum '[0-9]+ passed' "$log/otlp") ))
@@ -206,12 +227,14 @@ c_passed=$(grep -c '^ok ' "$log/c" 2>/dev/null || true)
 c_failed=$(grep -c '^FAIL ' "$log/c" 2>/dev/null || true)
 deploy_passed=$(grep -c '^ok ' "$log/deploy" 2>/dev/null || true)
 deploy_failed=$(grep -c '^FAIL ' "$log/deploy" 2>/dev/null || true)
+bench_failed=$(grep -c '^FAIL ' "$log/bench-result" 2>/dev/null || true)
 echo "cargo test: $cargo_passed passed, $cargo_failed failed, $cargo_ignored ignored"
 echo "web app in Chromium: ${e2e_passed:-0} passed, ${e2e_failed:-0} failed"
 echo "chat interop: ${chat_passed:-0} passed, ${chat_failed:-0} failed"
 echo "Python binding: ${py_passed:-0} passed, ${py_failed:-0} failed"
 echo "C binding: ${c_passed:-0} passed, ${c_failed:-0} failed"
 echo "deployment files: ${deploy_passed:-0} passed, ${deploy_failed:-0} failed"
+echo "load benchmark script: ${bench_failed:-0} failed"
 [ "${ran_schemathesis:-0}" = 1 ] && echo "schemathesis: passed (see its report above)"
 if [ ${#skipped[@]} = 0 ]; then
   echo "skipped suites: none"
@@ -220,6 +243,6 @@ else
   printf '  - %s\n' "${skipped[@]}"
 fi
 passed=$((cargo_passed + ${e2e_passed:-0} + ${chat_passed:-0} + ${py_passed:-0} + ${c_passed:-0} + ${deploy_passed:-0}))
-failed=$((cargo_failed + ${e2e_failed:-0} + ${chat_failed:-0} + ${py_failed:-0} + ${c_failed:-0} + ${deploy_failed:-0}))
+failed=$((cargo_failed + ${e2e_failed:-0} + ${chat_failed:-0} + ${py_failed:-0} + ${c_failed:-0} + ${deploy_failed:-0} + ${bench_failed:-0}))
 echo "all: $passed passed, $failed failed, ${#skipped[@]} skipped"
 [ "$failed" = 0 ]

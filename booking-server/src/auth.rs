@@ -186,22 +186,21 @@ impl AppState {
 
     /// The active account behind verified claims, unless they were revoked.
     pub async fn account_of(&self, claims: &Claims) -> ApiResult<User> {
-        if self.store.is_token_revoked(&claims.jti).await? {
-            return Err(ApiError::unauthorized(
-                "token has been revoked; log in again",
-            ));
-        }
-        let user = self
+        use crate::tables::Account;
+        match self
             .store
-            .get_user(UserId(claims.sub))
+            .session_account(UserId(claims.sub), &claims.jti)
             .await?
-            .ok_or_else(|| ApiError::unauthorized("account no longer exists"))?;
-        if !user.active {
-            return Err(ApiError::forbidden(
+        {
+            Account::Revoked => Err(ApiError::unauthorized(
+                "token has been revoked; log in again",
+            )),
+            Account::Missing => Err(ApiError::unauthorized("account no longer exists")),
+            Account::Found(user) if !user.active => Err(ApiError::forbidden(
                 "account is disabled or awaiting approval",
-            ));
+            )),
+            Account::Found(user) => Ok(user),
         }
-        Ok(user)
     }
 
     /// Password login from `ip`, with lockout after repeated failures and

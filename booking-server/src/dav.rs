@@ -342,7 +342,7 @@ fn version_tag(
 ) -> CalendarVersion {
     let (from, _) = window(state);
     CalendarVersion {
-        ctag: etag(&format!(
+        ctag: etag(format!(
             "{room}|{}|{}|{v:?}|{room_writes}",
             viewer.id,
             from.date_naive()

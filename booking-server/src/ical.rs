@@ -44,9 +44,9 @@ fn status_text(s: BookingStatus) -> &'static str {
 }
 
 /// FNV-1a: a stable content hash for ETags.
-pub(crate) fn etag(body: &str) -> String {
+pub(crate) fn etag(body: impl AsRef<[u8]>) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in body.as_bytes() {
+    for b in body.as_ref() {
         h ^= u64::from(*b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
@@ -428,7 +428,7 @@ fn unavailable() -> Response {
 /// The ETag of a feed at `stamp`. Weak: the same stamp gives the same
 /// events, but the bytes are not promised across releases.
 fn feed_tag(key: &FeedKey, stamp: &ChangeStamp) -> String {
-    format!("W/{}", etag(&format!("{key:?}|{stamp:?}")))
+    format!("W/{}", etag(format!("{key:?}|{stamp:?}")))
 }
 
 /// Serve a feed: `304` when the client has the current change stamp (one

@@ -82,6 +82,7 @@ impl AppState {
                 .with_global_quotas(config.global_quotas.clone()),
             jwt: Arc::new(JwtKeys::new(&secret)),
             sso: Arc::new(sso::Sso::new(config.oidc_providers.clone())),
+            reads: Arc::default(),
             feeds: Arc::new(feed_cache::FeedCache::new(
                 config.feed_cache_mb.saturating_mul(1024 * 1024),
             )),

@@ -24,6 +24,8 @@ pub struct AppState {
     pub sso: Arc<crate::sso::Sso>,
     /// Rendered iCalendar feeds.
     pub feeds: Arc<crate::feed_cache::FeedCache>,
+    /// Kept answers of the hot read endpoints.
+    pub reads: Arc<crate::api::cached::ReadCache>,
     /// Limits on failed password sign-ins and concurrent password checks.
     pub logins: Arc<crate::login_limit::LoginLimits>,
     /// Limits on chat commands and link codes.

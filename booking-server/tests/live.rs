@@ -2,7 +2,6 @@
 //! PostgreSQL), across two server processes on one PostgreSQL database, and
 //! reconnection with Last-Event-ID.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
 use booking_core::{
@@ -16,6 +15,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
 mod common;
+use common::process;
 
 const PASSWORD: &str = "correct horse battery";
 const SECRET: &str = "live-test-secret-live-test-secret-xx";
@@ -270,56 +270,6 @@ async fn in_process(b: Backend) {
     drop(running);
 }
 
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
-}
-
-fn spawn(url: &str, port: u16) -> Proc {
-    Proc(
-        Command::new(env!("CARGO_BIN_EXE_booking-server"))
-            .args([
-                "serve",
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-                "--database-url",
-                url,
-            ])
-            .env("BOOKING_JWT_SECRET", SECRET)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn server"),
-    )
-}
-
-async fn wait_ready(http: &Client, base: &str) {
-    for _ in 0..150 {
-        if http
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(StdDuration::from_millis(100)).await;
-    }
-    panic!("{base} did not become ready");
-}
-
 /// Two server processes on one PostgreSQL database: a booking made on A
 /// reaches an SSE client of B within one second.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -347,16 +297,16 @@ async fn two_processes_share_events_through_postgres() {
         .await
         .expect("room");
 
-    let (pa, pb) = (free_port(), free_port());
-    let _a = spawn(&db.url, pa);
-    let _b = spawn(&db.url, pb);
+    let (pa, pb) = (process::free_port(), process::free_port());
+    let _a = process::spawn(&db.url, pa, SECRET);
+    let _b = process::spawn(&db.url, pb, SECRET);
     let (base_a, base_b) = (
         format!("http://127.0.0.1:{pa}"),
         format!("http://127.0.0.1:{pb}"),
     );
     let http = Client::new();
-    wait_ready(&http, &base_a).await;
-    wait_ready(&http, &base_b).await;
+    process::wait_ready(&http, &base_a).await;
+    process::wait_ready(&http, &base_b).await;
     let token = login(&http, &base_a, "admin@example.com").await;
     let mut on_b = Sse::open(&http, &base_b, &token, None).await;
     tokio::time::sleep(StdDuration::from_millis(200)).await;

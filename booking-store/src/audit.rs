@@ -7,17 +7,12 @@ use booking_core::store::{AuditEntry, AuditFilter, AuditStore};
 use crate::SqlStore;
 use crate::backend::{Arg, Conn, SqlBackend, args};
 use crate::error::{StoreError, db};
-use crate::query::exec;
+use crate::query::Script;
 use crate::rec::Rec;
 
-/// Write an audit entry on `conn` (inside the change's transaction).
-pub(crate) async fn insert<B: SqlBackend>(
-    conn: &mut Conn<B>,
-    e: &AuditEntry,
-) -> Result<(), StoreError> {
-    exec::<B>(
-        conn,
-        "write audit entry",
+/// The statement writing audit entry `e`.
+pub(crate) fn statement(script: &mut Script, e: &AuditEntry) {
+    script.push(
         "INSERT INTO audit_log (at, actor_id, actor_ip, action, entity, entity_id, before, after) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         args![
@@ -30,9 +25,21 @@ pub(crate) async fn insert<B: SqlBackend>(
             Arg::Json(e.before.clone()),
             Arg::Json(e.after.clone()),
         ],
-    )
-    .await
-    .map(|_| ())
+    );
+}
+
+/// Write an audit entry on `conn` (inside the change's transaction).
+pub(crate) async fn insert<B: SqlBackend>(
+    conn: &mut Conn<B>,
+    e: &AuditEntry,
+) -> Result<(), StoreError> {
+    let mut script = Script::default();
+    statement(&mut script, e);
+    script
+        .run::<B>(conn)
+        .await
+        .map(|_| ())
+        .map_err(db("write audit entry"))
 }
 
 #[async_trait]

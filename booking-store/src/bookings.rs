@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::SqlStore;
 use crate::backend::{Arg, Conn, Row, SqlBackend, args, read_conn};
 use crate::error::{StoreError, db};
-use crate::query::{commit, exec, fetch, fetch_opt};
+use crate::query::{Script, commit, exec, fetch, fetch_opt};
 use crate::rec::Rec;
 
 macro_rules! cols {
@@ -50,21 +50,14 @@ pub(crate) fn booking<B: SqlBackend>(row: &Row<B>) -> Result<Booking, StoreError
     })
 }
 
-/// Insert one booking inside the caller's transaction; the raw error, so
-/// the caller can recognise an overlap.
-pub(crate) async fn insert<B: SqlBackend>(
-    conn: &mut Conn<B>,
-    b: &Booking,
-) -> Result<u64, sqlx::Error> {
-    B::execute(
-        conn,
-        sqlx::SqlSafeStr::into_sql_str(
-            "INSERT INTO bookings (id, room_id, organizer_id, title, purpose, attendees, start_at, \
-             end_at, held_start, held_end, status, approver_id, decision_reason, sequence, created_at, \
-             updated_at, series_id, occurrence_start, checked_in_at, no_show) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-             $19, $20)",
-        ),
+/// The statement inserting booking `b`.
+fn insert_statement(b: &Booking) -> (&'static str, Vec<Arg>) {
+    (
+        "INSERT INTO bookings (id, room_id, organizer_id, title, purpose, attendees, start_at, \
+         end_at, held_start, held_end, status, approver_id, decision_reason, sequence, created_at, \
+         updated_at, series_id, occurrence_start, checked_in_at, no_show) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+         $19, $20)",
         args![
             b.id,
             b.room_id,
@@ -88,14 +81,65 @@ pub(crate) async fn insert<B: SqlBackend>(
             b.no_show,
         ],
     )
-    .await
 }
 
-/// The only blocking occupancy of a room that can overlap `[start, end)`
-/// is the latest one starting before `end` (blocking occupancies never overlap).
-const LATEST_BEFORE: &str = "SELECT id, held_start, held_end FROM bookings \
-     WHERE room_id = $1 AND status IN ('pending', 'approved') AND id <> $2 AND held_start < $3 \
-     ORDER BY held_start DESC LIMIT 1";
+/// The statement moving or editing booking `b` if nobody changed it since
+/// the version before `b.sequence`.
+fn update_statement(b: &Booking) -> (&'static str, Vec<Arg>) {
+    (
+        "UPDATE bookings SET title = $1, purpose = $2, attendees = $3, start_at = $4, \
+         end_at = $5, held_start = $6, held_end = $7, status = $8, sequence = $9, \
+         updated_at = $10 WHERE id = $11 AND sequence = $12",
+        args![
+            &b.title,
+            &b.purpose,
+            b.attendees,
+            b.start,
+            b.end,
+            b.held_start,
+            b.held_end,
+            b.status.as_str(),
+            b.sequence,
+            b.updated_at,
+            b.id,
+            i64::from(b.sequence) - 1,
+        ],
+    )
+}
+
+/// Rows the first statement of a script changed, from what
+/// [`Script::run`] returned: one count per statement, or one total of which
+/// `others` belong to the statements after the first.
+fn booking_rows(changed: &[u64], others: u64) -> u64 {
+    match changed {
+        [total] => total.saturating_sub(others),
+        [first, ..] => *first,
+        [] => 0,
+    }
+}
+
+/// Insert one booking inside the caller's transaction; the raw error, so
+/// the caller can recognise an overlap.
+pub(crate) async fn insert<B: SqlBackend>(
+    conn: &mut Conn<B>,
+    b: &Booking,
+) -> Result<u64, sqlx::Error> {
+    let (sql, args) = insert_statement(b);
+    B::execute(conn, sqlx::SqlSafeStr::into_sql_str(sql), args).await
+}
+
+/// What the rules need to judge writing booking `$2` of organizer `$4` in
+/// room `$1`, in one round trip: the only blocking occupancy of the room
+/// that can overlap it — the latest one starting before its end `$3`, as
+/// blocking occupancies never overlap — and how many open bookings the
+/// organizer holds in the room (ending after `$5`).
+const SNAPSHOT: &str = "SELECT l.id, l.held_start, l.held_end, \
+     (SELECT COUNT(*) FROM bookings WHERE room_id = $1 AND organizer_id = $4 AND id <> $2 \
+        AND status IN ('pending', 'approved') AND end_at > $5) AS n \
+     FROM (SELECT 1 AS one) AS o LEFT JOIN ( \
+       SELECT id, held_start, held_end FROM bookings \
+       WHERE room_id = $1 AND status IN ('pending', 'approved') AND id <> $2 AND held_start < $3 \
+       ORDER BY held_start DESC LIMIT 1) AS l ON 1 = 1";
 
 /// What the rules need to judge writing `b`, read on `conn`.
 pub(crate) async fn snapshot<B: SqlBackend>(
@@ -103,12 +147,15 @@ pub(crate) async fn snapshot<B: SqlBackend>(
     b: &Booking,
 ) -> Result<Snapshot, StoreError> {
     const OP: &str = "read booking snapshot";
-    let row = fetch_opt::<B>(conn, OP, LATEST_BEFORE, args![b.room_id, b.id, b.held_end]).await?;
+    let args = args![b.room_id, b.id, b.held_end, b.organizer_id, b.updated_at];
+    let Some(row) = fetch_opt::<B>(conn, OP, SNAPSHOT, args).await? else {
+        return Err(StoreError::Corrupt(format!("{OP}: no row")));
+    };
+    let r = Rec::<B>::new(&row);
     let mut conflicting = Vec::new();
-    if let Some(row) = row {
-        let r = Rec::<B>::new(&row);
+    if let Some(id) = r.opt_uuid("id")? {
         let o = Occupancy {
-            booking_id: BookingId(r.uuid("id")?),
+            booking_id: BookingId(id),
             start: r.time("held_start")?,
             end: r.time("held_end")?,
         };
@@ -116,21 +163,9 @@ pub(crate) async fn snapshot<B: SqlBackend>(
             conflicting.push(o);
         }
     }
-    let active = fetch_opt::<B>(
-        conn,
-        OP,
-        "SELECT COUNT(*) AS n FROM bookings WHERE room_id = $1 AND organizer_id = $2 AND id <> $3 \
-         AND status IN ('pending', 'approved') AND end_at > $4",
-        args![b.room_id, b.organizer_id, b.id, b.updated_at],
-    )
-    .await?;
-    let user_active_in_room = match active {
-        Some(row) => Rec::<B>::new(&row).u32("n")?,
-        None => 0,
-    };
     Ok(Snapshot {
         conflicting,
-        user_active_in_room,
+        user_active_in_room: r.u32("n")?,
     })
 }
 
@@ -172,35 +207,22 @@ impl<B: SqlBackend> SqlStore<B> {
         let mut tx = self.begin(op, Some(b.room_id)).await?;
         let snap = snapshot::<B>(&mut tx, b).await?;
         check(&snap)?;
-        let result = if update {
-            B::execute(
-                &mut tx,
-                sqlx::SqlSafeStr::into_sql_str(
-                    "UPDATE bookings SET title = $1, purpose = $2, attendees = $3, start_at = $4, \
-                     end_at = $5, held_start = $6, held_end = $7, status = $8, sequence = $9, \
-                     updated_at = $10 WHERE id = $11 AND sequence = $12",
-                ),
-                args![
-                    &b.title,
-                    &b.purpose,
-                    b.attendees,
-                    b.start,
-                    b.end,
-                    b.held_start,
-                    b.held_end,
-                    b.status.as_str(),
-                    b.sequence,
-                    b.updated_at,
-                    b.id,
-                    i64::from(b.sequence) - 1,
-                ],
-            )
-            .await
+        // The booking, its audit entry and its events: one script (one
+        // round trip on SQLite, whose writer is the bottleneck).
+        let (sql, args) = if update {
+            update_statement(b)
         } else {
-            insert::<B>(&mut tx, b).await
+            insert_statement(b)
         };
-        match result {
-            Ok(0) if update => {
+        let mut script = Script::default();
+        script.push(sql, args);
+        crate::audit::statement(&mut script, &log.audit);
+        crate::events::statements::<B>(&mut script, &log.events);
+        let others = 1 + log.events.len() as u64;
+        match script.run::<B>(&mut tx).await {
+            // Only the booking's statement can change no row: the audit
+            // entry and events always insert theirs.
+            Ok(changed) if update && booking_rows(&changed, others) == 0 => {
                 return Err(CoreError::Stale(format!(
                     "booking {} was changed by someone else; reload and retry",
                     b.id
@@ -215,8 +237,6 @@ impl<B: SqlBackend> SqlStore<B> {
             }
             Err(e) => return Err(db(op)(e).into()),
         }
-        crate::audit::insert::<B>(&mut tx, &log.audit).await?;
-        crate::events::insert::<B>(&mut tx, &log.events).await?;
         commit::<B>(op, tx).await?;
         Ok(())
     }

@@ -9,20 +9,15 @@ use chrono::{DateTime, Utc};
 use crate::SqlStore;
 use crate::backend::{Arg, Conn, SqlBackend, args};
 use crate::error::StoreError;
-use crate::query::{commit, exec};
+use crate::error::db;
+use crate::query::{Script, commit};
 use crate::rec::Rec;
 
-/// Write events on `conn` (inside the change's transaction) and announce
-/// them to other processes when it commits.
-pub(crate) async fn insert<B: SqlBackend>(
-    conn: &mut Conn<B>,
-    events: &[StoredEvent],
-) -> Result<(), StoreError> {
-    const OP: &str = "write events";
+/// The statements writing `events` (and announcing them where the backend
+/// tells other processes).
+pub(crate) fn statements<B: SqlBackend>(script: &mut Script, events: &[StoredEvent]) {
     for e in events {
-        exec::<B>(
-            conn,
-            OP,
+        script.push(
             "INSERT INTO events (at, kind, room_id, organizer_id, booking_id, payload) \
              VALUES ($1, $2, $3, $4, $5, $6)",
             args![
@@ -33,13 +28,26 @@ pub(crate) async fn insert<B: SqlBackend>(
                 e.booking_id,
                 Arg::Json(Some(e.payload.clone())),
             ],
-        )
-        .await?;
+        );
     }
     if let (Some(notify), false) = (B::NOTIFY, events.is_empty()) {
-        crate::query::fetch::<B>(conn, OP, notify, vec![]).await?;
+        script.push(notify, vec![]);
     }
-    Ok(())
+}
+
+/// Write events on `conn` (inside the change's transaction) and announce
+/// them to other processes when it commits.
+pub(crate) async fn insert<B: SqlBackend>(
+    conn: &mut Conn<B>,
+    events: &[StoredEvent],
+) -> Result<(), StoreError> {
+    let mut script = Script::default();
+    statements::<B>(&mut script, events);
+    script
+        .run::<B>(conn)
+        .await
+        .map(|_| ())
+        .map_err(db("write events"))
 }
 
 #[async_trait]

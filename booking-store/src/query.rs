@@ -155,3 +155,84 @@ pub async fn fetch_opt<B: SqlBackend>(
         .await
         .map_err(db(op))
 }
+
+/// Write statements that run together inside a transaction. Where the
+/// backend runs `;`-separated statements with one argument list
+/// ([`SqlBackend::ONE_ROUND_TRIP`], SQLite) they go to the database in one
+/// round trip, which matters inside SQLite's single writer; elsewhere one by
+/// one. Each statement numbers its parameters from `$1`.
+#[derive(Debug, Default)]
+pub struct Script {
+    parts: Vec<(&'static str, Vec<Arg>)>,
+}
+
+impl Script {
+    /// Add a statement.
+    pub fn push(&mut self, sql: &'static str, args: Vec<Arg>) {
+        self.parts.push((sql, args));
+    }
+
+    /// Run the statements in order; the rows each changed. A failing
+    /// statement stops the script and its error is returned as is, so the
+    /// caller can recognise it.
+    pub async fn run<B: SqlBackend>(self, conn: &mut Conn<B>) -> Result<Vec<u64>, sqlx::Error> {
+        if !B::ONE_ROUND_TRIP || self.parts.len() < 2 {
+            let mut changed = Vec::with_capacity(self.parts.len());
+            for (sql, args) in self.parts {
+                changed.push(B::execute(conn, sql.into_sql_str(), args).await?);
+            }
+            return Ok(changed);
+        }
+        let mut sql = String::new();
+        let mut all = Vec::new();
+        for (part, args) in self.parts {
+            sql.push_str(&renumber(part, all.len()));
+            sql.push_str(";\n");
+            all.extend(args);
+        }
+        // One total: the caller learns only whether every statement changed
+        // what it should (see `changed_each`).
+        let total = B::execute(conn, sqlx::AssertSqlSafe(sql).into_sql_str(), all).await?;
+        Ok(vec![total])
+    }
+}
+
+/// `sql` with every parameter `$n` (outside quoted text) made `$n+offset`.
+fn renumber(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        out.push(c);
+        match c {
+            '\'' => quoted = !quoted,
+            '$' if !quoted => {
+                let mut n = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    n.push(*d);
+                    chars.next();
+                }
+                match n.parse::<usize>() {
+                    Ok(n) => out.push_str(&(n + offset).to_string()),
+                    Err(_) => out.push_str(&n),
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::renumber;
+
+    #[test]
+    fn parameters_are_renumbered_outside_quotes() {
+        assert_eq!(
+            renumber("INSERT INTO t VALUES ($1, $2, '$1', $10)", 3),
+            "INSERT INTO t VALUES ($4, $5, '$1', $13)"
+        );
+        assert_eq!(renumber("SELECT $1", 0), "SELECT $1");
+    }
+}

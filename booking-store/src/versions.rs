@@ -80,6 +80,17 @@ impl<B: SqlBackend> VersionStore for SqlStore<B> {
         })
     }
 
+    async fn room_writes(&self) -> Result<i64, StoreError> {
+        let row = self
+            .one(
+                "read room writes",
+                "SELECT COALESCE((SELECT n FROM feed_changes WHERE kind = 'rooms'), 0) AS n",
+                vec![],
+            )
+            .await?;
+        Rec::<B>::new(&row).int("n")
+    }
+
     async fn room_versions(
         &self,
         from: DateTime<Utc>,

@@ -123,10 +123,83 @@ on_every_backend!(
     rooms_soft_delete_and_restore,
     change_stamps_count_every_booking_write,
     a_lost_update_is_stale,
+    refused_writers_leave_the_others_of_their_batch_alone,
 );
 
 mod tests {
     use super::*;
+
+    /// #20: writers that share a commit (SQLite's group commit) each roll
+    /// back alone: of 60 concurrent bookings, the 30 into taken time are
+    /// refused and the 30 into free time land, each with its audit entry
+    /// and live-update event.
+    pub async fn refused_writers_leave_the_others_of_their_batch_alone(b: Backend) {
+        use booking_core::store::AuditFilter;
+        let e = env(b).await;
+        let room = e
+            .svc
+            .create_room(&e.admin, spec("Busy", 4))
+            .await
+            .expect("room");
+        // Monday 10:00-11:00 taken: odd writers aim at it, even ones at
+        // free 15-minute slots from Tuesday 08:00 on.
+        e.svc
+            .book(&e.alice, req(room.id, at(10, 0), at(11, 0)))
+            .await
+            .expect("first booking");
+        let events_before = e.store.events_since(0, 10_000).await.expect("events").len();
+        let barrier = Arc::new(tokio::sync::Barrier::new(60));
+        let mut tasks = Vec::new();
+        for i in 0..60i64 {
+            let (svc, actor, barrier) = (e.svc.clone(), e.bob.clone(), barrier.clone());
+            let start = if i % 2 == 1 {
+                at(10, i % 45)
+            } else {
+                at(24 + 8, 0) + Duration::minutes(15 * (i / 2))
+            };
+            tasks.push(tokio::spawn(async move {
+                barrier.wait().await;
+                let r = svc
+                    .book(&actor, req(room.id, start, start + Duration::minutes(15)))
+                    .await;
+                (i, r)
+            }));
+        }
+        for task in tasks {
+            let (i, r) = task.await.expect("task");
+            match (i % 2, r) {
+                (0, Ok(_)) => {}
+                (1, Err(CoreError::Rule(RuleViolation::Conflict { .. }))) => {}
+                (_, other) => panic!("writer {i}: {other:?}"),
+            }
+        }
+        let landed: Vec<_> = all_bookings(&e.svc)
+            .await
+            .into_iter()
+            .filter(|x| x.organizer_id == e.bob.id)
+            .collect();
+        assert_eq!(landed.len(), 30, "every free slot was booked");
+        let audited = e
+            .svc
+            .audit_log(
+                &e.admin,
+                &AuditFilter {
+                    entity: Some("booking".into()),
+                    limit: 1000,
+                    ..AuditFilter::default()
+                },
+            )
+            .await
+            .expect("audit");
+        let created = audited.iter().filter(|a| a.action == "booking.create");
+        assert_eq!(
+            created.count(),
+            31,
+            "one audit entry per booking that landed"
+        );
+        let events = e.store.events_since(0, 10_000).await.expect("events");
+        assert_eq!(events.len() - events_before, 30, "one event per booking");
+    }
 
     /// #19: a writer whose copy of a booking is out of date gets `Stale`
     /// (HTTP 409), like every other stale case, not `Forbidden` (403).

@@ -178,6 +178,10 @@ pub trait VersionStore: Send + Sync {
     /// rooms have been written: counted by the database in each write's
     /// transaction, read with key lookups.
     async fn change_stamp(&self, scope: VersionScope) -> Result<ChangeStamp, StoreError>;
+    /// Room writes so far (any room): [`ChangeStamp::room_writes`] alone.
+    async fn room_writes(&self) -> Result<i64, StoreError> {
+        Ok(self.change_stamp(VersionScope::All).await?.room_writes)
+    }
     /// [`VersionStore::bookings_version`] of every room at once (one grouped
     /// query); rooms without bookings in the range are absent.
     async fn room_versions(

@@ -2,9 +2,10 @@
 //! queue, and "find a room".
 
 use booking_core::availability::RoomQuery;
-use booking_core::store::BookingFilter;
+use booking_core::store::{BookingFilter, VersionScope};
 use booking_core::{Booking, BookingChanges, BookingId, Role};
 use chrono::{DateTime, Utc};
+use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -12,6 +13,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 use super::ApiTags;
+use super::cached::{CachedJson, Version};
 use super::model::{BookingIn, BookingOut, BookingPatch, ReasonIn, RoomMatchOut, StatusDto};
 use super::rooms::range;
 use crate::auth::{BearerAuth, Session};
@@ -181,8 +183,10 @@ impl BookingsApi {
     /// Rooms free for a time range with enough seats and the wanted amenities,
     /// best fit (fewest spare seats) first.
     #[oai(path = "/find-room", method = "get")]
+    #[allow(clippy::too_many_arguments)]
     async fn find_room(
         &self,
+        req: &Request,
         state: Data<&AppState>,
         auth: BearerAuth,
         start: Query<DateTime<Utc>>,
@@ -192,19 +196,28 @@ impl BookingsApi {
         capacity: Query<Option<u32>>,
         /// Required amenities (repeat the parameter).
         amenity: Query<Vec<String>>,
-    ) -> ApiResult<Json<Vec<RoomMatchOut>>> {
-        let found = state
-            .svc
-            .find_rooms(
-                &auth.0.actor,
-                &RoomQuery {
-                    start: start.0,
-                    end: end.0,
-                    min_capacity: capacity.0.unwrap_or(1),
-                    amenities: amenity.0,
-                },
-            )
-            .await?;
-        Ok(Json(found.into_iter().map(Into::into).collect()))
+    ) -> ApiResult<CachedJson<Vec<RoomMatchOut>>> {
+        let actor = &auth.0.actor;
+        let query = RoomQuery {
+            start: start.0,
+            end: end.0,
+            min_capacity: capacity.0.unwrap_or(1),
+            amenities: amenity.0,
+        };
+        // Which rooms someone may book depends on their role and rooms; the
+        // booking window and "not in the past" on the time.
+        let key = format!(
+            "find-room/{query:?}/{}/{}/{:?}",
+            actor.id, actor.role, actor.assigned_rooms
+        );
+        let version = Version {
+            stamp: state.store.change_stamp(VersionScope::All).await?,
+            clock: state.svc.now().timestamp(),
+        };
+        let make = async {
+            let found = state.svc.find_rooms(actor, &query).await?;
+            Ok(found.into_iter().map(Into::into).collect())
+        };
+        state.reads.answer(req, key, version, make).await
     }
 }

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod analytics;
 pub mod bookings;
+pub mod cached;
 pub mod links;
 pub mod mail;
 pub mod model;

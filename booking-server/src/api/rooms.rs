@@ -3,9 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use booking_core::store::BookingFilter;
+use booking_core::store::{BookingFilter, ChangeStamp, VersionScope};
 use booking_core::{RoomListing, RoomPolicy, RoomSpec};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -13,6 +14,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 use super::ApiTags;
+use super::cached::{CachedJson, Version, clock_for_day};
 use super::model::{
     BookingOut, CategoryDto, PolicyDto, QuotaDto, RoomIn, RoomOut, SlotOut, room_id,
 };
@@ -58,6 +60,7 @@ impl RoomsApi {
     #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,
+        req: &Request,
         state: Data<&AppState>,
         auth: BearerAuth,
         /// Only rooms with at least this many seats.
@@ -69,29 +72,49 @@ impl RoomsApi {
         /// Include soft-deleted rooms (room managers only see theirs).
         #[oai(default)]
         include_deleted: Query<bool>,
-    ) -> ApiResult<Json<Vec<RoomOut>>> {
+    ) -> ApiResult<CachedJson<Vec<RoomOut>>> {
         let actor = &auth.0.actor;
-        let rooms = state
-            .svc
-            .list_rooms(booking_core::RoomListing::from_include_deleted(
-                include_deleted.0,
-            ))
-            .await?;
         let wanted: Vec<String> = amenity
             .0
             .iter()
             .map(|a| a.trim().to_ascii_lowercase())
             .collect();
-        let out = rooms
-            .into_iter()
-            .filter(|r| r.deleted_at.is_none() || actor.manages_room(r.id))
-            .filter(|r| min_capacity.0.is_none_or(|c| r.capacity >= c))
-            .filter(|r| category.0.is_none_or(|c| r.category == c.into()))
-            .filter(|r| floor.0.is_none_or(|f| r.floor == Some(f)))
-            .filter(|r| r.has_amenities(&wanted))
-            .map(Into::into)
-            .collect();
-        Ok(Json(out))
+        // Deleted rooms are shown to those who manage them: then the answer
+        // depends on who asks.
+        let who = if include_deleted.0 {
+            format!("{}/{}/{:?}", actor.id, actor.role, actor.assigned_rooms)
+        } else {
+            String::new()
+        };
+        let key = format!(
+            "rooms?{:?}&{wanted:?}&{:?}&{:?}&{}&{who}",
+            min_capacity.0, category.0, floor.0, include_deleted.0
+        );
+        let version = Version {
+            stamp: ChangeStamp {
+                writes: 0,
+                room_writes: state.store.room_writes().await?,
+            },
+            clock: 0,
+        };
+        let make = async {
+            let rooms = state
+                .svc
+                .list_rooms(booking_core::RoomListing::from_include_deleted(
+                    include_deleted.0,
+                ))
+                .await?;
+            Ok(rooms
+                .into_iter()
+                .filter(|r| r.deleted_at.is_none() || actor.manages_room(r.id))
+                .filter(|r| min_capacity.0.is_none_or(|c| r.capacity >= c))
+                .filter(|r| category.0.is_none_or(|c| r.category == c.into()))
+                .filter(|r| floor.0.is_none_or(|f| r.floor == Some(f)))
+                .filter(|r| r.has_amenities(&wanted))
+                .map(Into::into)
+                .collect())
+        };
+        state.reads.answer(req, key, version, make).await
     }
 
     /// Create a room (super_admin).
@@ -240,14 +263,24 @@ impl RoomsApi {
     #[oai(path = "/rooms/:id/availability", method = "get")]
     async fn availability(
         &self,
+        req: &Request,
         state: Data<&AppState>,
         _auth: BearerAuth,
         id: Path<Uuid>,
         /// Local date in the room's zone, e.g. 2026-12-01.
         date: Query<NaiveDate>,
-    ) -> ApiResult<Json<Vec<SlotOut>>> {
-        let slots = state.svc.free_slots(room_id(id.0), date.0).await?;
-        Ok(Json(slots.into_iter().map(Into::into).collect()))
+    ) -> ApiResult<CachedJson<Vec<SlotOut>>> {
+        let room = room_id(id.0);
+        let version = Version {
+            stamp: state.store.change_stamp(VersionScope::Room(room)).await?,
+            clock: clock_for_day(state.svc.now(), date.0),
+        };
+        let make = async {
+            let slots = state.svc.free_slots(room, date.0).await?;
+            Ok(slots.into_iter().map(Into::into).collect())
+        };
+        let key = format!("availability/{}/{}", id.0, date.0);
+        state.reads.answer(req, key, version, make).await
     }
 
     /// Bookings of a room in a range (default: from yesterday, 31 days).

@@ -18,7 +18,7 @@ use booking_store::{AnyStore, StoreOptions};
 pub use chat::ChatStore;
 pub use displays::{DisplayGrant, DisplayStore};
 pub use mail::{InviteLink, MailStore, NewMail, OutboxCounts, QueuedMail};
-pub use signin::SignInStore;
+pub use signin::{Account, SignInStore};
 
 /// The store the server runs on: the core's roles and the server's tables.
 pub trait ServerStore: Store + SignInStore + ChatStore + MailStore + DisplayStore {}

@@ -13,6 +13,17 @@ use booking_store::users::{USER_COLUMNS, user};
 /// How long a revocation is kept after its token's expiry.
 const REVOCATION_GRACE: chrono::Duration = chrono::Duration::minutes(10);
 
+/// The account behind a token (see [`SignInStore::session_account`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Account {
+    /// The token was revoked (signed out).
+    Revoked,
+    /// The account no longer exists.
+    Missing,
+    /// The account, active or not.
+    Found(User),
+}
+
 /// Server tables for signing in: OpenID identities, revoked tokens and
 /// calendar feed tokens.
 #[async_trait]
@@ -34,6 +45,9 @@ pub trait SignInStore: Send + Sync {
     /// Remember a revoked token id until it would have expired anyway.
     async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
     async fn is_token_revoked(&self, jti: &str) -> Result<bool, StoreError>;
+    /// Who a verified token of `user` with id `jti` signs in, in one
+    /// round trip: what every authenticated request asks.
+    async fn session_account(&self, user: UserId, jti: &str) -> Result<Account, StoreError>;
     /// Set (or replace) a user's calendar feed token.
     async fn set_feed_token(&self, user: UserId, token: &str) -> Result<(), StoreError>;
     async fn feed_token(&self, user: UserId) -> Result<Option<String>, StoreError>;
@@ -102,6 +116,28 @@ impl<B: SqlBackend> SignInStore for SqlStore<B> {
             )
             .await?;
         Ok(row.is_some())
+    }
+
+    async fn session_account(&self, id: UserId, jti: &str) -> Result<Account, StoreError> {
+        let q = format!(
+            "SELECT *, EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $2) AS revoked \
+             FROM (SELECT 1 AS one) AS o LEFT JOIN ({USER_COLUMNS} WHERE id = $1) AS u ON 1 = 1"
+        );
+        let row = self
+            .one(
+                "read session account",
+                sqlx::AssertSqlSafe(q),
+                args![id, jti],
+            )
+            .await?;
+        let r = Rec::<B>::new(&row);
+        Ok(if r.flag("revoked")? {
+            Account::Revoked
+        } else if r.opt_uuid("id")?.is_none() {
+            Account::Missing
+        } else {
+            Account::Found(user::<B>(&row)?)
+        })
     }
 
     async fn set_feed_token(&self, user: UserId, token: &str) -> Result<(), StoreError> {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod process;
 pub mod web;
 
 use booking_server::config::Config;

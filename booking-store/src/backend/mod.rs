@@ -9,6 +9,8 @@
 //! placeholders, which both databases read. Values travel as [`Arg`]s so the
 //! shared code needs no sqlx trait bounds.
 
+#[cfg(feature = "sqlite")]
+mod group_commit;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "sqlite")]
@@ -194,6 +196,9 @@ pub trait SqlBackend: Send + Sync + Sized + 'static {
     const EMAIL_IS_PARAM: &'static str;
     /// A statement that tells other processes events were appended.
     const NOTIFY: Option<&'static str>;
+    /// Whether one `execute` runs several `;`-separated statements over
+    /// one argument list (see [`crate::query::Script`]).
+    const ONE_ROUND_TRIP: bool;
 
     fn pool(&self) -> &sqlx::Pool<Self::Db>;
     async fn migrate(&self) -> Result<(), StoreError>;

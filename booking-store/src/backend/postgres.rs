@@ -79,6 +79,8 @@ impl SqlBackend for Postgres {
     const EMAIL_IS_PARAM: &'static str = "lower(email) = lower($1)";
     // Delivered to every listening process when the transaction commits.
     const NOTIFY: Option<&'static str> = Some("SELECT pg_notify('booking_events', '')");
+    // The extended protocol prepares one statement at a time.
+    const ONE_ROUND_TRIP: bool = false;
 
     fn pool(&self) -> &PgPool {
         &self.pool

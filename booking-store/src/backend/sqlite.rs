@@ -1,25 +1,24 @@
 //! SQLite: the zero-setup default. Times are INTEGER Unix seconds (UTC).
-//! Writers queue in this process (fair, FIFO) and take `BEGIN IMMEDIATE`, so
-//! checks and inserts are serialised; a trigger refuses overlaps as a backstop.
+//! Writers queue in this process (fair, FIFO) and share `BEGIN IMMEDIATE`
+//! transactions, one savepoint each (group commit), so checks and inserts are
+//! serialised; a trigger refuses overlaps as a backstop.
 
-use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use async_trait::async_trait;
 use booking_core::domain::{Booking, BookingId, RoomId, SeriesId, UserId};
 use chrono::{DateTime, Utc};
-use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
 use sqlx::types::Json;
-use sqlx::{Arguments, Row as _, SqlSafeStr, SqlStr, SqliteConnection, SqlitePool, Transaction};
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use sqlx::{Arguments, Row as _, SqlSafeStr, SqlStr, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
+use super::group_commit::GroupWriter;
+pub use super::group_commit::{SqliteTx, SqliteWriter};
 use super::{Arg, SqlBackend};
 use crate::error::{StoreError, corrupt, db, migrate};
 use crate::{SqlStore, StoreOptions};
@@ -32,41 +31,11 @@ pub struct Sqlite {
     pool: SqlitePool,
     /// SQLite has one writer at a time. Queueing this process's writers here
     /// instead of in SQLite's busy handler, which sleeps and retries, keeps
-    /// write latency flat under load. Other processes are still kept out by
-    /// the database lock itself.
-    writer: Arc<Mutex<()>>,
+    /// write latency flat under load, and lets writers share commits (see
+    /// [`group_commit`](super::group_commit)). Other processes are still
+    /// kept out by the database lock itself.
+    writer: GroupWriter,
 }
-
-/// A connection for one write, holding the writer queue.
-pub struct SqliteWriter {
-    conn: PoolConnection<sqlx::Sqlite>,
-    _turn: OwnedMutexGuard<()>,
-}
-
-/// A `BEGIN IMMEDIATE` transaction, holding the writer queue. Fields drop in
-/// order: the transaction rolls back (if not committed) before the queue moves.
-pub struct SqliteTx {
-    tx: Transaction<'static, sqlx::Sqlite>,
-    _turn: OwnedMutexGuard<()>,
-}
-
-macro_rules! deref_conn {
-    ($t:ty, $field:ident) => {
-        impl Deref for $t {
-            type Target = SqliteConnection;
-            fn deref(&self) -> &SqliteConnection {
-                &self.$field
-            }
-        }
-        impl DerefMut for $t {
-            fn deref_mut(&mut self) -> &mut SqliteConnection {
-                &mut self.$field
-            }
-        }
-    };
-}
-deref_conn!(SqliteWriter, conn);
-deref_conn!(SqliteTx, tx);
 
 fn arguments(args: Vec<Arg>) -> Result<SqliteArguments, sqlx::Error> {
     let mut out = SqliteArguments::default();
@@ -117,8 +86,8 @@ impl SqlStore<Sqlite> {
             .map_err(db("open database"))?;
         Ok(Self {
             b: Sqlite {
+                writer: GroupWriter::new(pool.clone()),
                 pool,
-                writer: Arc::new(Mutex::new(())),
             },
         })
     }
@@ -154,6 +123,8 @@ impl SqlBackend for Sqlite {
     const EMAIL_IS_PARAM: &'static str = "email = $1";
     // One process owns a SQLite file: there is nobody else to tell.
     const NOTIFY: Option<&'static str> = None;
+    // SQLite runs a script's statements in one call.
+    const ONE_ROUND_TRIP: bool = true;
 
     fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -168,19 +139,15 @@ impl SqlBackend for Sqlite {
     }
 
     async fn writer(&self) -> Result<SqliteWriter, sqlx::Error> {
-        let turn = self.writer.clone().lock_owned().await;
-        let conn = self.pool.acquire().await?;
-        Ok(SqliteWriter { conn, _turn: turn })
+        self.writer.writer().await
     }
 
     async fn begin_write(&self, _room: Option<RoomId>) -> Result<SqliteTx, sqlx::Error> {
-        let turn = self.writer.clone().lock_owned().await;
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(SqliteTx { tx, _turn: turn })
+        self.writer.begin().await
     }
 
     async fn commit(tx: SqliteTx) -> Result<(), sqlx::Error> {
-        tx.tx.commit().await
+        GroupWriter::commit(tx).await
     }
 
     super::plain_methods!(SqliteConnection, SqliteRow);
