@@ -28,6 +28,27 @@ fn invalid(field: &'static str, reason: &str) -> CoreError {
     .into()
 }
 
+/// The kind of stored event an order change makes (webhooks deliver it).
+pub const ORDER_EVENT: &str = "order_changed";
+
+/// The stored form of an order change: the order as payload, filed under
+/// its booking's room and organizer so the same people may see it.
+pub fn order_event(
+    order: &Order,
+    booking: &crate::domain::Booking,
+    at: chrono::DateTime<chrono::Utc>,
+) -> crate::store::StoredEvent {
+    crate::store::StoredEvent {
+        id: 0,
+        at,
+        kind: ORDER_EVENT.into(),
+        room_id: booking.room_id,
+        organizer_id: booking.organizer_id,
+        booking_id: booking.id,
+        payload: serde_json::to_value(order).unwrap_or_default(),
+    }
+}
+
 impl BookingService {
     /// Attach an order to a booking (its organizer, or an officer).
     pub async fn place_order(
@@ -76,6 +97,9 @@ impl BookingService {
             updated_at: now,
         };
         self.store.insert_order(&order).await?;
+        self.store
+            .append_events(&[order_event(&order, &b, now)])
+            .await?;
         self.audit(
             Some(actor),
             "order.create",
@@ -134,6 +158,10 @@ impl BookingService {
                 before.id
             )));
         }
+        let booking = self.get_booking(after.booking_id).await?;
+        self.store
+            .append_events(&[order_event(&after, &booking, after.updated_at)])
+            .await?;
         self.audit(
             Some(actor),
             action,
@@ -229,7 +257,12 @@ impl BookingService {
         gone: Option<&str>,
     ) -> Result<(), CoreError> {
         let now = self.now();
-        for o in self.store.list_orders(None, Some(booking)).await? {
+        let orders = self.store.list_orders(None, Some(booking)).await?;
+        if orders.is_empty() {
+            return Ok(());
+        }
+        let b = self.get_booking(booking).await?;
+        for o in orders {
             if matches!(o.status, OrderStatus::Delivered | OrderStatus::Cancelled) {
                 continue;
             }
@@ -247,7 +280,11 @@ impl BookingService {
                     ..o.clone()
                 },
             };
-            self.store.update_order(&after, o.status).await?;
+            if self.store.update_order(&after, o.status).await? {
+                self.store
+                    .append_events(&[order_event(&after, &b, now)])
+                    .await?;
+            }
         }
         Ok(())
     }

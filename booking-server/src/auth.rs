@@ -154,8 +154,14 @@ impl AppState {
         })
     }
 
-    /// Sign `actor` out: revoke their token (audited).
+    /// Sign `actor` out: revoke their token (audited). For a personal
+    /// access token that is revoking it for good.
     pub async fn sign_out(&self, actor: &booking_core::Actor, claims: &Claims) -> ApiResult<()> {
+        if claims.typ.starts_with("pat:")
+            && let Ok(id) = claims.jti.parse()
+        {
+            return Ok(crate::tokens::revoke(self, actor, id).await?);
+        }
         self.revoke(claims).await?;
         self.svc
             .audit(
@@ -178,7 +184,30 @@ impl AppState {
     }
 
     /// Verify a token of type `typ`, refusing revoked ones and inactive users.
+    /// Where an access token is wanted, a personal access token
+    /// ([`crate::tokens`]) serves too: its claims have `typ` `pat:read` or
+    /// `pat:read_write` and its id as `jti`.
     pub async fn authenticate(&self, token: &str, typ: &str) -> ApiResult<(User, Claims)> {
+        if typ == "access" && crate::tokens::is_access_token(token) {
+            let now = Utc::now();
+            return match crate::tokens::authenticate(self, token, now).await? {
+                Ok((user, pat)) => {
+                    let claims = Claims {
+                        sub: user.id.0,
+                        role: user.role.as_str().to_string(),
+                        typ: format!("pat:{}", pat.scope.as_str()),
+                        jti: pat.id.to_string(),
+                        iat: pat.created_at.timestamp(),
+                        exp: pat.expires_at.map_or(i64::MAX, |e| e.timestamp()),
+                    };
+                    Ok((user, claims))
+                }
+                Err(crate::tokens::Refused::AccountDisabled) => Err(ApiError::forbidden(
+                    crate::tokens::Refused::AccountDisabled.text(),
+                )),
+                Err(r) => Err(ApiError::unauthorized(r.text())),
+            };
+        }
         let claims = self.jwt.verify(token, typ)?;
         let user = self.account_of(&claims).await?;
         Ok((user, claims))
@@ -316,6 +345,16 @@ pub struct Session {
 }
 
 impl Session {
+    /// Signed in with a read-only personal access token.
+    pub fn read_only(&self) -> bool {
+        self.claims.typ == "pat:read"
+    }
+
+    /// Signed in with a personal access token (not a password or SSO session).
+    pub fn is_access_token(&self) -> bool {
+        self.claims.typ.starts_with("pat:")
+    }
+
     pub fn require_role(&self, roles: &[Role], action: &str) -> ApiResult<()> {
         if roles.contains(&self.actor.role) {
             Ok(())
@@ -366,13 +405,23 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Session> {
         poem::Error::from_string("no state", poem::http::StatusCode::INTERNAL_SERVER_ERROR)
     })?;
     match state.authenticate(&bearer.token, "access").await {
-        Ok((user, claims)) => Ok(Session {
-            actor: Actor {
-                user,
-                ip: client_ip(req),
-            },
-            claims,
-        }),
+        Ok((user, claims)) => {
+            let session = Session {
+                actor: Actor {
+                    user,
+                    ip: client_ip(req),
+                },
+                claims,
+            };
+            let reads = [poem::http::Method::GET, poem::http::Method::HEAD];
+            if session.read_only() && !reads.contains(req.method()) {
+                return Err(poem::Error::from_string(
+                    "this access token is read-only; make one with scope read_write to change things",
+                    poem::http::StatusCode::FORBIDDEN,
+                ));
+            }
+            Ok(session)
+        }
         Err(e) => {
             let status = poem::http::StatusCode::from_u16(e.status())
                 .unwrap_or(poem::http::StatusCode::UNAUTHORIZED);

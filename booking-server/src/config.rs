@@ -114,6 +114,95 @@ pub struct Config {
     pub chat_link_failures_per_platform: u32,
     /// The window of the link limits, in seconds.
     pub chat_link_window_secs: u64,
+    /// Outgoing webhooks (`[webhooks]` in the file).
+    pub webhooks: WebhookConfig,
+}
+
+/// Outgoing webhooks: `[webhooks]` in the TOML file, `BOOKING_WEBHOOK_*` in
+/// the environment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// Address ranges (CIDR) no webhook may reach, checked on every address a
+    /// name resolves to: private, loopback and link-local by default. Empty
+    /// (`BOOKING_WEBHOOK_DENIED_NETWORKS=none`) allows every address.
+    pub denied_networks: Vec<String>,
+    /// Seconds a receiver has to answer.
+    pub timeout_secs: u64,
+    /// Attempts per delivery before it is given up (kept for redelivery).
+    pub max_attempts: u32,
+    /// Failed attempts in a row after which an endpoint is disabled and its
+    /// owner told (0 = never).
+    pub max_failures: u32,
+    /// The first retry's delay in milliseconds; each next one doubles…
+    pub retry_base_ms: u64,
+    /// …up to this many seconds.
+    pub retry_cap_secs: u64,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            denied_networks: crate::webhooks::guard::DEFAULT_DENIED
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect(),
+            timeout_secs: 10,
+            max_attempts: 15,
+            max_failures: 20,
+            retry_base_ms: 5000,
+            retry_cap_secs: 3600,
+        }
+    }
+}
+
+impl WebhookConfig {
+    fn load_env(&mut self, env: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = env("BOOKING_WEBHOOK_DENIED_NETWORKS") {
+            self.denied_networks = if v.trim().eq_ignore_ascii_case("none") {
+                Vec::new()
+            } else {
+                list(&v)
+            };
+        }
+        if let Some(v) = env("BOOKING_WEBHOOK_TIMEOUT_SECS") {
+            self.timeout_secs = number("BOOKING_WEBHOOK_TIMEOUT_SECS", &v)?;
+        }
+        if let Some(v) = env("BOOKING_WEBHOOK_MAX_ATTEMPTS") {
+            self.max_attempts = number("BOOKING_WEBHOOK_MAX_ATTEMPTS", &v)?;
+        }
+        if let Some(v) = env("BOOKING_WEBHOOK_MAX_FAILURES") {
+            self.max_failures = number("BOOKING_WEBHOOK_MAX_FAILURES", &v)?;
+        }
+        if let Some(v) = env("BOOKING_WEBHOOK_RETRY_BASE_MS") {
+            self.retry_base_ms = number("BOOKING_WEBHOOK_RETRY_BASE_MS", &v)?;
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        crate::webhooks::guard::DenyList::parse(&self.denied_networks).map_err(|reason| {
+            ConfigError::Invalid {
+                key: "webhooks.denied_networks",
+                reason,
+            }
+        })?;
+        if self.timeout_secs == 0 || self.max_attempts == 0 {
+            return Err(ConfigError::Invalid {
+                key: "webhooks",
+                reason: "timeout_secs and max_attempts must be at least 1".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The deny-list (validated at load time; the defaults if it was not).
+    pub fn deny_list(&self) -> crate::webhooks::guard::DenyList {
+        crate::webhooks::guard::DenyList::parse(&self.denied_networks).unwrap_or_else(|_| {
+            crate::webhooks::guard::DenyList::parse(crate::webhooks::guard::DEFAULT_DENIED)
+                .unwrap_or_default()
+        })
+    }
 }
 
 impl Default for Config {
@@ -159,6 +248,7 @@ impl Default for Config {
             chat_link_failures_per_user: 5,
             chat_link_failures_per_platform: 50,
             chat_link_window_secs: 900,
+            webhooks: WebhookConfig::default(),
         }
     }
 }
@@ -426,6 +516,7 @@ impl Config {
         if let Some(v) = env("BOOKING_LOG_FORMAT") {
             cfg.log_format = v;
         }
+        cfg.webhooks.load_env(&env)?;
         cfg.allowed_email_domains = cfg
             .allowed_email_domains
             .iter()
@@ -524,6 +615,7 @@ impl Config {
                 reason: format!("{:?} is not an e-mail address", self.mail_from),
             });
         }
+        self.webhooks.validate()?;
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(ConfigError::Invalid {
                 key: "log_format",

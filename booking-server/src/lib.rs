@@ -25,7 +25,9 @@ pub mod sso;
 pub mod state;
 pub mod tables;
 pub mod telemetry;
+pub mod tokens;
 pub mod web;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -96,6 +98,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             live: live::LiveHub::default(),
+            webhooks: Arc::default(),
         })
     }
 }
@@ -179,6 +182,7 @@ pub async fn serve_on(
     tracing::info!(%addr, "listening; API docs at http://{addr}/api/docs");
     let sweeper = tokio::spawn(release_no_shows_periodically(state.clone()));
     let mut live_tasks = live::start(&state).await;
+    live_tasks.extend(webhooks::worker::spawn(state.clone()));
     match mail::spawn(state.clone()) {
         Ok(tasks) => live_tasks.extend(tasks),
         Err(e) => tracing::error!(error = %e, "mail is not sent: bad SMTP settings"),

@@ -56,9 +56,11 @@ impl LiveHub {
 }
 
 pub fn visible(user: &User, e: &StoredEvent) -> bool {
-    user.id == e.organizer_id
-        || user.manages_room(e.room_id)
-        || matches!(user.role, Role::ProcurementOfficer | Role::SuperAdmin)
+    // The booking stream carries bookings; order changes go to webhooks.
+    e.kind != booking_core::procurement::ORDER_EVENT
+        && (user.id == e.organizer_id
+            || user.manages_room(e.room_id)
+            || matches!(user.role, Role::ProcurementOfficer | Role::SuperAdmin))
 }
 
 /// Start the tasks that persist, pump and prune events. They end with the runtime.

@@ -30,4 +30,6 @@ pub struct AppState {
     pub logins: Arc<crate::login_limit::LoginLimits>,
     /// Limits on chat commands and link codes.
     pub chat_limits: Arc<crate::chat::limits::ChatLimits>,
+    /// Wakes the webhook sender (new deliveries, a redelivery).
+    pub webhooks: Arc<tokio::sync::Notify>,
 }

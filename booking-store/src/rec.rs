@@ -42,6 +42,9 @@ impl<'r, B: SqlBackend> Rec<'r, B> {
         let v = self.int(col)?;
         u32::try_from(v).map_err(|_| corrupt(col, format!("{v} out of range")))
     }
+    pub fn opt_int(&self, col: &str) -> Result<Option<i64>, StoreError> {
+        may(col, B::int(self.row, col))
+    }
     pub fn opt_int4(&self, col: &str) -> Result<Option<i32>, StoreError> {
         may(col, B::int4(self.row, col))
     }

@@ -11,6 +11,8 @@ pub mod procurement;
 pub mod rooms;
 pub mod series;
 pub mod shape;
+pub mod tokens;
+pub mod webhooks;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -32,6 +34,8 @@ pub enum ApiTags {
     Procurement,
     /// Invitations to rooms arriving by e-mail (iMIP).
     Mail,
+    /// Signed webhooks for every booking and order change, and their delivery log.
+    Webhooks,
 }
 
 pub type Api = (
@@ -42,10 +46,12 @@ pub type Api = (
     analytics::AnalyticsApi,
     procurement::ProcurementApi,
     mail::MailApi,
+    tokens::TokensApi,
+    webhooks::WebhooksApi,
 );
 
 /// The OpenAPI service, mounted at /api/v1.
-pub fn service() -> OpenApiService<Api, ()> {
+pub fn service() -> OpenApiService<Api, &'static dyn crate::webhooks::payload::BookingWebhooks> {
     OpenApiService::new(
         (
             accounts::AccountsApi,
@@ -55,6 +61,8 @@ pub fn service() -> OpenApiService<Api, ()> {
             analytics::AnalyticsApi,
             procurement::ProcurementApi,
             mail::MailApi,
+            tokens::TokensApi,
+            webhooks::WebhooksApi,
         ),
         "Room booking API",
         env!("CARGO_PKG_VERSION"),
@@ -64,4 +72,5 @@ pub fn service() -> OpenApiService<Api, ()> {
          Errors are RFC 7807 application/problem+json documents.",
     )
     .server("/api/v1")
+    .webhooks::<&dyn crate::webhooks::payload::BookingWebhooks>()
 }

@@ -140,6 +140,41 @@ fn new_mail(
     })
 }
 
+/// Queue a notice from the system to `to` (a built-in template `kind`, no
+/// calendar part); a notice whose `dedupe_key` was queued already is dropped.
+/// One that cannot be composed (a broken template file) is logged, not sent.
+pub(crate) async fn queue_notice(
+    state: &AppState,
+    kind: &str,
+    to: &str,
+    vars: &[(&str, String)],
+    dedupe_key: String,
+) -> Result<(), CoreError> {
+    let vars: BTreeMap<&str, String> = vars.iter().cloned().collect();
+    let from = state.config.mail_from.clone();
+    let mail = match new_mail(
+        state,
+        kind,
+        &from,
+        "Room booking",
+        to,
+        &vars,
+        None,
+        Some(dedupe_key),
+    ) {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::error!(error = %e, kind, "cannot compose a notice");
+            return Ok(());
+        }
+    };
+    state
+        .store
+        .enqueue_mail(&[mail], state.svc.now())
+        .await
+        .map_err(CoreError::Store)
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::Duration;

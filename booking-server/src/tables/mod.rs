@@ -1,6 +1,7 @@
 //! The server's own tables — sign-in (identities, revoked and feed tokens),
 //! chat (link codes, links, seen requests) and mail (outbox, cursor,
-//! answered invitations) and door displays — behind traits the server owns, implemented for
+//! answered invitations), door displays, webhooks, and personal access
+//! tokens with idempotency keys — behind traits the server owns, implemented for
 //! booking-store's [`SqlStore`] with its statement helpers. The core's
 //! tables change only through the service.
 
@@ -8,6 +9,8 @@ mod chat;
 mod displays;
 mod mail;
 mod signin;
+mod tokens;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -19,11 +22,19 @@ pub use chat::ChatStore;
 pub use displays::{DisplayGrant, DisplayStore};
 pub use mail::{InviteLink, MailStore, NewMail, OutboxCounts, QueuedMail};
 pub use signin::{Account, SignInStore};
+pub use tokens::{AccessToken, Idempotency, TokenScope, TokenStore};
+pub use webhooks::{Attempt, Delivery, DeliveryState, Endpoint, NewDelivery, Next, WebhookStore};
 
 /// The store the server runs on: the core's roles and the server's tables.
-pub trait ServerStore: Store + SignInStore + ChatStore + MailStore + DisplayStore {}
+pub trait ServerStore:
+    Store + SignInStore + ChatStore + MailStore + DisplayStore + WebhookStore + TokenStore
+{
+}
 
-impl<T: Store + SignInStore + ChatStore + MailStore + DisplayStore> ServerStore for T {}
+impl<T> ServerStore for T where
+    T: Store + SignInStore + ChatStore + MailStore + DisplayStore + WebhookStore + TokenStore
+{
+}
 
 /// Open the store a database URL names (`sqlite:`… or `postgres:`…) without
 /// migrating it.

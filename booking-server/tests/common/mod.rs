@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod process;
+pub mod receiver;
 pub mod web;
 
 use booking_server::config::Config;

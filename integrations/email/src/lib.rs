@@ -377,6 +377,10 @@ fn builtin(kind: &str) -> Option<(&'static str, &'static str)> {
             "Declined: {title}",
             "{room} declined your invitation: {reason}\n\n{details}\n\n{alternatives}",
         ),
+        "webhook_disabled" => (
+            "Webhook disabled: {url}",
+            "After {failures} failed deliveries in a row, the webhook endpoint {url} was disabled.\n\nLast answer: {error}\n\nEvents are kept for it. Fix the receiver, then enable the endpoint again: {link}",
+        ),
         _ => return None,
     })
 }
