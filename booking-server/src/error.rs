@@ -204,6 +204,25 @@ impl ApiError {
         )
     }
 
+    /// The problem document, as JSON (for answers that are not HTTP
+    /// responses, e.g. MCP tool results).
+    pub fn problem_json(&self) -> serde_json::Value {
+        let p = match self {
+            ApiError::BadRequest(p)
+            | ApiError::Unauthorized(p)
+            | ApiError::Forbidden(p)
+            | ApiError::NotFound(p)
+            | ApiError::Conflict(p)
+            | ApiError::Unprocessable(p)
+            | ApiError::UnsupportedMediaType(p)
+            | ApiError::Locked(p)
+            | ApiError::TooManyRequests(p, _)
+            | ApiError::Unavailable(p, _)
+            | ApiError::Internal(p) => p,
+        };
+        poem_openapi::types::ToJSON::to_json(p.0.as_ref()).unwrap_or_default()
+    }
+
     pub fn status(&self) -> u16 {
         match self {
             ApiError::BadRequest(p)

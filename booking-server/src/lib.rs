@@ -19,6 +19,7 @@ pub mod limits;
 pub mod live;
 pub mod login_limit;
 pub mod mail;
+pub mod mcp;
 pub mod methods;
 pub mod ops;
 pub mod sso;
@@ -113,6 +114,7 @@ pub fn app(state: AppState) -> BoxEndpoint<'static> {
         .nest("/api/v1", api)
         .at("/api/openapi.json", get(api::links::document))
         .nest("/api/docs", docs)
+        .at("/mcp", mcp::endpoint)
         .at("/healthz", get(ops::healthz))
         .at("/readyz", get(ops::readyz))
         .at("/metrics", get(ops::metrics))

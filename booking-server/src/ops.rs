@@ -184,10 +184,13 @@ fn is_problem(resp: &Response) -> bool {
 /// keeping the headers clients act on (`WWW-Authenticate`, `Allow`, …).
 /// WebDAV's XML error bodies stay as they are: DAV clients read them.
 async fn as_problem(resp: Response) -> Response {
-    // WebDAV's XML and the web app's HTML pages keep their own bodies.
-    let own_body = resp
-        .content_type()
-        .is_some_and(|c| c.starts_with("application/xml") || c.starts_with("text/html"));
+    // WebDAV's XML, the web app's HTML pages and MCP's JSON-RPC errors
+    // (plain application/json) keep their own bodies.
+    let own_body = resp.content_type().is_some_and(|c| {
+        c.starts_with("application/xml")
+            || c.starts_with("text/html")
+            || c.starts_with("application/json")
+    });
     if resp.status().as_u16() < 400 || is_problem(&resp) || own_body {
         return resp;
     }

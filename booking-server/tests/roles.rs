@@ -48,6 +48,10 @@ enum Fx {
     Room,
     /// The same, soft-deleted.
     DeletedRoom,
+    /// A webhook endpoint the room admin registered for the room.
+    Webhook,
+    /// A personal access token of the owner.
+    Token,
 }
 
 /// `y` 2xx, `a` 401, `n` 403, `f` 404, `4` another 4xx (allowed, but the
@@ -142,7 +146,23 @@ const ROWS: &[Row] = &[
     row("GET",    "/orders/report.csv?from={from}&to={to}", Nothing,   None,                                                      "annnnyy"),
     row("GET",    "/orders.csv",                          Nothing,     None,                                                      "annnnyy"),
     row("POST",   "/mail/inbound",                        Nothing,     Some("not a mail"),                                        "annnnn4"),
+    row("GET",    "/me/tokens",                           Nothing,     None,                                                      "ayyyyyy"),
+    row("POST",   "/me/tokens",                           Nothing,     Some(r#"{"name": "script", "scope": "read"}"#),             "ayyyyyy"),
+    row("DELETE", "/me/tokens/{token}",                   Token,       None,                                                      "ayfffff"),
+    row("GET",    "/webhooks",                            Nothing,     None,                                                      "annyyny"),
+    row("POST",   "/webhooks",                            Nothing,     Some(WEBHOOK),                                             "anny4ny"),
+    row("GET",    "/webhooks/{webhook}",                  Webhook,     None,                                                      "annynny"),
+    row("PUT",    "/webhooks/{webhook}",                  Webhook,     Some(WEBHOOK),                                             "annynny"),
+    row("DELETE", "/webhooks/{webhook}",                  Webhook,     None,                                                      "annynny"),
+    row("POST",   "/webhooks/{webhook}/enable",           Webhook,     None,                                                      "annynny"),
+    row("POST",   "/webhooks/{webhook}/disable",          Webhook,     None,                                                      "annynny"),
+    row("POST",   "/webhooks/{webhook}/rotate-secret",    Webhook,     Some(r#"{}"#),                                             "annynny"),
+    row("GET",    "/webhooks/{webhook}/deliveries",       Webhook,     None,                                                      "annynny"),
+    row("POST",   "/webhooks/{webhook}/deliveries/0/redeliver", Webhook, None,                                                    "annfnnf"),
 ];
+
+const WEBHOOK: &str =
+    r#"{"url": "https://hooks.example.com/in", "room_id": "{room}", "kinds": ["created"]}"#;
 
 /// Writes that change no state worth an audit entry: signing in and
 /// renewing a session.
@@ -307,6 +327,28 @@ impl World {
                 out.push(("taken_start", start.to_rfc3339()));
                 out.push(("taken_end", end.to_rfc3339()));
             }
+            Webhook => {
+                let admin = self.token(3).expect("room admin").0;
+                let body = WEBHOOK.replace("{room}", &self.room);
+                let v = self
+                    .post(
+                        &admin,
+                        "/webhooks",
+                        serde_json::from_str(&body).expect("json"),
+                    )
+                    .await;
+                out.push(("webhook", id(&v)));
+            }
+            Token => {
+                let v = self
+                    .post(
+                        &self.owner(),
+                        "/me/tokens",
+                        json!({"name": "t", "scope": "read"}),
+                    )
+                    .await;
+                out.push(("token", id(&v)));
+            }
             Room | DeletedRoom => {
                 let room = self.managed_room().await;
                 if fx == DeletedRoom {
@@ -348,7 +390,8 @@ mod cases {
     use super::*;
 
     pub async fn every_operation_for_every_role(b: Backend) {
-        let srv = server(b, |_| {}).await;
+        // Loopback webhook URLs are allowed here (see WEBHOOK).
+        let srv = server(b, |c| c.webhooks.denied_networks.clear()).await;
         let mut people = vec![];
         for (email, role) in [
             ("owner@example.com", Role::User),
@@ -416,6 +459,9 @@ mod cases {
                     .replace("{series}", "{id}")
                     .replace("{order}", "{id}")
                     .replace("{waitlist}", "{id}")
+                    .replace("{webhook}", "{id}")
+                    .replace("{token}", "{id}")
+                    .replace("/deliveries/0/", "/deliveries/{delivery}/")
                     .replace("{other}", "{id}");
                 format!("{} {path}", r.method)
             })
