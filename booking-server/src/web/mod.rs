@@ -22,6 +22,7 @@ mod page;
 mod session;
 pub mod text;
 mod time;
+mod tokens;
 
 use poem::middleware::Compression;
 use poem::{EndpointExt, Route};
@@ -91,6 +92,25 @@ pub fn mount(route: Route) -> Route {
                 .with(z()),
         )
         .at("/admin/audit", get(admin::audit::page).with(z()))
+        .at(
+            "/admin/webhooks",
+            get(admin::webhooks::list)
+                .post(admin::webhooks::create)
+                .with(z()),
+        )
+        .at(
+            "/admin/webhooks/:id",
+            get(admin::webhooks::detail)
+                .post(admin::webhooks::update)
+                .with(z()),
+        )
+        .at(
+            "/admin/webhooks/:id/deliveries/:delivery/redeliver",
+            post(admin::webhooks::redeliver),
+        )
+        .at("/admin/webhooks/:id/:action", post(admin::webhooks::action))
+        .at("/tokens", get(tokens::page).post(tokens::create).with(z()))
+        .at("/tokens/:id/revoke", post(tokens::revoke))
         .at("/orders", get(orders::queue).with(z()))
         .at("/orders/report.csv", get(orders::report_csv).with(z()))
         .at("/orders/export.csv", get(orders::export_csv).with(z()))

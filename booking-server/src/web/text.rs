@@ -94,6 +94,20 @@ pub const FLASH_ROOM_DELETED: &str =
     "The room is deleted: nobody can book it; its bookings stay. Restore it any time.";
 pub const FLASH_ROOM_RESTORED: &str = "The room is restored.";
 pub const FLASH_USER_SAVED: &str = "The user is saved.";
+
+pub const TITLE_WEBHOOKS: &str = "Webhooks";
+pub const TITLE_TOKENS: &str = "Access tokens";
+pub const NOT_WEBHOOK_ADMIN: &str =
+    "Only room admins (for their rooms) and super admins manage webhooks.";
+pub const FLASH_WEBHOOK_CREATED: &str = "The endpoint is registered: the next change is sent to it. Give its receiver the secret below.";
+pub const FLASH_WEBHOOK_SAVED: &str = "The endpoint is saved.";
+pub const FLASH_WEBHOOK_ROTATED: &str =
+    "A new secret is made; the old one also signs for 24 hours. Give the receiver the new one.";
+pub const FLASH_WEBHOOK_ENABLED: &str = "The endpoint is enabled: waiting changes go out now.";
+pub const FLASH_WEBHOOK_DISABLED: &str = "The endpoint is disabled: changes wait for it.";
+pub const FLASH_WEBHOOK_DELETED: &str = "The endpoint and its delivery log are deleted.";
+pub const FLASH_WEBHOOK_REDELIVER: &str = "The delivery is queued to be sent again.";
+pub const FLASH_TOKEN_REVOKED: &str = "The token is revoked: it stops working now.";
 pub const FLASH_DISPLAY_REVOKED: &str = "The display token is revoked: its page stops working now.";
 
 pub fn order_advanced(status: booking_core::procurement::OrderStatus) -> String {

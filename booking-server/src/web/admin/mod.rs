@@ -6,6 +6,7 @@ pub mod audit;
 mod room_form;
 pub mod rooms;
 pub mod users;
+pub mod webhooks;
 
 use booking_core::Role;
 
