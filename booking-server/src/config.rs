@@ -123,6 +123,11 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WebhookConfig {
+    /// Send deliveries (false: they are made and logged but wait, e.g. on a
+    /// staging copy of production data).
+    pub send: bool,
+    /// Days delivered and failed deliveries stay in the log.
+    pub log_days: u32,
     /// Address ranges (CIDR) no webhook may reach, checked on every address a
     /// name resolves to: private, loopback and link-local by default. Empty
     /// (`BOOKING_WEBHOOK_DENIED_NETWORKS=none`) allows every address.
@@ -143,6 +148,8 @@ pub struct WebhookConfig {
 impl Default for WebhookConfig {
     fn default() -> Self {
         Self {
+            send: true,
+            log_days: 30,
             denied_networks: crate::webhooks::guard::DEFAULT_DENIED
                 .iter()
                 .map(|s| (*s).to_string())
@@ -163,6 +170,18 @@ impl WebhookConfig {
                 Vec::new()
             } else {
                 list(&v)
+            };
+        }
+        if let Some(v) = env("BOOKING_WEBHOOK_SEND") {
+            self.send = match v.trim() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        key: "BOOKING_WEBHOOK_SEND",
+                        reason: format!("{v:?}: use true or false"),
+                    });
+                }
             };
         }
         if let Some(v) = env("BOOKING_WEBHOOK_TIMEOUT_SECS") {

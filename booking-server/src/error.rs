@@ -148,8 +148,8 @@ impl ApiError {
         }
     }
 
-    /// The human-readable explanation.
-    pub fn detail(&self) -> &str {
+    /// The problem document of any variant.
+    fn problem(&self) -> &Problem {
         match self {
             ApiError::BadRequest(p)
             | ApiError::Unauthorized(p)
@@ -161,8 +161,13 @@ impl ApiError {
             | ApiError::Locked(p)
             | ApiError::TooManyRequests(p, _)
             | ApiError::Unavailable(p, _)
-            | ApiError::Internal(p) => &p.0.detail,
+            | ApiError::Internal(p) => &p.0,
         }
+    }
+
+    /// The human-readable explanation.
+    pub fn detail(&self) -> &str {
+        &self.problem().detail
     }
 
     /// 400 about one field (a JSON pointer into the body).
@@ -207,36 +212,11 @@ impl ApiError {
     /// The problem document, as JSON (for answers that are not HTTP
     /// responses, e.g. MCP tool results).
     pub fn problem_json(&self) -> serde_json::Value {
-        let p = match self {
-            ApiError::BadRequest(p)
-            | ApiError::Unauthorized(p)
-            | ApiError::Forbidden(p)
-            | ApiError::NotFound(p)
-            | ApiError::Conflict(p)
-            | ApiError::Unprocessable(p)
-            | ApiError::UnsupportedMediaType(p)
-            | ApiError::Locked(p)
-            | ApiError::TooManyRequests(p, _)
-            | ApiError::Unavailable(p, _)
-            | ApiError::Internal(p) => p,
-        };
-        poem_openapi::types::ToJSON::to_json(p.0.as_ref()).unwrap_or_default()
+        poem_openapi::types::ToJSON::to_json(self.problem()).unwrap_or_default()
     }
 
     pub fn status(&self) -> u16 {
-        match self {
-            ApiError::BadRequest(p)
-            | ApiError::Unauthorized(p)
-            | ApiError::Forbidden(p)
-            | ApiError::NotFound(p)
-            | ApiError::Conflict(p)
-            | ApiError::Unprocessable(p)
-            | ApiError::UnsupportedMediaType(p)
-            | ApiError::Locked(p)
-            | ApiError::TooManyRequests(p, _)
-            | ApiError::Unavailable(p, _)
-            | ApiError::Internal(p) => p.0.status,
-        }
+        self.problem().status
     }
 }
 

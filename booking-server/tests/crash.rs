@@ -2,7 +2,6 @@
 //! while writers share commits: every booking answered 201 before the kill
 //! is there after a restart, on SQLite and PostgreSQL.
 
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 
@@ -18,31 +17,12 @@ use common::process;
 const SECRET: &str = "crash-test-secret-crash-test-secret";
 const PASSWORD: &str = "correct horse battery";
 
-fn create_admin(url: &str) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_booking-server"))
-        .args([
-            "create-admin",
-            "--email",
-            "admin@example.com",
-            "--password-stdin",
-        ])
-        .args(["--database-url", url])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("create-admin");
-    if let Some(mut stdin) = child.stdin.take() {
-        std::io::Write::write_all(&mut stdin, PASSWORD.as_bytes()).expect("password");
-    }
-    assert!(child.wait().expect("wait").success());
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_bookings_survive_kill_9() {
     for backend in backends() {
         eprintln!("-- {backend:?}");
         let db = TestDb::create(backend).await;
-        create_admin(&db.url);
+        process::create_admin(&db.url, "admin@example.com", PASSWORD);
         let http = Client::new();
         let port = process::free_port();
         let base = format!("http://127.0.0.1:{port}");

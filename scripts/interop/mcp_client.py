@@ -49,7 +49,10 @@ async def main():
                      "join_waitlist", "my_bookings", "room_availability"]:
             check(want in names, f"tool {want} listed")
 
+        by_length = await s.call_tool("find_rooms", {"start": START, "duration_minutes": 60, "attendees": 3})
+        check(not by_length.is_error, f"find_rooms by duration: {by_length.content}")
         found = await s.call_tool("find_rooms", {"start": START, "end": END, "attendees": 3})
+        check(found.structured_content == by_length.structured_content, "a duration is the same as an end")
         check(not found.is_error, f"find_rooms: {found.content}")
         rooms = found.structured_content["rooms"]
         check(len(rooms) >= 2, "two rooms free")

@@ -38,6 +38,20 @@ pub struct SeriesIn {
     pub rrule: String,
 }
 
+impl From<SeriesIn> for SeriesRequest {
+    fn from(b: SeriesIn) -> Self {
+        Self {
+            room_id: room_id(b.room_id),
+            title: b.title,
+            purpose: b.purpose,
+            attendees: b.attendees,
+            local_start: b.local_start,
+            duration_minutes: b.duration_minutes,
+            rrule: b.rrule,
+        }
+    }
+}
+
 /// A series.
 #[derive(Debug, Object)]
 pub struct SeriesOut {
@@ -247,22 +261,7 @@ impl SeriesApi {
         auth: BearerAuth,
         body: Json<SeriesIn>,
     ) -> ApiResult<SeriesCreated> {
-        let b = body.0;
-        let outcome = state
-            .svc
-            .book_series(
-                &auth.0.actor,
-                SeriesRequest {
-                    room_id: room_id(b.room_id),
-                    title: b.title,
-                    purpose: b.purpose,
-                    attendees: b.attendees,
-                    local_start: b.local_start,
-                    duration_minutes: b.duration_minutes,
-                    rrule: b.rrule,
-                },
-            )
-            .await?;
+        let outcome = state.svc.book_series(&auth.0.actor, body.0.into()).await?;
         Ok(SeriesCreated::Created(Json(outcome.into())))
     }
 

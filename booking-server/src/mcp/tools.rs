@@ -7,7 +7,7 @@
 
 use booking_core::availability::RoomQuery;
 use booking_core::store::BookingFilter;
-use booking_core::{BookingId, CoreError, RoomId, SeriesRequest};
+use booking_core::{BookingId, CoreError, RoomId};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use poem_openapi::types::{ParseFromJSON, ToJSON};
 use serde_json::{Value, json};
@@ -102,11 +102,12 @@ pub fn catalog() -> Vec<Value> {
             "Rooms free for the whole time range with enough seats and every amenity asked for, best fit first.",
             json!({
                 "start": instant("RFC 3339 start"),
-                "end": instant("RFC 3339 end"),
+                "end": instant("RFC 3339 end (or give duration_minutes)"),
+                "duration_minutes": {"type": "integer", "minimum": 1, "description": "Instead of end"},
                 "attendees": {"type": "integer", "minimum": 1, "description": "Seats needed (default 1)"},
                 "amenities": {"type": "array", "items": {"type": "string"}},
             }),
-            &["start", "end"],
+            &["start"],
         ),
         tool(
             "room_availability",
@@ -279,7 +280,17 @@ async fn list_rooms(state: &AppState) -> Outcome {
 
 async fn find_rooms(state: &AppState, session: &Session, args: &Value) -> Outcome {
     let start = time_arg(args, "start")?.ok_or_else(|| bad("start", "start is required"))?;
-    let end = time_arg(args, "end")?.ok_or_else(|| bad("end", "end is required"))?;
+    let end = match (time_arg(args, "end")?, args.get("duration_minutes")) {
+        (Some(end), _) => end,
+        (None, Some(d)) => {
+            let minutes = d
+                .as_i64()
+                .filter(|m| (1..=10_080).contains(m))
+                .ok_or_else(|| bad("duration_minutes", "1 to 10080 minutes"))?;
+            start + Duration::minutes(minutes)
+        }
+        (None, None) => return Err(bad("end", "give end or duration_minutes")),
+    };
     let attendees = args.get("attendees").and_then(Value::as_u64).unwrap_or(1);
     let amenities = args
         .get("amenities")
@@ -426,21 +437,7 @@ async fn book(state: &AppState, session: &Session, args: &Value) -> Outcome {
 
 async fn book_series(state: &AppState, session: &Session, args: &Value) -> Outcome {
     let b: SeriesIn = parse(args)?;
-    let outcome = state
-        .svc
-        .book_series(
-            &session.actor,
-            SeriesRequest {
-                room_id: RoomId(b.room_id),
-                title: b.title,
-                purpose: b.purpose,
-                attendees: b.attendees,
-                local_start: b.local_start,
-                duration_minutes: b.duration_minutes,
-                rrule: b.rrule,
-            },
-        )
-        .await?;
+    let outcome = state.svc.book_series(&session.actor, b.into()).await?;
     let summary = format!(
         "Booked {} occurrences; {} skipped.",
         outcome.booked.len(),

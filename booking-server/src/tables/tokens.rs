@@ -102,6 +102,8 @@ pub trait TokenStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// The reserved call failed: free the key so a retry runs again.
     async fn release_idempotency_key(&self, user: UserId, key: &str) -> Result<(), StoreError>;
+    /// Forget keys made before `before`.
+    async fn prune_idempotency_keys(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
 const COLUMNS: &str = "SELECT id, user_id, name, scope, created_at, expires_at, last_used_at, \
@@ -260,6 +262,15 @@ impl<B: SqlBackend> TokenStore for SqlStore<B> {
             "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 \
              AND booking_id IS NULL",
             args![user, key],
+        )
+        .await
+    }
+
+    async fn prune_idempotency_keys(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.write(
+            "prune idempotency keys",
+            "DELETE FROM idempotency_keys WHERE created_at < $1",
+            args![before],
         )
         .await
     }

@@ -177,6 +177,8 @@ pub trait WebhookStore: Send + Sync {
     async fn get_delivery(&self, id: i64) -> Result<Option<Delivery>, StoreError>;
     /// Send a delivery again as soon as possible; `false` while it is pending.
     async fn redeliver(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Drop finished deliveries older than `before`; the number dropped.
+    async fn prune_deliveries(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
 const ENDPOINT_COLUMNS: &str = "SELECT id, owner_id, url, description, kinds, room_id, secret, \
@@ -240,6 +242,24 @@ fn delivery<B: SqlBackend>(row: &Row<B>) -> Result<Delivery, StoreError> {
     })
 }
 
+/// What an endpoint's owner sets and the sender changes, in column order
+/// `url … updated_at`.
+fn settings(e: &Endpoint) -> Vec<booking_store::backend::Arg> {
+    args![
+        &e.url,
+        &e.description,
+        e.kinds.join(","),
+        e.room_id,
+        e.secret.expose_secret(),
+        e.previous_secret.as_ref().map(|s| s.expose_secret()),
+        e.previous_until,
+        e.enabled,
+        e.disabled_reason.as_deref(),
+        i64::from(e.failures),
+        e.updated_at
+    ]
+}
+
 async fn insert_deliveries<B: SqlBackend>(
     conn: &mut Conn<B>,
     deliveries: &[NewDelivery],
@@ -270,51 +290,28 @@ async fn insert_deliveries<B: SqlBackend>(
 #[async_trait]
 impl<B: SqlBackend> WebhookStore for SqlStore<B> {
     async fn insert_endpoint(&self, e: &Endpoint) -> Result<(), StoreError> {
+        let mut args = args![e.id, e.owner_id];
+        args.extend(settings(e));
+        args.push(e.created_at.into());
         self.run(
             "create webhook endpoint",
             "INSERT INTO webhook_endpoints (id, owner_id, url, description, kinds, room_id, secret, \
-             previous_secret, previous_until, enabled, disabled_reason, failures, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            args![
-                e.id,
-                e.owner_id,
-                &e.url,
-                &e.description,
-                e.kinds.join(","),
-                e.room_id,
-                e.secret.expose_secret(),
-                e.previous_secret.as_ref().map(|s| s.expose_secret()),
-                e.previous_until,
-                e.enabled,
-                e.disabled_reason.as_deref(),
-                i64::from(e.failures),
-                e.created_at,
-                e.updated_at
-            ],
+             previous_secret, previous_until, enabled, disabled_reason, failures, updated_at, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            args,
         )
         .await
     }
 
     async fn update_endpoint(&self, e: &Endpoint) -> Result<bool, StoreError> {
+        let mut args = args![e.id];
+        args.extend(settings(e));
         self.changed_one(
             "update webhook endpoint",
             "UPDATE webhook_endpoints SET url = $2, description = $3, kinds = $4, room_id = $5, \
              secret = $6, previous_secret = $7, previous_until = $8, enabled = $9, \
              disabled_reason = $10, failures = $11, updated_at = $12 WHERE id = $1",
-            args![
-                e.id,
-                &e.url,
-                &e.description,
-                e.kinds.join(","),
-                e.room_id,
-                e.secret.expose_secret(),
-                e.previous_secret.as_ref().map(|s| s.expose_secret()),
-                e.previous_until,
-                e.enabled,
-                e.disabled_reason.as_deref(),
-                i64::from(e.failures),
-                e.updated_at
-            ],
+            args,
         )
         .await
     }
@@ -572,6 +569,15 @@ impl<B: SqlBackend> WebhookStore for SqlStore<B> {
             "UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = $2, \
              finished_at = NULL WHERE id = $1 AND state <> 'pending'",
             args![id, now],
+        )
+        .await
+    }
+
+    async fn prune_deliveries(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.write(
+            "prune webhook deliveries",
+            "DELETE FROM webhook_deliveries WHERE state <> 'pending' AND created_at < $1",
+            args![before],
         )
         .await
     }

@@ -301,7 +301,7 @@ pub async fn send_once(state: &AppState, http: &reqwest::Client) -> Result<usize
     Ok(due.len())
 }
 
-/// Start the fan-out and the sender.
+/// Start the fan-out, the sender (unless sending is off) and the retention.
 pub fn spawn(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
     let st = state.clone();
     let fan_out = tokio::spawn(async move {
@@ -316,6 +316,31 @@ pub fn spawn(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
             let _ = tokio::time::timeout(StdDuration::from_secs(1), live.recv()).await;
         }
     });
+    // Retention: finished deliveries after `log_days`, idempotency keys
+    // after a week (a retry comes within minutes).
+    let st = state.clone();
+    let retention = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(StdDuration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let now = Utc::now();
+            let days = i64::from(st.config.webhooks.log_days.max(1));
+            if let Err(e) = st.store.prune_deliveries(now - Duration::days(days)).await {
+                tracing::warn!(error = %e, "cannot prune webhook deliveries");
+            }
+            if let Err(e) = st
+                .store
+                .prune_idempotency_keys(now - Duration::days(7))
+                .await
+            {
+                tracing::warn!(error = %e, "cannot prune idempotency keys");
+            }
+        }
+    });
+    if !state.config.webhooks.send {
+        tracing::warn!("webhook deliveries are logged but not sent (BOOKING_WEBHOOK_SEND=false)");
+        return vec![fan_out, retention];
+    }
     let st = state;
     let sender = tokio::spawn(async move {
         let http = client(&st);
@@ -329,7 +354,7 @@ pub fn spawn(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
                 tokio::time::timeout(StdDuration::from_millis(250), st.webhooks.notified()).await;
         }
     });
-    vec![fan_out, sender]
+    vec![fan_out, retention, sender]
 }
 
 #[cfg(test)]
