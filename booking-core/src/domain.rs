@@ -65,6 +65,10 @@ id_type!(
     /// Identifies a procurement order.
     OrderId
 );
+id_type!(
+    /// Identifies a closure (a period when rooms are closed).
+    ClosureId
+);
 
 string_enum!(
     /// What kind of room this is.

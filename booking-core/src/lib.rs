@@ -11,6 +11,8 @@
 pub mod accounts;
 pub mod analytics;
 pub mod availability;
+mod closing;
+pub mod closures;
 pub mod domain;
 mod enums;
 pub mod error;
@@ -23,6 +25,7 @@ pub mod service;
 pub mod store;
 pub mod workflow;
 
+pub use closing::{ClosureOutcome, ExistingBookings};
 pub use domain::*;
 pub use error::{CoreError, InputError, StoreError};
 pub use rules::RuleViolation;

@@ -73,6 +73,12 @@ pub enum RuleViolation {
         period: crate::domain::QuotaPeriod,
         detail: String,
     },
+    #[error("the room is closed from {start} to {end}: {reason}")]
+    Closed {
+        reason: String,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    },
     #[error("check-in for this booking is open from {opens} to {closes}")]
     CheckInClosed {
         opens: DateTime<Utc>,
@@ -98,6 +104,7 @@ impl RuleViolation {
             RuleViolation::RoleNotAllowed { .. } => "role_allowed",
             RuleViolation::QuotaExceeded { .. } => "quota",
             RuleViolation::CheckInClosed { .. } => "check_in_window",
+            RuleViolation::Closed { .. } => "closed",
         }
     }
 }

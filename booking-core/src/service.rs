@@ -573,6 +573,7 @@ impl BookingService {
             attendees: req.attendees,
             now,
         })?;
+        self.check_open(&room, start, end).await?;
         self.check_quotas(actor.id, &room, &[(start, end)], None)
             .await?;
         let policy = room.policy.clone();
@@ -684,6 +685,7 @@ impl BookingService {
             .into());
         }
         if moved {
+            self.check_open(&room, start, end).await?;
             self.check_quotas(actor.id, &room, &[(start, end)], Some(&before))
                 .await?;
         }
@@ -908,7 +910,11 @@ impl BookingService {
             .into_iter()
             .map(|(_, o)| o)
             .collect();
-        Ok(availability::free_slots(&room, date, &occ, self.now()))
+        let slots = availability::free_slots(&room, date, &occ, self.now());
+        let closed =
+            crate::closures::closed_intervals(&room, &self.closures_for(&room).await?, open, close);
+        let min = Duration::minutes(i64::from(room.policy.min_duration_minutes));
+        Ok(crate::closures::cut(slots, &closed, min))
     }
 
     /// Rooms `actor` could book for `query`, best fit first.
@@ -950,7 +956,7 @@ impl BookingService {
             .await?;
         let by_id: std::collections::HashMap<RoomId, &Room> =
             rooms.iter().map(|r| (r.id, r)).collect();
-        let busy: HashSet<RoomId> = occ
+        let mut busy: HashSet<RoomId> = occ
             .iter()
             .filter(|(room_id, o)| {
                 by_id.get(room_id).is_some_and(|room| {
@@ -960,6 +966,16 @@ impl BookingService {
             })
             .map(|(room_id, _)| *room_id)
             .collect();
+        // Closed rooms are not free either.
+        let closures = self.store.list_closures(self.now()).await?;
+        busy.extend(
+            rooms
+                .iter()
+                .filter(|r| {
+                    crate::closures::check_open(r, &closures, query.start, query.end).is_err()
+                })
+                .map(|r| r.id),
+        );
         Ok(availability::rank_rooms(
             rooms.iter(),
             &busy,

@@ -245,6 +245,13 @@ impl BookingService {
                 now,
             }));
         }
+        // Dates in a closure are skipped (rule `closed`) like taken ones.
+        let closures = self.closures_for(&room).await?;
+        for (o, result) in occs.iter().zip(static_results.iter_mut()) {
+            if result.is_ok() {
+                *result = crate::closures::check_open(&room, &closures, o.start, o.end);
+            }
+        }
         // Quotas count occurrences in order: those over a quota are skipped
         // (rule `quota`) like any other date that cannot be booked.
         let ok: Vec<usize> = (0..occs.len())
@@ -662,6 +669,7 @@ impl BookingService {
             attendees: req.attendees,
             now,
         })?;
+        self.check_open(&room, req.start, req.end).await?;
         let (hs, he) = rules::held_interval(&room.policy, req.start, req.end);
         let taken = self
             .store

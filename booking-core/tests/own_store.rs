@@ -22,6 +22,7 @@ struct Tables {
     events: Vec<StoredEvent>,
     audit: Vec<AuditEntry>,
     orders: BTreeMap<OrderId, Order>,
+    closures: BTreeMap<booking_core::closures::ClosureId, booking_core::closures::Closure>,
     /// Booking writes per room and per organizer, and room writes.
     writes: BTreeMap<(bool, uuid::Uuid), i64>,
     room_writes: i64,
@@ -500,6 +501,40 @@ impl AnalyticsStore for MemoryStore {
         _to: DateTime<Utc>,
     ) -> Result<Vec<RoomStats>, StoreError> {
         Ok(vec![])
+    }
+}
+
+#[async_trait]
+impl ClosureStore for MemoryStore {
+    async fn insert_closure(&self, c: &booking_core::closures::Closure) -> Result<(), StoreError> {
+        self.tables()?.closures.insert(c.id, c.clone());
+        Ok(())
+    }
+    async fn delete_closure(
+        &self,
+        id: booking_core::closures::ClosureId,
+    ) -> Result<bool, StoreError> {
+        Ok(self.tables()?.closures.remove(&id).is_some())
+    }
+    async fn get_closure(
+        &self,
+        id: booking_core::closures::ClosureId,
+    ) -> Result<Option<booking_core::closures::Closure>, StoreError> {
+        Ok(self.tables()?.closures.get(&id).cloned())
+    }
+    async fn list_closures(
+        &self,
+        after: DateTime<Utc>,
+    ) -> Result<Vec<booking_core::closures::Closure>, StoreError> {
+        let mut list: Vec<_> = self
+            .tables()?
+            .closures
+            .values()
+            .filter(|c| c.end > after || c.rrule.is_some())
+            .cloned()
+            .collect();
+        list.sort_by_key(|c| (c.start, c.id));
+        Ok(list)
     }
 }
 

@@ -551,6 +551,7 @@ impl RoomCalendar {
             rooms: &self.rooms,
             host: host(state),
             sight: &sight,
+            closed: Vec::new(),
         };
         render(state, &feed, group.to_vec()).await
     }

@@ -108,6 +108,8 @@ pub(crate) struct Feed<'a> {
     pub host: String,
     /// Hide titles and organizers for this viewer, per room.
     pub sight: &'a (dyn Fn(&Room, &Booking) -> Sight + Send + Sync),
+    /// Rendered VEVENTs of closed times (see `ical_closures`).
+    pub closed: Vec<String>,
 }
 
 /// Render `bookings` (all of them, any status, so cancellations propagate).
@@ -168,6 +170,9 @@ pub(crate) async fn render_parts(state: &AppState, feed: &Feed<'_>, parts: &mut 
         w.vtimezone(*tz, *y0, *y1);
     }
     for t in &texts {
+        w.append(t);
+    }
+    for t in &feed.closed {
         w.append(t);
     }
     w.end("VCALENDAR");
@@ -497,11 +502,14 @@ async fn serve_feed(state: &AppState, req: &Request, spec: FeedSpec) -> Response
     };
     parts.rooms = Some((stamp.room_writes, rooms.clone()));
     let sight = sight_for(spec.viewer);
+    let host = host(state);
+    let closed = crate::ical_closures::events(state, spec.scope, &rooms, from, to, &host).await;
     let feed = Feed {
         name: spec.name,
         rooms: &rooms,
-        host: host(state),
+        host,
         sight: &sight,
+        closed,
     };
     let body = Bytes::from(render_parts(state, &feed, &mut parts).await);
     let served = Served { tag, body };
@@ -697,7 +705,14 @@ async fn freebusy_answer(state: &AppState, req: &Request, room: &Room, q: &FeedQ
         );
     }
     let busy = match room_busy(state, room.id, from, to).await {
-        Ok(b) => b,
+        Ok(mut b) => match crate::ical_closures::busy(state, room, from, to).await {
+            Ok(closed) => {
+                b.extend(closed);
+                b.sort_by_key(|b| (b.start, b.end));
+                b
+            }
+            Err(e) => return crate::error::ApiError::from(e).into_response(),
+        },
         Err(e) => return crate::error::ApiError::from(e).into_response(),
     };
     let body = freebusy(

@@ -15,6 +15,7 @@ pub mod displays;
 pub mod error;
 pub mod feed_cache;
 pub mod ical;
+mod ical_closures;
 pub mod limits;
 pub mod live;
 pub mod login_limit;

@@ -52,6 +52,8 @@ enum Fx {
     Webhook,
     /// A personal access token of the owner.
     Token,
+    /// A closure of the room, made by its room admin.
+    Closure,
 }
 
 /// `y` 2xx, `a` 401, `n` 403, `f` 404, `4` another 4xx (allowed, but the
@@ -159,7 +161,13 @@ const ROWS: &[Row] = &[
     row("POST",   "/webhooks/{webhook}/rotate-secret",    Webhook,     Some(r#"{}"#),                                             "annynny"),
     row("GET",    "/webhooks/{webhook}/deliveries",       Webhook,     None,                                                      "annynny"),
     row("POST",   "/webhooks/{webhook}/deliveries/0/redeliver", Webhook, None,                                                    "annfnnf"),
+    row("GET",    "/closures",                            Nothing,     None,                                                      "ayyyyyy"),
+    row("POST",   "/closures",                            Nothing,     Some(CLOSURE),                                             "annynny"),
+    row("DELETE", "/closures/{closure}",                  Closure,     None,                                                      "annynny"),
 ];
+
+/// The room closed for one slot of its own (nothing else is booked then).
+const CLOSURE: &str = r#"{"scope": {"kind": "room", "room_id": "{room}"}, "start": "{start}", "end": "{end}", "reason": "Maintenance"}"#;
 
 const WEBHOOK: &str =
     r#"{"url": "https://hooks.example.com/in", "room_id": "{room}", "kinds": ["created"]}"#;
@@ -339,6 +347,22 @@ impl World {
                     .await;
                 out.push(("webhook", id(&v)));
             }
+            Closure => {
+                let admin = self.token(3).expect("room admin").0;
+                let (start, end) = self.slot();
+                let v = self
+                    .post(
+                        &admin,
+                        "/closures",
+                        json!({"scope": {"kind": "room", "room_id": self.room}, "start": start,
+                               "end": end, "reason": "Maintenance"}),
+                    )
+                    .await;
+                out.push((
+                    "closure",
+                    v["closure"]["id"].as_str().expect("id").to_string(),
+                ));
+            }
             Token => {
                 let v = self
                     .post(
@@ -461,6 +485,7 @@ mod cases {
                     .replace("{waitlist}", "{id}")
                     .replace("{webhook}", "{id}")
                     .replace("{token}", "{id}")
+                    .replace("{closure}", "{id}")
                     .replace("/deliveries/0/", "/deliveries/{delivery}/")
                     .replace("{other}", "{id}");
                 format!("{} {path}", r.method)

@@ -31,6 +31,7 @@ pub mod testing;
 mod analytics;
 mod audit;
 mod bookings;
+mod closures;
 mod events;
 mod orders;
 mod rooms;

@@ -1,6 +1,6 @@
 //! What the service needs from storage, as traits split by role: rooms,
 //! users, bookings and series, feed versions, waitlist, events, audit,
-//! analytics, orders. [`Store`] is all of them together; the core has no
+//! analytics, orders, closures. [`Store`] is all of them together; the core has no
 //! database code. (The server keeps its own tables — sign-in, chat, mail —
 //! behind traits of its own.)
 //! The `booking-store` crate implements them on SQLite and PostgreSQL with
@@ -29,8 +29,8 @@ use crate::orders::{Order, OrderId, OrderStatus};
 /// Every store trait, for `use booking_core::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        AnalyticsStore, AuditStore, BookingStore, EventStore, OrderStore, RoomStore, SeriesStore,
-        Store, UserStore, VersionStore, WaitlistStore,
+        AnalyticsStore, AuditStore, BookingStore, ClosureStore, EventStore, OrderStore, RoomStore,
+        SeriesStore, Store, UserStore, VersionStore, WaitlistStore,
     };
 }
 
@@ -47,6 +47,7 @@ pub trait Store:
     + AuditStore
     + AnalyticsStore
     + OrderStore
+    + ClosureStore
     + Send
     + Sync
     + 'static
@@ -268,6 +269,23 @@ pub trait OrderStore: Send + Sync {
         status: Option<OrderStatus>,
         booking: Option<BookingId>,
     ) -> Result<Vec<Order>, StoreError>;
+}
+
+/// Closures: periods when rooms are closed.
+#[async_trait]
+pub trait ClosureStore: Send + Sync {
+    async fn insert_closure(&self, c: &crate::closures::Closure) -> Result<(), StoreError>;
+    /// Delete; `false` if there was none.
+    async fn delete_closure(&self, id: crate::closures::ClosureId) -> Result<bool, StoreError>;
+    async fn get_closure(
+        &self,
+        id: crate::closures::ClosureId,
+    ) -> Result<Option<crate::closures::Closure>, StoreError>;
+    /// Closures that repeat or end after `after`, by start.
+    async fn list_closures(
+        &self,
+        after: DateTime<Utc>,
+    ) -> Result<Vec<crate::closures::Closure>, StoreError>;
 }
 
 /// Turn an occupancy found in the way into the error the service reports.

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod analytics;
 pub mod bookings;
 pub mod cached;
+pub mod closures;
 pub mod links;
 pub mod mail;
 pub mod model;
@@ -41,6 +42,7 @@ pub enum ApiTags {
 pub type Api = (
     accounts::AccountsApi,
     rooms::RoomsApi,
+    closures::ClosuresApi,
     bookings::BookingsApi,
     series::SeriesApi,
     analytics::AnalyticsApi,
@@ -56,6 +58,7 @@ pub fn service() -> OpenApiService<Api, &'static dyn crate::webhooks::payload::B
         (
             accounts::AccountsApi,
             rooms::RoomsApi,
+            closures::ClosuresApi,
             bookings::BookingsApi,
             series::SeriesApi,
             analytics::AnalyticsApi,

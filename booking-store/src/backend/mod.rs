@@ -19,7 +19,7 @@ pub mod sqlite;
 use std::ops::DerefMut;
 
 use async_trait::async_trait;
-use booking_core::domain::{Booking, BookingId, RoomId, SeriesId, UserId, WaitlistId};
+use booking_core::domain::{Booking, BookingId, ClosureId, RoomId, SeriesId, UserId, WaitlistId};
 use booking_core::procurement::OrderId;
 use chrono::{DateTime, Utc};
 use sqlx::pool::PoolConnection;
@@ -101,7 +101,9 @@ macro_rules! id_args {
     )*};
 }
 
-id_args!(RoomId, BookingId, UserId, SeriesId, WaitlistId, OrderId);
+id_args!(
+    RoomId, BookingId, UserId, SeriesId, WaitlistId, OrderId, ClosureId
+);
 
 /// `args![a, b, c]`: the parameters `$1, $2, $3` of a statement.
 #[macro_export]
