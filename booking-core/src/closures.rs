@@ -315,7 +315,7 @@ mod tests {
         );
         let err = check_open(
             &r,
-            &[c.clone()],
+            std::slice::from_ref(&c),
             utc(2026, 12, 24, 9, 0),
             utc(2026, 12, 24, 10, 0),
         )
@@ -326,7 +326,7 @@ mod tests {
         assert!(
             check_open(
                 &r,
-                &[c.clone()],
+                std::slice::from_ref(&c),
                 utc(2026, 12, 23, 23, 0),
                 utc(2026, 12, 24, 0, 0)
             )
@@ -424,7 +424,7 @@ mod tests {
                 base + Duration::minutes(cs + clen),
             );
             let (bs, be) = (base + Duration::minutes(s), base + Duration::minutes(s + len));
-            let refused = check_open(&r, &[c.clone()], bs, be).is_err();
+            let refused = check_open(&r, std::slice::from_ref(&c), bs, be).is_err();
             prop_assert_eq!(refused, overlaps(bs, be, c.start, c.end));
         }
     }

@@ -93,6 +93,13 @@ pub fn mount(route: Route) -> Route {
         )
         .at("/admin/audit", get(admin::audit::page).with(z()))
         .at(
+            "/admin/closures",
+            get(admin::closures::list)
+                .post(admin::closures::create)
+                .with(z()),
+        )
+        .at("/admin/closures/:id/delete", post(admin::closures::delete))
+        .at(
             "/admin/webhooks",
             get(admin::webhooks::list)
                 .post(admin::webhooks::create)

@@ -96,6 +96,9 @@ pub const FLASH_ROOM_RESTORED: &str = "The room is restored.";
 pub const FLASH_USER_SAVED: &str = "The user is saved.";
 
 pub const TITLE_WEBHOOKS: &str = "Webhooks";
+pub const TITLE_CLOSURES: &str = "Closures";
+pub const FLASH_CLOSED: &str = "Closed: nobody can book into that time.";
+pub const FLASH_REOPENED: &str = "Reopened: the time can be booked again.";
 pub const TITLE_TOKENS: &str = "Access tokens";
 pub const NOT_WEBHOOK_ADMIN: &str =
     "Only room admins (for their rooms) and super admins manage webhooks.";

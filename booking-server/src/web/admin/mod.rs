@@ -3,6 +3,7 @@
 //! (super admins).
 
 pub mod audit;
+pub mod closures;
 mod room_form;
 pub mod rooms;
 pub mod users;
