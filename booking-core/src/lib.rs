@@ -14,6 +14,7 @@ pub mod availability;
 mod closing;
 pub mod closures;
 pub mod domain;
+mod dry_run;
 mod enums;
 pub mod error;
 mod input;

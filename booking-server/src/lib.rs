@@ -16,6 +16,7 @@ pub mod error;
 pub mod feed_cache;
 pub mod ical;
 mod ical_closures;
+pub mod import;
 pub mod limits;
 pub mod live;
 pub mod login_limit;

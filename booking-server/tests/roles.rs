@@ -164,6 +164,8 @@ const ROWS: &[Row] = &[
     row("GET",    "/closures",                            Nothing,     None,                                                      "ayyyyyy"),
     row("POST",   "/closures",                            Nothing,     Some(CLOSURE),                                             "annynny"),
     row("DELETE", "/closures/{closure}",                  Closure,     None,                                                      "annynny"),
+    row("POST",   "/import/rooms",                        Nothing,     Some("name,capacity,time_zone"),                          "annnnny"),
+    row("POST",   "/import/bookings",                     Nothing,     Some("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"), "annnnny"),
 ];
 
 /// The room closed for one slot of its own (nothing else is booked then).

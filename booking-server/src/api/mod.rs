@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod bookings;
 pub mod cached;
 pub mod closures;
+pub mod import;
 pub mod links;
 pub mod mail;
 pub mod model;
@@ -43,6 +44,7 @@ pub type Api = (
     accounts::AccountsApi,
     rooms::RoomsApi,
     closures::ClosuresApi,
+    import::ImportApi,
     bookings::BookingsApi,
     series::SeriesApi,
     analytics::AnalyticsApi,
@@ -59,6 +61,7 @@ pub fn service() -> OpenApiService<Api, &'static dyn crate::webhooks::payload::B
             accounts::AccountsApi,
             rooms::RoomsApi,
             closures::ClosuresApi,
+            import::ImportApi,
             bookings::BookingsApi,
             series::SeriesApi,
             analytics::AnalyticsApi,

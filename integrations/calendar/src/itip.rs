@@ -115,7 +115,7 @@ pub struct Invitation {
     pub attendees: Vec<Address>,
 }
 
-pub use crate::read::{parse_invitation, zone};
+pub use crate::read::{CalendarEvent, MAX_CALENDAR, parse_events, parse_invitation, zone};
 
 fn mailto(w: &mut Writer, name: &str, params: &str, who: &Address) {
     let cn = if who.name.is_empty() {

@@ -176,6 +176,84 @@ pub fn parse_invitation(text_in: &str) -> Result<Invitation, ItipError> {
         .or_else(|| events.first())
         .copied()
         .ok_or(ItipError::NoEvent)?;
+    let e = read_event(&ical, ev, method == Method::Request)?;
+    Ok(Invitation {
+        method,
+        uid: e.uid,
+        sequence: e.sequence,
+        summary: e.summary,
+        description: e.description,
+        start: e.start,
+        end: e.end,
+        zone: e.zone,
+        rrule: e.rrule,
+        recurrence_id: e.recurrence_id,
+        organizer: e.organizer,
+        attendees: e.attendees,
+    })
+}
+
+/// One VEVENT, read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalendarEvent {
+    /// UID.
+    pub uid: String,
+    /// SEQUENCE (0 when absent).
+    pub sequence: u32,
+    /// SUMMARY (the title).
+    pub summary: String,
+    /// DESCRIPTION.
+    pub description: String,
+    /// LOCATION (often the room's name).
+    pub location: String,
+    /// DTSTART as an instant.
+    pub start: DateTime<Utc>,
+    /// DTEND (or DTSTART + DURATION) as an instant.
+    pub end: DateTime<Utc>,
+    /// The zone DTSTART was written in (UTC for UTC or floating times).
+    pub zone: Tz,
+    /// RRULE of a recurring event.
+    pub rrule: Option<String>,
+    /// Set on a changed occurrence of a recurring event.
+    pub recurrence_id: Option<DateTime<Utc>>,
+    /// ORGANIZER.
+    pub organizer: Address,
+    /// Every ATTENDEE.
+    pub attendees: Vec<Address>,
+}
+
+/// Every VEVENT of a calendar (an export to import), each read on its own:
+/// one unreadable event does not spoil the others.
+pub fn parse_events(text_in: &str) -> Result<Vec<Result<CalendarEvent, ItipError>>, ItipError> {
+    if text_in.len() > MAX_CALENDAR {
+        return Err(ItipError::TooLarge);
+    }
+    let ical = ICalendar::parse(text_in).map_err(|_| ItipError::Unreadable)?;
+    if !ical
+        .components
+        .iter()
+        .any(|c| c.component_type == ICalendarComponentType::VCalendar)
+    {
+        return Err(ItipError::Unreadable);
+    }
+    Ok(ical
+        .components
+        .iter()
+        .filter(|c| c.component_type == ICalendarComponentType::VEvent)
+        .map(|ev| read_event(&ical, ev, true))
+        .collect())
+}
+
+/// The largest calendar [`parse_events`] reads.
+pub const MAX_CALENDAR: usize = 10 * 1024 * 1024;
+
+/// One VEVENT's fields; `needs_end`: a missing DTEND/DURATION or an end
+/// before the start is an error (otherwise the end is the start).
+fn read_event(
+    ical: &ICalendar,
+    ev: &ICalendarComponent,
+    needs_end: bool,
+) -> Result<CalendarEvent, ItipError> {
     let uid = ev
         .uid()
         .map(|u| u.trim().to_string())
@@ -230,11 +308,11 @@ pub fn parse_invitation(text_in: &str) -> Result<Invitation, ItipError> {
                     });
                 }
             },
-            None if method != Method::Request => start,
+            None if !needs_end => start,
             None => return Err(ItipError::Missing("DTEND or DURATION")),
         },
     };
-    if method == Method::Request && end <= start {
+    if needs_end && end <= start {
         return Err(ItipError::Value {
             property: "DTEND",
             reason: "the event ends before it starts".into(),
@@ -255,12 +333,12 @@ pub fn parse_invitation(text_in: &str) -> Result<Invitation, ItipError> {
             .unwrap_or_default()
             .to_string()
     };
-    Ok(Invitation {
-        method,
+    Ok(CalendarEvent {
         uid,
         sequence,
         summary: prop_text(ICalendarProperty::Summary),
         description: prop_text(ICalendarProperty::Description),
+        location: prop_text(ICalendarProperty::Location),
         start,
         end,
         zone,
@@ -286,6 +364,25 @@ mod tests {
                 prop_assert!(inv.end > inv.start);
             }
         }
+    }
+
+    #[test]
+    fn every_event_of_an_export_is_read_on_its_own() {
+        let text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\n\
+            BEGIN:VEVENT\r\nUID:a@x\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:Board\r\n\
+            LOCATION:Boardroom\r\nDTSTART;TZID=Europe/Berlin:20270104T100000\r\n\
+            DTEND;TZID=Europe/Berlin:20270104T110000\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nEND:VEVENT\r\n\
+            BEGIN:VEVENT\r\nUID:b@x\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:Broken\r\n\
+            DTSTART:20270105T100000Z\r\nDTEND:20270105T090000Z\r\nEND:VEVENT\r\n\
+            END:VCALENDAR\r\n";
+        let events = parse_events(text).expect("calendar");
+        assert_eq!(events.len(), 2);
+        let a = events[0].as_ref().expect("first");
+        assert_eq!((a.uid.as_str(), a.location.as_str()), ("a@x", "Boardroom"));
+        assert_eq!(a.start.to_rfc3339(), "2027-01-04T09:00:00+00:00");
+        assert_eq!(a.zone, chrono_tz::Europe::Berlin);
+        assert_eq!(a.rrule.as_deref(), Some("FREQ=WEEKLY;COUNT=3"));
+        assert!(events[1].is_err(), "ends before it starts");
     }
 
     #[test]
