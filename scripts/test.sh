@@ -171,7 +171,7 @@ cargo test --workspace --exclude booking-python --locked 2>&1 | tee "$log/cargo"
 if [ "$have_chromium" = 1 ] && [ "$have_npm" = 1 ]; then
   step "web app in Chromium (scripts/e2e)"
   cargo build -q -p booking-server --locked
-  (cd scripts/e2e && CHROMIUM="$chromium" node --test --test-concurrency=1 web.test.mjs admin.test.mjs integrations.test.mjs closures.test.mjs) 2>&1 | tee "$log/e2e"
+  (cd scripts/e2e && CHROMIUM="$chromium" node --test --test-concurrency=1 web.test.mjs admin.test.mjs integrations.test.mjs features.test.mjs) 2>&1 | tee "$log/e2e"
 else
   skip "browser tests: Debian's chromium is missing (apt-get install chromium) or npm peers are"
 fi

@@ -55,8 +55,22 @@ function printAndConfirm() {
   }
 }
 
+// A file chosen beside a text box is read into it (the box alone works without scripts).
+function readFiles() {
+  for (const input of document.querySelectorAll('input[type=file][data-read-into]')) {
+    if (input.dataset.ready) continue;
+    input.dataset.ready = '1';
+    input.addEventListener('change', async () => {
+      const file = input.files && input.files[0];
+      const target = document.getElementById(input.dataset.readInto);
+      if (file && target) target.value = await file.text();
+    });
+  }
+}
+
 function init() {
   enhance();
+  readFiles();
   printAndConfirm();
   board();
   copyButtons();

@@ -93,6 +93,10 @@ pub fn mount(route: Route) -> Route {
         )
         .at("/admin/audit", get(admin::audit::page).with(z()))
         .at(
+            "/admin/import",
+            get(admin::import::page).post(admin::import::run).with(z()),
+        )
+        .at(
             "/admin/closures",
             get(admin::closures::list)
                 .post(admin::closures::create)

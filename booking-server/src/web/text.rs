@@ -97,6 +97,7 @@ pub const FLASH_USER_SAVED: &str = "The user is saved.";
 
 pub const TITLE_WEBHOOKS: &str = "Webhooks";
 pub const TITLE_CLOSURES: &str = "Closures";
+pub const TITLE_IMPORT: &str = "Import";
 pub const FLASH_CLOSED: &str = "Closed: nobody can book into that time.";
 pub const FLASH_REOPENED: &str = "Reopened: the time can be booked again.";
 pub const TITLE_TOKENS: &str = "Access tokens";

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod closures;
+pub mod import;
 mod room_form;
 pub mod rooms;
 pub mod users;
