@@ -231,6 +231,23 @@ async fn access_tokens_act_as_their_owner_within_their_scope() {
         .expect("mcp");
     assert_eq!(r.status(), StatusCode::ACCEPTED);
 
+    // An idempotency key whose call died is taken over after a minute.
+    {
+        use booking_server::tables::{Idempotency, TokenStore};
+        let bob = booking_core::UserId(me["id"].as_str().expect("id").parse().expect("uuid"));
+        let store = &srv.state.store;
+        let now = chrono::Utc::now();
+        let reserve = |at| store.reserve_idempotency_key(bob, "retry-1", at);
+        assert_eq!(reserve(now).await.expect("db"), Idempotency::Reserved);
+        assert_eq!(reserve(now).await.expect("db"), Idempotency::InFlight);
+        let later = now + chrono::Duration::minutes(2);
+        assert_eq!(
+            reserve(later).await.expect("db"),
+            Idempotency::Reserved,
+            "taken over"
+        );
+    }
+
     // Creating and revoking tokens is audited.
     let (_, audit) = srv
         .call(

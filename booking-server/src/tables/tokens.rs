@@ -222,6 +222,19 @@ impl<B: SqlBackend> TokenStore for SqlStore<B> {
         if inserted == 1 {
             return Ok(Idempotency::Reserved);
         }
+        // A reservation whose call died (a crash between reserving and
+        // booking) is taken over after a minute, so retries do not wait forever.
+        let taken_over = self
+            .write(
+                "take over idempotency key",
+                "UPDATE idempotency_keys SET created_at = $3 WHERE user_id = $1 AND key = $2 \
+                 AND booking_id IS NULL AND created_at < $4",
+                args![user, key, now, now - chrono::Duration::minutes(1)],
+            )
+            .await?;
+        if taken_over == 1 {
+            return Ok(Idempotency::Reserved);
+        }
         let row = self
             .row(
                 "read idempotency key",
