@@ -125,12 +125,15 @@ impl Closure {
         to: DateTime<Utc>,
     ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
         let length = self.end - self.start;
-        let Some(rule) = &self.rrule else {
-            return if overlaps(self.start, self.end, from, to) {
+        let first = || {
+            if overlaps(self.start, self.end, from, to) {
                 vec![(self.start, self.end)]
             } else {
                 Vec::new()
-            };
+            }
+        };
+        let Some(rule) = &self.rrule else {
+            return first();
         };
         let local = self.start.with_timezone(&self.time_zone).naive_local();
         let text = format!(
@@ -141,11 +144,7 @@ impl Closure {
         );
         let Ok(set) = text.parse::<RRuleSet>() else {
             // Validated when made; an unreadable rule closes its first interval.
-            return if overlaps(self.start, self.end, from, to) {
-                vec![(self.start, self.end)]
-            } else {
-                Vec::new()
-            };
+            return first();
         };
         let rtz = rrule::Tz::Tz(self.time_zone);
         set.after((from - length).with_timezone(&rtz))

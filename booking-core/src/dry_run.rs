@@ -6,8 +6,8 @@
 
 use crate::domain::{BookingRequest, BookingStatus};
 use crate::error::CoreError;
-use crate::rules::{self, RuleInput};
-use crate::service::{Actor, BookingService, MAX_PURPOSE, MAX_TITLE, check_text};
+use crate::rules;
+use crate::service::{Actor, BookingService, Vetted};
 use crate::store::BookingFilter;
 
 impl BookingService {
@@ -18,23 +18,12 @@ impl BookingService {
         actor: &Actor,
         req: &BookingRequest,
     ) -> Result<(), CoreError> {
-        use chrono::SubsecRound;
-        check_text("title", &req.title, MAX_TITLE, true)?;
-        check_text("purpose", &req.purpose, MAX_PURPOSE, false)?;
-        let now = self.now();
-        let room = self.get_room(req.room_id).await?;
-        let (start, end) = (req.start.trunc_subsecs(0), req.end.trunc_subsecs(0));
-        rules::check_static(&RuleInput {
-            room: &room,
-            actor,
+        let Vetted {
+            room,
             start,
             end,
-            attendees: req.attendees,
             now,
-        })?;
-        self.check_open(&room, start, end).await?;
-        self.check_quotas(actor.id, &room, &[(start, end)], None)
-            .await?;
+        } = self.vet(actor, req).await?;
         let (held_start, held_end) = rules::held_interval(&room.policy, start, end);
         let existing: Vec<_> = self
             .store

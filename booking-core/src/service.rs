@@ -163,6 +163,15 @@ const ROOM_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 type RoomCache = Arc<Mutex<Option<(std::time::Instant, Arc<Vec<Room>>)>>>;
 
+/// A request that passed [`BookingService::vet`]: its room and its times
+/// (whole seconds), as of `now`.
+pub(crate) struct Vetted {
+    pub room: Room,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+}
+
 /// The booking API: rooms, users, bookings, availability.
 #[derive(Clone)]
 pub struct BookingService {
@@ -553,13 +562,13 @@ impl BookingService {
 
     /// Book; `kind` is how the change is announced (`waitlist_booked` when
     /// the waitlist books it).
-    pub(crate) async fn book_with(
+    /// The checks a booking request passes before its write transaction:
+    /// texts, the room, the static rules, closures and quotas.
+    pub(crate) async fn vet(
         &self,
         actor: &Actor,
-        req: BookingRequest,
-        force_pending: bool,
-        kind: EventKind,
-    ) -> Result<Booking, CoreError> {
+        req: &BookingRequest,
+    ) -> Result<Vetted, CoreError> {
         check_text("title", &req.title, MAX_TITLE, true)?;
         check_text("purpose", &req.purpose, MAX_PURPOSE, false)?;
         let now = self.now();
@@ -576,6 +585,27 @@ impl BookingService {
         self.check_open(&room, start, end).await?;
         self.check_quotas(actor.id, &room, &[(start, end)], None)
             .await?;
+        Ok(Vetted {
+            room,
+            start,
+            end,
+            now,
+        })
+    }
+
+    pub(crate) async fn book_with(
+        &self,
+        actor: &Actor,
+        req: BookingRequest,
+        force_pending: bool,
+        kind: EventKind,
+    ) -> Result<Booking, CoreError> {
+        let Vetted {
+            room,
+            start,
+            end,
+            now,
+        } = self.vet(actor, &req).await?;
         let policy = room.policy.clone();
         let (held_start, held_end) = rules::held_interval(&policy, start, end);
         let booking = Booking {

@@ -233,7 +233,7 @@ async fn access_tokens_act_as_their_owner_within_their_scope() {
 
     // An idempotency key whose call died is taken over after a minute.
     {
-        use booking_server::tables::{Idempotency, TokenStore};
+        use booking_server::tables::Idempotency;
         let bob = booking_core::UserId(me["id"].as_str().expect("id").parse().expect("uuid"));
         let store = &srv.state.store;
         let now = chrono::Utc::now();
