@@ -87,7 +87,7 @@ mod cases {
         let other_rx = Receiver::start(&py);
         let srv = server(b, loopback_allowed).await;
         srv.user("sa@example.com", Role::SuperAdmin).await;
-        srv.user("alice@example.com", Role::User).await;
+        let alice_user = srv.user("alice@example.com", Role::User).await;
         let sa = srv.login("sa@example.com").await;
         let alice = srv.login("alice@example.com").await;
         let room = srv.create_room(&sa, "Hall", true).await;
@@ -236,6 +236,37 @@ mod cases {
         let got = rx.wait_for(20, |d| d.len() >= 7).await;
         assert_eq!(got[6]["id"], got[0]["id"], "same webhook-id");
         assert_eq!(got[6]["body"], got[0]["body"], "same body");
+
+        // A program embedding the core on the same database (as the Python
+        // and C bindings do) books too: the server's webhook hears of it.
+        let embedded = booking_core::BookingService::new(
+            booking_store::open(srv.db_url()).await.expect("store"),
+            std::sync::Arc::new(booking_core::SystemClock),
+        );
+        let (start, end) = slot(16);
+        let made = embedded
+            .book(
+                &booking_core::Actor::from(alice_user.clone()),
+                booking_core::BookingRequest {
+                    room_id: room.parse().expect("room id"),
+                    title: "From a binding".into(),
+                    purpose: String::new(),
+                    attendees: 2,
+                    start,
+                    end,
+                },
+            )
+            .await
+            .expect("embedded booking");
+        let got = rx
+            .wait_for(20, |d| {
+                d.iter()
+                    .any(|d| d["body"]["data"]["booking"]["title"] == "From a binding")
+            })
+            .await;
+        let last = got.last().expect("delivery");
+        assert_eq!(last["body"]["data"]["booking_id"], made.id.to_string());
+        assert_eq!(last["verified_with"], json!([0, 1]));
 
         // Every change is audited.
         let (_, audit) = srv
