@@ -423,6 +423,7 @@ mod tests {
             occurrence_start: None,
             checked_in_at: None,
             no_show,
+            booked_by: None,
         }
     }
 

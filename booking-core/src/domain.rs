@@ -509,6 +509,10 @@ pub struct Booking {
     pub checked_in_at: Option<DateTime<Utc>>,
     /// Released automatically because nobody checked in.
     pub no_show: bool,
+    /// Who made it, when that is not the organizer (an assistant,
+    /// reception, a room admin).
+    #[serde(default)]
+    pub booked_by: Option<UserId>,
 }
 
 impl Booking {

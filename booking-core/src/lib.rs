@@ -18,6 +18,7 @@ mod dry_run;
 mod enums;
 pub mod error;
 mod input;
+mod on_behalf;
 pub mod orders;
 pub mod procurement;
 pub mod recurrence;

@@ -600,18 +600,32 @@ impl BookingService {
         force_pending: bool,
         kind: EventKind,
     ) -> Result<Booking, CoreError> {
+        self.book_as(actor, actor, req, force_pending, kind).await
+    }
+
+    /// Book for `organizer`, made by `booker` (the same person, or someone
+    /// allowed to book for them): the rules run as the organizer, the audit
+    /// entry names the booker.
+    pub(crate) async fn book_as(
+        &self,
+        booker: &Actor,
+        organizer: &Actor,
+        req: BookingRequest,
+        force_pending: bool,
+        kind: EventKind,
+    ) -> Result<Booking, CoreError> {
         let Vetted {
             room,
             start,
             end,
             now,
-        } = self.vet(actor, &req).await?;
+        } = self.vet(organizer, &req).await?;
         let policy = room.policy.clone();
         let (held_start, held_end) = rules::held_interval(&policy, start, end);
         let booking = Booking {
             id: BookingId::new_random(),
             room_id: room.id,
-            organizer_id: actor.id,
+            organizer_id: organizer.id,
             title: req.title.trim().to_string(),
             purpose: req.purpose,
             attendees: req.attendees,
@@ -633,9 +647,10 @@ impl BookingService {
             occurrence_start: None,
             checked_in_at: None,
             no_show: false,
+            booked_by: (booker.id != organizer.id).then_some(booker.id),
         };
         let audit = self.audit_entry(
-            actor,
+            booker,
             "booking.create",
             "booking",
             booking.id,
@@ -661,7 +676,7 @@ impl BookingService {
                 },
             )
             .await?;
-        self.emit(kind, &booking, actor);
+        self.emit(kind, &booking, booker);
         Ok(booking)
     }
 

@@ -293,6 +293,7 @@ impl BookingService {
                     occurrence_start: Some(o.start),
                     checked_in_at: None,
                     no_show: false,
+                    booked_by: None,
                 }
             })
             .collect();

@@ -23,6 +23,7 @@ struct Tables {
     audit: Vec<AuditEntry>,
     orders: BTreeMap<OrderId, Order>,
     closures: BTreeMap<booking_core::closures::ClosureId, booking_core::closures::Closure>,
+    delegations: Vec<(UserId, UserId)>,
     /// Booking writes per room and per organizer, and room writes.
     writes: BTreeMap<(bool, uuid::Uuid), i64>,
     room_writes: i64,
@@ -501,6 +502,46 @@ impl AnalyticsStore for MemoryStore {
         _to: DateTime<Utc>,
     ) -> Result<Vec<RoomStats>, StoreError> {
         Ok(vec![])
+    }
+}
+
+#[async_trait]
+impl DelegationStore for MemoryStore {
+    async fn grant_delegation(
+        &self,
+        p: UserId,
+        d: UserId,
+        _at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut t = self.tables()?;
+        if !t.delegations.contains(&(p, d)) {
+            t.delegations.push((p, d));
+        }
+        Ok(())
+    }
+    async fn revoke_delegation(&self, p: UserId, d: UserId) -> Result<bool, StoreError> {
+        let mut t = self.tables()?;
+        let before = t.delegations.len();
+        t.delegations.retain(|x| *x != (p, d));
+        Ok(t.delegations.len() < before)
+    }
+    async fn delegates_of(&self, p: UserId) -> Result<Vec<UserId>, StoreError> {
+        Ok(self
+            .tables()?
+            .delegations
+            .iter()
+            .filter(|x| x.0 == p)
+            .map(|x| x.1)
+            .collect())
+    }
+    async fn principals_of(&self, d: UserId) -> Result<Vec<UserId>, StoreError> {
+        Ok(self
+            .tables()?
+            .delegations
+            .iter()
+            .filter(|x| x.1 == d)
+            .map(|x| x.0)
+            .collect())
     }
 }
 

@@ -439,6 +439,7 @@ mod tests {
             occurrence_start: series.map(|_| start),
             checked_in_at: None,
             no_show: false,
+            booked_by: None,
         }
     }
 

@@ -156,6 +156,7 @@ async fn fixture() -> Fixture {
                 occurrence_start: None,
                 checked_in_at: None,
                 no_show: false,
+                booked_by: None,
             });
         }
     }
@@ -342,6 +343,7 @@ async fn series_fixture() -> (
                 occurrence_start: None,
                 checked_in_at: None,
                 no_show: false,
+                booked_by: None,
             });
         }
     }

@@ -20,7 +20,7 @@ macro_rules! cols {
     () => {
         "SELECT id, room_id, organizer_id, title, purpose, attendees, start_at, end_at, held_start, \
          held_end, status, approver_id, decision_reason, sequence, created_at, updated_at, series_id, \
-         occurrence_start, checked_in_at, no_show FROM bookings"
+         occurrence_start, checked_in_at, no_show, booked_by FROM bookings"
     };
 }
 
@@ -47,6 +47,7 @@ pub(crate) fn booking<B: SqlBackend>(row: &Row<B>) -> Result<Booking, StoreError
         occurrence_start: r.opt_time("occurrence_start")?,
         checked_in_at: r.opt_time("checked_in_at")?,
         no_show: r.flag("no_show")?,
+        booked_by: r.opt_uuid("booked_by")?.map(UserId),
     })
 }
 
@@ -55,9 +56,9 @@ fn insert_statement(b: &Booking) -> (&'static str, Vec<Arg>) {
     (
         "INSERT INTO bookings (id, room_id, organizer_id, title, purpose, attendees, start_at, \
          end_at, held_start, held_end, status, approver_id, decision_reason, sequence, created_at, \
-         updated_at, series_id, occurrence_start, checked_in_at, no_show) \
+         updated_at, series_id, occurrence_start, checked_in_at, no_show, booked_by) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-         $19, $20)",
+         $19, $20, $21)",
         args![
             b.id,
             b.room_id,
@@ -79,6 +80,7 @@ fn insert_statement(b: &Booking) -> (&'static str, Vec<Arg>) {
             b.occurrence_start,
             b.checked_in_at,
             b.no_show,
+            b.booked_by,
         ],
     )
 }

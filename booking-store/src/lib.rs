@@ -32,6 +32,7 @@ mod analytics;
 mod audit;
 mod bookings;
 mod closures;
+mod delegations;
 mod events;
 mod orders;
 mod rooms;

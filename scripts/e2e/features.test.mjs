@@ -3,11 +3,13 @@
 // Lab falls on, closes it cancelling them (the organizer's booking says
 // why), sees the API refuse a booking into it with rule `closed`, and
 // reopens it; a super admin checks and imports rooms (a picked CSV file) and
-// bookings (a pasted .ics). Screenshots at 1280 and 375 px go to
+// bookings (a pasted .ics); a room admin books in an employee's name. Screenshots at 1280 and 375 px go to
 // target/web-screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, apiToken, check, checkBoth, context, done, signIn, startApp, stopApp, workday } from './harness.mjs';
+import {
+  ZONE, api, apiToken, app, check, checkBoth, context, done, signIn, startApp, stopApp, workday,
+} from './harness.mjs';
 
 before(startApp);
 after(stopApp);
@@ -109,6 +111,35 @@ test('a super admin checks, then imports rooms from CSV and bookings from iCalen
   const token = await apiToken('user');
   const mine = (await api(token, 'GET', '/bookings/mine?to=' + new Date(Date.now() + 30 * 86400e3).toISOString())).json;
   assert.ok(mine.some((b) => b.title === 'Team sync'), 'booked for Alice, the ORGANIZER');
+  assert.deepEqual(page.errors, []);
+  await done(ctx);
+});
+
+test('a room admin books the Training Lab in an employee\'s name', async () => {
+  const day = workday(6);
+  const ctx = await context();
+  const page = await signIn(ctx, 'room_admin');
+  await page.goto(`${app.base}/book?date=${day}&tz=${encodeURIComponent(ZONE)}`);
+  await page.selectOption('#b-room', { label: 'Training Lab (30 seats)' });
+  await page.fill('#b-title', 'Induction for Alice');
+  await page.fill('#b-start', '14:00');
+  await page.fill('#b-end', '15:00');
+  await page.fill('#b-for', 'nobody@demo.example');
+  await page.click('button[value=book]');
+  const problem = page.locator('#problem, .problem').first();
+  await problem.waitFor();
+  assert.match(await problem.textContent(), /for_email.*nobody@demo\.example/s);
+  assert.equal(await page.inputValue('#b-title'), 'Induction for Alice', 'what was typed is kept');
+  await check(page, 'book-for-refused');
+  await page.fill('#b-for', 'alice@demo.example');
+  await page.click('button[value=book]');
+  await page.waitForURL(/\/my\?/);
+
+  const token = await apiToken('user');
+  const mine = (await api(token, 'GET', `/bookings/mine?to=${new Date(Date.now() + 30 * 86400e3).toISOString()}`)).json;
+  const made = mine.find((b) => b.title === 'Induction for Alice');
+  assert.ok(made, 'the booking is Alice\'s');
+  assert.ok(made.booked_by, 'and names who made it');
   assert.deepEqual(page.errors, []);
   await done(ctx);
 });

@@ -1,6 +1,6 @@
 //! What the service needs from storage, as traits split by role: rooms,
 //! users, bookings and series, feed versions, waitlist, events, audit,
-//! analytics, orders, closures. [`Store`] is all of them together; the core has no
+//! analytics, orders, closures, delegations. [`Store`] is all of them together; the core has no
 //! database code. (The server keeps its own tables — sign-in, chat, mail —
 //! behind traits of its own.)
 //! The `booking-store` crate implements them on SQLite and PostgreSQL with
@@ -29,8 +29,8 @@ use crate::orders::{Order, OrderId, OrderStatus};
 /// Every store trait, for `use booking_core::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        AnalyticsStore, AuditStore, BookingStore, ClosureStore, EventStore, OrderStore, RoomStore,
-        SeriesStore, Store, UserStore, VersionStore, WaitlistStore,
+        AnalyticsStore, AuditStore, BookingStore, ClosureStore, DelegationStore, EventStore,
+        OrderStore, RoomStore, SeriesStore, Store, UserStore, VersionStore, WaitlistStore,
     };
 }
 
@@ -48,6 +48,7 @@ pub trait Store:
     + AnalyticsStore
     + OrderStore
     + ClosureStore
+    + DelegationStore
     + Send
     + Sync
     + 'static
@@ -286,6 +287,28 @@ pub trait ClosureStore: Send + Sync {
         &self,
         after: DateTime<Utc>,
     ) -> Result<Vec<crate::closures::Closure>, StoreError>;
+}
+
+/// Who may book for whom: a principal lets a delegate book on their behalf.
+#[async_trait]
+pub trait DelegationStore: Send + Sync {
+    /// Let `delegate` book for `principal` (again: no change).
+    async fn grant_delegation(
+        &self,
+        principal: UserId,
+        delegate: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// `false` if there was no such delegation.
+    async fn revoke_delegation(
+        &self,
+        principal: UserId,
+        delegate: UserId,
+    ) -> Result<bool, StoreError>;
+    /// The people `principal` lets book for them.
+    async fn delegates_of(&self, principal: UserId) -> Result<Vec<UserId>, StoreError>;
+    /// The people `delegate` may book for.
+    async fn principals_of(&self, delegate: UserId) -> Result<Vec<UserId>, StoreError>;
 }
 
 /// Turn an occupancy found in the way into the error the service reports.

@@ -36,7 +36,8 @@ fn may_see(session: &Session, b: &Booking) -> bool {
 
 #[OpenApi(tag = "ApiTags::Bookings")]
 impl BookingsApi {
-    /// Book a room. 409 names the conflicting booking; 422 names the broken rule.
+    /// Book a room (for yourself, or `on_behalf_of` someone). 409 names the
+    /// conflicting booking; 422 names the broken rule.
     #[oai(path = "/bookings", method = "post")]
     async fn create(
         &self,
@@ -44,7 +45,15 @@ impl BookingsApi {
         auth: BearerAuth,
         body: Json<BookingIn>,
     ) -> ApiResult<BookingCreated> {
-        let booking = state.svc.book(&auth.0.actor, body.0.into()).await?;
+        let booking = match body.0.on_behalf_of {
+            Some(person) => {
+                state
+                    .svc
+                    .book_for(&auth.0.actor, booking_core::UserId(person), body.0.into())
+                    .await?
+            }
+            None => state.svc.book(&auth.0.actor, body.0.into()).await?,
+        };
         Ok(BookingCreated::Created(Json(booking.into())))
     }
 

@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod bookings;
 pub mod cached;
 pub mod closures;
+pub mod delegates;
 pub mod import;
 pub mod links;
 pub mod mail;
@@ -51,6 +52,7 @@ pub type Api = (
     procurement::ProcurementApi,
     mail::MailApi,
     tokens::TokensApi,
+    delegates::DelegatesApi,
     webhooks::WebhooksApi,
 );
 
@@ -68,6 +70,7 @@ pub fn service() -> OpenApiService<Api, &'static dyn crate::webhooks::payload::B
             procurement::ProcurementApi,
             mail::MailApi,
             tokens::TokensApi,
+            delegates::DelegatesApi,
             webhooks::WebhooksApi,
         ),
         "Room booking API",

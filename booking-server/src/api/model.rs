@@ -423,6 +423,9 @@ pub struct BookingIn {
     /// RFC 3339 instant, e.g. 2026-12-01T09:00:00+01:00.
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+    /// Book for this person (their account id): you must manage the room,
+    /// or they must have let you book for them (`POST /me/delegates`).
+    pub on_behalf_of: Option<Uuid>,
 }
 
 impl From<BookingIn> for booking_core::BookingRequest {
@@ -478,6 +481,8 @@ pub struct BookingOut {
     pub checked_in_at: Option<DateTime<Utc>>,
     /// Released automatically because nobody checked in.
     pub no_show: bool,
+    /// Who made it, when not the organizer (an assistant, reception).
+    pub booked_by: Option<Uuid>,
 }
 
 impl From<Booking> for BookingOut {
@@ -501,6 +506,7 @@ impl From<Booking> for BookingOut {
             occurrence_start: b.occurrence_start,
             checked_in_at: b.checked_in_at,
             no_show: b.no_show,
+            booked_by: b.booked_by.map(|u| u.0),
         }
     }
 }

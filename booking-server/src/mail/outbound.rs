@@ -162,6 +162,22 @@ async fn mails_for(state: &AppState, ev: &StoredEvent) -> Vec<NewMail> {
     ) {
         out.push(m);
     }
+    // Whoever booked it for the organizer hears of it too.
+    if let Some(booker) = b.booked_by.filter(|id| *id != user.id)
+        && let Ok(Some(booker)) = store.get_user(booker).await
+        && let Ok(m) = new_mail(
+            state,
+            kind,
+            &from,
+            "Room booking",
+            &booker.email,
+            &vars,
+            None,
+            Some(format!("{key}:booker")),
+        )
+    {
+        out.push(m);
+    }
     // Approvers hear of new requests that wait for them.
     if kind == "pending"
         && let Ok(users) = store.list_users().await

@@ -57,6 +57,9 @@ pub struct BookForm {
     pub cost_centre: String,
     pub notes: String,
     pub intent: String,
+    /// Book for this person (their e-mail): someone who lets the viewer
+    /// book for them, or anyone in a room the viewer manages.
+    pub for_email: String,
 }
 
 /// A form field that cannot be read: the message names the field.
@@ -430,7 +433,18 @@ pub async fn submit(state: Data<&AppState>, p: Posted<BookForm>) -> Response {
     }
     let Some(rule) = rule else {
         let when = time::range(tz, req.start, req.end);
-        return match state.svc.book(&viewer.actor, req).await {
+        let made = match f.for_email.trim() {
+            "" => state.svc.book(&viewer.actor, req).await,
+            email => match state.store.get_user_by_email(email).await {
+                Ok(Some(person)) => state.svc.book_for(&viewer.actor, person.id, req).await,
+                Ok(None) => {
+                    let m = format!("for_email: no account has the address {email:?}");
+                    return show(c, StatusCode::BAD_REQUEST, f, &rooms, invalid(m), None);
+                }
+                Err(e) => Err(e.into()),
+            },
+        };
+        return match made {
             Ok(b) => {
                 let room = rooms
                     .iter()
@@ -450,6 +464,11 @@ pub async fn submit(state: Data<&AppState>, p: Posted<BookForm>) -> Response {
             }
         };
     };
+    if !f.for_email.trim().is_empty() {
+        let m =
+            "for_email: a series is booked for yourself; book single dates for others".to_string();
+        return show(c, StatusCode::BAD_REQUEST, f, &rooms, invalid(m), None);
+    }
     if f.intent == "preview" {
         return match preview_dates(&rooms, &f, now) {
             Ok(p) => show(c, StatusCode::OK, f, &rooms, None, Some(p)),

@@ -85,6 +85,7 @@ fn booking(
         occurrence_start: None,
         checked_in_at: None,
         no_show: false,
+        booked_by: None,
     }
 }
 
