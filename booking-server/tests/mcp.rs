@@ -212,6 +212,17 @@ async fn access_tokens_act_as_their_owner_within_their_scope() {
             .body(body)
             .send()
     };
+    // A page on another site may not drive it (DNS rebinding).
+    let r = srv
+        .http
+        .post(format!("{}/mcp", srv.base))
+        .bearer_auth(&rw)
+        .header("origin", "https://evil.example")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}))
+        .send()
+        .await
+        .expect("mcp");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = rpc("{not json").await.expect("mcp");
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let v: Value = r.json().await.expect("json");
