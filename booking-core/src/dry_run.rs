@@ -25,13 +25,9 @@ impl BookingService {
             now,
         } = self.vet(actor, req).await?;
         let (held_start, held_end) = rules::held_interval(&room.policy, start, end);
-        let existing: Vec<_> = self
-            .store
-            .occupancies(Some(room.id), held_start, held_end)
-            .await?
-            .into_iter()
-            .map(|(_, o)| o)
-            .collect();
+        let existing = self
+            .occupancies_linked(room.id, held_start, held_end)
+            .await?;
         let active = match room.policy.max_active_bookings_per_user {
             None => 0,
             Some(_) => {

@@ -18,6 +18,8 @@ mod dry_run;
 mod enums;
 pub mod error;
 mod input;
+mod linking;
+pub mod links;
 mod on_behalf;
 pub mod orders;
 pub mod procurement;

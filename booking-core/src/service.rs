@@ -220,7 +220,7 @@ impl BookingService {
         Ok(rooms)
     }
 
-    fn forget_rooms(&self) {
+    pub(crate) fn forget_rooms(&self) {
         if let Ok(mut guard) = self.rooms.lock() {
             *guard = None;
         }
@@ -948,13 +948,9 @@ impl BookingService {
                 .buffer_before_minutes
                 .max(room.policy.buffer_after_minutes),
         ));
-        let occ: Vec<_> = self
-            .store
-            .occupancies(Some(room_id), open - margin, close + margin)
-            .await?
-            .into_iter()
-            .map(|(_, o)| o)
-            .collect();
+        let occ = self
+            .occupancies_linked(room_id, open - margin, close + margin)
+            .await?;
         let slots = availability::free_slots(&room, date, &occ, self.now());
         let closed =
             crate::closures::closed_intervals(&room, &self.closures_for(&room).await?, open, close);
@@ -995,10 +991,11 @@ impl BookingService {
                 .max()
                 .unwrap_or(0),
         ));
-        let occ = self
-            .store
-            .occupancies(None, query.start - margin, query.end + margin)
-            .await?;
+        let occ = self.room_links().await?.spread(
+            self.store
+                .occupancies(None, query.start - margin, query.end + margin)
+                .await?,
+        );
         let by_id: std::collections::HashMap<RoomId, &Room> =
             rooms.iter().map(|r| (r.id, r)).collect();
         let mut busy: HashSet<RoomId> = occ

@@ -673,11 +673,10 @@ impl BookingService {
         self.check_open(&room, req.start, req.end).await?;
         let (hs, he) = rules::held_interval(&room.policy, req.start, req.end);
         let taken = self
-            .store
-            .occupancies(Some(room.id), hs, he)
+            .occupancies_linked(room.id, hs, he)
             .await?
             .iter()
-            .any(|(_, o)| rules::overlaps(o.start, o.end, hs, he));
+            .any(|o| rules::overlaps(o.start, o.end, hs, he));
         if !taken {
             return Err(InputError::Invalid {
                 field: "start",

@@ -24,6 +24,8 @@ struct Tables {
     orders: BTreeMap<OrderId, Order>,
     closures: BTreeMap<booking_core::closures::ClosureId, booking_core::closures::Closure>,
     delegations: Vec<(UserId, UserId)>,
+    /// (combined room, part)
+    links: Vec<(RoomId, RoomId)>,
     /// Booking writes per room and per organizer, and room writes.
     writes: BTreeMap<(bool, uuid::Uuid), i64>,
     room_writes: i64,
@@ -45,11 +47,18 @@ impl MemoryStore {
 impl Tables {
     fn snapshot(&self, b: &Booking) -> Snapshot {
         let mine = |o: &&Booking| o.room_id == b.room_id && o.id != b.id && o.status.is_blocking();
+        let linked = booking_core::links::RoomLinks::from_pairs(self.links.iter().copied())
+            .sharing(b.room_id);
+        let in_way = |o: &&Booking| {
+            (o.room_id == b.room_id || linked.contains(&o.room_id))
+                && o.id != b.id
+                && o.status.is_blocking()
+        };
         Snapshot {
             conflicting: self
                 .bookings
                 .values()
-                .filter(mine)
+                .filter(in_way)
                 .filter(|o| o.held_start < b.held_end && o.held_end > b.held_start)
                 .map(|o| Occupancy {
                     booking_id: o.id,
@@ -502,6 +511,26 @@ impl AnalyticsStore for MemoryStore {
         _to: DateTime<Utc>,
     ) -> Result<Vec<RoomStats>, StoreError> {
         Ok(vec![])
+    }
+}
+
+#[async_trait]
+impl RoomLinkStore for MemoryStore {
+    async fn room_links(&self) -> Result<Vec<(RoomId, RoomId)>, StoreError> {
+        Ok(self.tables()?.links.clone())
+    }
+    async fn set_room_parts(
+        &self,
+        room: RoomId,
+        parts: &BTreeSet<RoomId>,
+        _now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<(), CoreError> {
+        let mut t = self.tables()?;
+        t.links.retain(|(r, _)| *r != room);
+        t.links.extend(parts.iter().map(|p| (room, *p)));
+        t.audit.push(audit.clone());
+        Ok(())
     }
 }
 

@@ -112,6 +112,8 @@ const ROWS: &[Row] = &[
     row("POST",   "/rooms/{room}/restore",                DeletedRoom, None,                                                      "annynny"),
     row("GET",    "/rooms/{room}/policy",                 Room,        None,                                                      "ayyyyyy"),
     row("PUT",    "/rooms/{room}/policy",                 Room,        Some("{policy_json}"),                                     "annynny"),
+    row("GET",    "/rooms/{room}/parts",                  Room,        None,                                                      "ayyyyyy"),
+    row("PUT",    "/rooms/{room}/parts",                  Room,        Some(r#"{"parts": []}"#),                                  "annynny"),
     row("GET",    "/quotas",                              Nothing,     None,                                                      "ayyyyyy"),
     row("GET",    "/amenities",                           Nothing,     None,                                                      "ayyyyyy"),
     row("GET",    "/rooms/{room}/availability?date={date}", Room,      None,                                                      "ayyyyyy"),

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::SqlStore;
 use crate::backend::{Arg, Conn, Row, SqlBackend, args, read_conn};
 use crate::error::{StoreError, db};
-use crate::query::{Script, commit, exec, fetch, fetch_opt};
+use crate::query::{Script, commit, exec, fetch};
 use crate::rec::Rec;
 
 macro_rules! cols {
@@ -134,14 +134,21 @@ pub(crate) async fn insert<B: SqlBackend>(
 /// room `$1`, in one round trip: the only blocking occupancy of the room
 /// that can overlap it — the latest one starting before its end `$3`, as
 /// blocking occupancies never overlap — and how many open bookings the
-/// organizer holds in the room (ending after `$5`).
+/// organizer holds in the room (ending after `$5`); then, for a linked room,
+/// the holds of other bookings on its units that can overlap it (those
+/// starting in the `MAX_HELD_MINUTES` before its start `$6`, `$7`).
 const SNAPSHOT: &str = "SELECT l.id, l.held_start, l.held_end, \
      (SELECT COUNT(*) FROM bookings WHERE room_id = $1 AND organizer_id = $4 AND id <> $2 \
         AND status IN ('pending', 'approved') AND end_at > $5) AS n \
      FROM (SELECT 1 AS one) AS o LEFT JOIN ( \
        SELECT id, held_start, held_end FROM bookings \
        WHERE room_id = $1 AND status IN ('pending', 'approved') AND id <> $2 AND held_start < $3 \
-       ORDER BY held_start DESC LIMIT 1) AS l ON 1 = 1";
+       ORDER BY held_start DESC LIMIT 1) AS l ON 1 = 1 \
+     UNION ALL \
+     SELECT h.booking_id, h.held_start, h.held_end, -1 \
+     FROM room_parts p JOIN booking_holds h ON h.part_id = p.part_id \
+     WHERE p.room_id = $1 AND h.booking_id <> $2 AND h.held_start < $3 \
+       AND h.held_start > $7 AND h.held_end > $6";
 
 /// What the rules need to judge writing `b`, read on `conn`.
 pub(crate) async fn snapshot<B: SqlBackend>(
@@ -149,25 +156,42 @@ pub(crate) async fn snapshot<B: SqlBackend>(
     b: &Booking,
 ) -> Result<Snapshot, StoreError> {
     const OP: &str = "read booking snapshot";
-    let args = args![b.room_id, b.id, b.held_end, b.organizer_id, b.updated_at];
-    let Some(row) = fetch_opt::<B>(conn, OP, SNAPSHOT, args).await? else {
-        return Err(StoreError::Corrupt(format!("{OP}: no row")));
-    };
-    let r = Rec::<B>::new(&row);
-    let mut conflicting = Vec::new();
-    if let Some(id) = r.opt_uuid("id")? {
-        let o = Occupancy {
-            booking_id: BookingId(id),
-            start: r.time("held_start")?,
-            end: r.time("held_end")?,
-        };
-        if o.end > b.held_start {
-            conflicting.push(o);
+    let args = args![
+        b.room_id,
+        b.id,
+        b.held_end,
+        b.organizer_id,
+        b.updated_at,
+        b.held_start,
+        b.held_start - Duration::minutes(MAX_HELD_MINUTES)
+    ];
+    let rows = fetch::<B>(conn, OP, SNAPSHOT, args).await?;
+    let mut conflicting: Vec<Occupancy> = Vec::new();
+    let mut user_active_in_room = None;
+    for row in &rows {
+        let r = Rec::<B>::new(row);
+        // The room's own row carries the count; hold rows carry -1.
+        if r.int("n")? >= 0 {
+            user_active_in_room = Some(r.u32("n")?);
+        }
+        if let Some(id) = r.opt_uuid("id")? {
+            let o = Occupancy {
+                booking_id: BookingId(id),
+                start: r.time("held_start")?,
+                end: r.time("held_end")?,
+            };
+            if o.end > b.held_start && !conflicting.iter().any(|c| c.booking_id == o.booking_id) {
+                conflicting.push(o);
+            }
         }
     }
+    let Some(user_active_in_room) = user_active_in_room else {
+        return Err(StoreError::Corrupt(format!("{OP}: no row")));
+    };
+    conflicting.sort_by_key(|o| o.start);
     Ok(Snapshot {
         conflicting,
-        user_active_in_room: r.u32("n")?,
+        user_active_in_room,
     })
 }
 

@@ -34,6 +34,7 @@ mod bookings;
 mod closures;
 mod delegations;
 mod events;
+mod links;
 mod orders;
 mod rooms;
 mod series;

@@ -50,6 +50,27 @@ async fn snapshots<B: SqlBackend>(
             });
         }
     }
+    // Holds of bookings in linked rooms, over the series' whole span.
+    let from = occurrences.iter().map(|o| o.held_start).min();
+    let to = occurrences.iter().map(|o| o.held_end).max();
+    if let (Some(from), Some(to)) = (from, to) {
+        let holds = crate::links::holds_in_way::<B>(conn, first.room_id, None, from, to).await?;
+        for (snap, own) in snaps.iter_mut().zip(occurrences) {
+            let extra: Vec<Occupancy> = holds
+                .iter()
+                .filter(|h| {
+                    h.start < own.held_end
+                        && h.end > own.held_start
+                        && !snap
+                            .conflicting
+                            .iter()
+                            .any(|c| c.booking_id == h.booking_id)
+                })
+                .copied()
+                .collect();
+            snap.conflicting.extend(extra);
+        }
+    }
     // The per-user count is the same for every occurrence.
     let n = snapshot::<B>(conn, first).await?.user_active_in_room;
     for s in &mut snaps {

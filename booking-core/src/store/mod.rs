@@ -30,7 +30,8 @@ use crate::orders::{Order, OrderId, OrderStatus};
 pub mod prelude {
     pub use super::{
         AnalyticsStore, AuditStore, BookingStore, ClosureStore, DelegationStore, EventStore,
-        OrderStore, RoomStore, SeriesStore, Store, UserStore, VersionStore, WaitlistStore,
+        OrderStore, RoomLinkStore, RoomStore, SeriesStore, Store, UserStore, VersionStore,
+        WaitlistStore,
     };
 }
 
@@ -49,6 +50,7 @@ pub trait Store:
     + OrderStore
     + ClosureStore
     + DelegationStore
+    + RoomLinkStore
     + Send
     + Sync
     + 'static
@@ -309,6 +311,29 @@ pub trait DelegationStore: Send + Sync {
     async fn delegates_of(&self, principal: UserId) -> Result<Vec<UserId>, StoreError>;
     /// The people `delegate` may book for.
     async fn principals_of(&self, delegate: UserId) -> Result<Vec<UserId>, StoreError>;
+}
+
+/// Linked rooms: which rooms are made of which parts (see [`crate::links`]).
+///
+/// A store keeps the link rule itself, for every writer: each blocking
+/// booking of a linked room holds every physical unit its room stands on,
+/// and two holds of one unit never overlap. The [`Snapshot`] of a booking
+/// write names the bookings of linked rooms in its way, too.
+#[async_trait]
+pub trait RoomLinkStore: Send + Sync {
+    /// Every `(combined room, part)` pair.
+    async fn room_links(&self) -> Result<Vec<(RoomId, RoomId)>, StoreError>;
+    /// Make `room` of `parts` (none: on its own again) and write `audit`, in
+    /// one transaction, holding the units of every blocking booking of the
+    /// rooms concerned that ends after `now`. When two such bookings would
+    /// hold a unit at once nothing changes and the answer is a conflict.
+    async fn set_room_parts(
+        &self,
+        room: RoomId,
+        parts: &std::collections::BTreeSet<RoomId>,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<(), CoreError>;
 }
 
 /// Turn an occupancy found in the way into the error the service reports.

@@ -11,6 +11,7 @@ pub mod links;
 pub mod mail;
 pub mod model;
 pub mod procurement;
+pub mod room_parts;
 pub mod rooms;
 pub mod series;
 pub mod shape;
@@ -44,6 +45,7 @@ pub enum ApiTags {
 pub type Api = (
     accounts::AccountsApi,
     rooms::RoomsApi,
+    room_parts::RoomPartsApi,
     closures::ClosuresApi,
     import::ImportApi,
     bookings::BookingsApi,
@@ -62,6 +64,7 @@ pub fn service() -> OpenApiService<Api, &'static dyn crate::webhooks::payload::B
         (
             accounts::AccountsApi,
             rooms::RoomsApi,
+            room_parts::RoomPartsApi,
             closures::ClosuresApi,
             import::ImportApi,
             bookings::BookingsApi,

@@ -201,6 +201,9 @@ pub trait SqlBackend: Send + Sync + Sized + 'static {
     /// Whether one `execute` runs several `;`-separated statements over
     /// one argument list (see [`crate::query::Script`]).
     const ONE_ROUND_TRIP: bool;
+    /// The statement keeping every other writer from writing bookings until
+    /// the transaction ends, where writers can run at once (PostgreSQL).
+    const LOCK_BOOKINGS: Option<&'static str>;
 
     fn pool(&self) -> &sqlx::Pool<Self::Db>;
     async fn migrate(&self) -> Result<(), StoreError>;

@@ -81,6 +81,8 @@ impl SqlBackend for Postgres {
     const NOTIFY: Option<&'static str> = Some("SELECT pg_notify('booking_events', '')");
     // The extended protocol prepares one statement at a time.
     const ONE_ROUND_TRIP: bool = false;
+    const LOCK_BOOKINGS: Option<&'static str> =
+        Some("LOCK TABLE bookings IN SHARE ROW EXCLUSIVE MODE");
 
     fn pool(&self) -> &PgPool {
         &self.pool

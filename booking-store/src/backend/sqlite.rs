@@ -125,6 +125,7 @@ impl SqlBackend for Sqlite {
     const NOTIFY: Option<&'static str> = None;
     // SQLite runs a script's statements in one call.
     const ONE_ROUND_TRIP: bool = true;
+    const LOCK_BOOKINGS: Option<&'static str> = None;
 
     fn pool(&self) -> &SqlitePool {
         &self.pool
