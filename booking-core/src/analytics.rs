@@ -424,6 +424,7 @@ mod tests {
             checked_in_at: None,
             no_show,
             booked_by: None,
+            group_id: None,
         }
     }
 

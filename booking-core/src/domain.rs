@@ -513,6 +513,10 @@ pub struct Booking {
     /// reception, a room admin).
     #[serde(default)]
     pub booked_by: Option<UserId>,
+    /// For one of several rooms booked together: the group's id (the first
+    /// booking's). Cancelling one cancels them all.
+    #[serde(default)]
+    pub group_id: Option<BookingId>,
 }
 
 impl Booking {

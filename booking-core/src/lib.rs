@@ -27,6 +27,7 @@ pub mod recurrence;
 pub mod rules;
 pub mod service;
 pub mod store;
+mod together;
 pub mod workflow;
 
 pub use closing::{ClosureOutcome, ExistingBookings};
@@ -34,3 +35,4 @@ pub use domain::*;
 pub use error::{CoreError, InputError, StoreError};
 pub use rules::RuleViolation;
 pub use service::{Actor, BookingEvent, BookingService, Clock, EventKind, FixedClock, SystemClock};
+pub use together::{MAX_ROOMS_TOGETHER, RoomShare};

@@ -62,6 +62,9 @@ pub enum RuleViolation {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     },
+    /// Several rooms booked together, some of them taken: every one named.
+    #[error("{} of the rooms are already booked then: {}", taken.len(), taken_list(taken))]
+    RoomsTaken { taken: Vec<TakenRoom> },
     #[error("you already have {active} active bookings in this room (limit {max})")]
     UserLimitReached { active: u32, max: u32 },
     #[error("role {role} may not book this room")]
@@ -99,13 +102,68 @@ impl RuleViolation {
             RuleViolation::OverCapacity { .. } => "capacity",
             RuleViolation::NoAttendees => "attendees",
             RuleViolation::RoomInactive { .. } => "room_active",
-            RuleViolation::Conflict { .. } => "no_overlap",
+            RuleViolation::Conflict { .. } | RuleViolation::RoomsTaken { .. } => "no_overlap",
             RuleViolation::UserLimitReached { .. } => "user_limit",
             RuleViolation::RoleNotAllowed { .. } => "role_allowed",
             RuleViolation::QuotaExceeded { .. } => "quota",
             RuleViolation::CheckInClosed { .. } => "check_in_window",
             RuleViolation::Closed { .. } => "closed",
         }
+    }
+}
+
+/// A room of several booked together that is taken: the booking in the way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TakenRoom {
+    pub room_id: RoomId,
+    pub booking_id: BookingId,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+fn taken_list(taken: &[TakenRoom]) -> String {
+    taken
+        .iter()
+        .map(|t| {
+            format!(
+                "room {} from {} to {} (booking {})",
+                t.room_id, t.start, t.end, t.booking_id
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The rules for several rooms booked together, all or none: each room's
+/// per-user limit and overlaps against its snapshot (`checks`: policy,
+/// start, end, existing occupancies, the user's active bookings there, in
+/// the order of the rooms). Every taken room is named in one answer.
+pub fn check_rooms_together(
+    checks: &[(RoomId, &RoomPolicy, &[Occupancy], u32)],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<(), RuleViolation> {
+    let mut taken = Vec::new();
+    for (room_id, policy, existing, active) in checks {
+        match check_against_existing(policy, start, end, existing, *active, None) {
+            Ok(()) => {}
+            Err(RuleViolation::Conflict {
+                booking_id,
+                start,
+                end,
+            }) => taken.push(TakenRoom {
+                room_id: *room_id,
+                booking_id,
+                start,
+                end,
+            }),
+            Err(other) => return Err(other),
+        }
+    }
+    if taken.is_empty() {
+        Ok(())
+    } else {
+        Err(RuleViolation::RoomsTaken { taken })
     }
 }
 

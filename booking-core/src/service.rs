@@ -648,6 +648,7 @@ impl BookingService {
             checked_in_at: None,
             no_show: false,
             booked_by: (booker.id != organizer.id).then_some(booker.id),
+            group_id: None,
         };
         let audit = self.audit_entry(
             booker,
@@ -794,7 +795,7 @@ impl BookingService {
         Ok(after)
     }
 
-    async fn transition(
+    pub(crate) async fn transition(
         &self,
         actor: &Actor,
         id: BookingId,
@@ -902,8 +903,12 @@ impl BookingService {
         id: BookingId,
         reason: Option<String>,
     ) -> Result<Booking, CoreError> {
-        self.transition(actor, id, BookingStatus::Cancelled, reason)
-            .await
+        let cancelled = self
+            .transition(actor, id, BookingStatus::Cancelled, reason.clone())
+            .await?;
+        // Rooms booked together are cancelled together.
+        self.cancel_group_of(actor, &cancelled, reason).await?;
+        Ok(cancelled)
     }
 
     /// Approve a pending booking (super_admin, or a room_admin of the room).

@@ -294,6 +294,7 @@ impl BookingService {
                     checked_in_at: None,
                     no_show: false,
                     booked_by: None,
+                    group_id: None,
                 }
             })
             .collect();

@@ -189,6 +189,20 @@ impl BookingStore for MemoryStore {
         t.commit(b, log, &log.events);
         Ok(())
     }
+    async fn create_bookings(
+        &self,
+        bookings: &[Booking],
+        check: &GroupCheckFn<'_>,
+        logs: &[ChangeLog],
+    ) -> Result<(), CoreError> {
+        let mut t = self.tables()?;
+        let snaps: Vec<Snapshot> = bookings.iter().map(|b| t.snapshot(b)).collect();
+        check(&snaps)?;
+        for (b, log) in bookings.iter().zip(logs) {
+            t.commit(b, log, &log.events);
+        }
+        Ok(())
+    }
     async fn update_booking(
         &self,
         b: &Booking,
@@ -234,6 +248,7 @@ impl BookingStore for MemoryStore {
             .filter(|b| f.statuses.is_empty() || f.statuses.contains(&b.status))
             .filter(|b| f.from.is_none_or(|t| b.end > t) && f.to.is_none_or(|t| b.start < t))
             .filter(|b| f.changed_since.is_none_or(|t| b.updated_at >= t))
+            .filter(|b| f.group_id.is_none_or(|g| b.group_id == Some(g)))
             .cloned()
             .collect();
         list.sort_by_key(|b| (b.start, b.id));

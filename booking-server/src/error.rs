@@ -27,6 +27,18 @@ pub struct Problem {
     pub conflict: Option<ConflictSlot>,
     /// For a declined series: the occurrences that could not be booked.
     pub skipped: Option<Vec<SkippedOccurrence>>,
+    /// For several rooms booked together: every room that is taken, and
+    /// the booking in its way.
+    pub taken: Option<Vec<TakenRoomOut>>,
+}
+
+/// A room of several booked together that is taken then.
+#[derive(Debug, Clone, Object)]
+pub struct TakenRoomOut {
+    pub room_id: uuid::Uuid,
+    pub booking_id: uuid::Uuid,
+    pub start: chrono::DateTime<chrono::Utc>,
+    pub end: chrono::DateTime<chrono::Utc>,
 }
 
 /// An occurrence of a series that could not be booked, and the rule that refused it.
@@ -124,6 +136,7 @@ fn problem(status: StatusCode, detail: impl Into<String>) -> Problem {
         rule: None,
         conflict: None,
         skipped: None,
+        taken: None,
     }
 }
 
@@ -258,9 +271,23 @@ impl From<CoreError> for ApiError {
                             end: *end,
                         }),
                     ),
+                    RuleViolation::RoomsTaken { .. } => (StatusCode::CONFLICT, None),
                     _ => (StatusCode::UNPROCESSABLE_ENTITY, None),
                 };
                 let mut p = problem(status, v.to_string());
+                if let RuleViolation::RoomsTaken { taken } = &v {
+                    p.taken = Some(
+                        taken
+                            .iter()
+                            .map(|t| TakenRoomOut {
+                                room_id: t.room_id.0,
+                                booking_id: t.booking_id.0,
+                                start: t.start,
+                                end: t.end,
+                            })
+                            .collect(),
+                    );
+                }
                 p.rule = Some(v.rule().to_string());
                 p.conflict = conflict;
                 ApiError::from_problem(p)

@@ -440,6 +440,7 @@ mod tests {
             checked_in_at: None,
             no_show: false,
             booked_by: None,
+            group_id: None,
         }
     }
 

@@ -157,6 +157,7 @@ async fn fixture() -> Fixture {
                 checked_in_at: None,
                 no_show: false,
                 booked_by: None,
+                group_id: None,
             });
         }
     }
@@ -344,6 +345,7 @@ async fn series_fixture() -> (
                 checked_in_at: None,
                 no_show: false,
                 booked_by: None,
+                group_id: None,
             });
         }
     }

@@ -6,7 +6,7 @@ use booking_core::domain::{
     Booking, BookingId, BookingStatus, MAX_HELD_MINUTES, Occupancy, RoomId, SeriesId, UserId,
 };
 use booking_core::store::{
-    BookingFilter, BookingStore, ChangeLog, CheckFn, Snapshot, conflict_from,
+    BookingFilter, BookingStore, ChangeLog, CheckFn, GroupCheckFn, Snapshot, conflict_from,
 };
 use chrono::{DateTime, Duration, Utc};
 
@@ -20,7 +20,7 @@ macro_rules! cols {
     () => {
         "SELECT id, room_id, organizer_id, title, purpose, attendees, start_at, end_at, held_start, \
          held_end, status, approver_id, decision_reason, sequence, created_at, updated_at, series_id, \
-         occurrence_start, checked_in_at, no_show, booked_by FROM bookings"
+         occurrence_start, checked_in_at, no_show, booked_by, group_id FROM bookings"
     };
 }
 
@@ -48,6 +48,7 @@ pub(crate) fn booking<B: SqlBackend>(row: &Row<B>) -> Result<Booking, StoreError
         checked_in_at: r.opt_time("checked_in_at")?,
         no_show: r.flag("no_show")?,
         booked_by: r.opt_uuid("booked_by")?.map(UserId),
+        group_id: r.opt_uuid("group_id")?.map(BookingId),
     })
 }
 
@@ -56,9 +57,9 @@ fn insert_statement(b: &Booking) -> (&'static str, Vec<Arg>) {
     (
         "INSERT INTO bookings (id, room_id, organizer_id, title, purpose, attendees, start_at, \
          end_at, held_start, held_end, status, approver_id, decision_reason, sequence, created_at, \
-         updated_at, series_id, occurrence_start, checked_in_at, no_show, booked_by) \
+         updated_at, series_id, occurrence_start, checked_in_at, no_show, booked_by, group_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-         $19, $20, $21)",
+         $19, $20, $21, $22)",
         args![
             b.id,
             b.room_id,
@@ -81,6 +82,7 @@ fn insert_statement(b: &Booking) -> (&'static str, Vec<Arg>) {
             b.checked_in_at,
             b.no_show,
             b.booked_by,
+            b.group_id,
         ],
     )
 }
@@ -306,6 +308,35 @@ impl<B: SqlBackend> BookingStore for SqlStore<B> {
         self.write_booking(b, check, true, log).await
     }
 
+    async fn create_bookings(
+        &self,
+        bookings: &[Booking],
+        check: &GroupCheckFn<'_>,
+        logs: &[ChangeLog],
+    ) -> Result<(), CoreError> {
+        const OP: &str = "insert bookings together";
+        let mut tx = self.begin(OP, None).await?;
+        let mut snaps = Vec::with_capacity(bookings.len());
+        for b in bookings {
+            snaps.push(snapshot::<B>(&mut tx, b).await?);
+        }
+        check(&snaps)?;
+        for (b, log) in bookings.iter().zip(logs) {
+            match insert::<B>(&mut tx, b).await {
+                Ok(_) => {}
+                Err(e) if B::is_overlap(&e) => {
+                    drop(tx);
+                    return Err(overlap_error(self, b, e, OP).await);
+                }
+                Err(e) => return Err(db(OP)(e).into()),
+            }
+            crate::audit::insert::<B>(&mut tx, &log.audit).await?;
+            crate::events::insert::<B>(&mut tx, &log.events).await?;
+        }
+        commit::<B>(OP, tx).await?;
+        Ok(())
+    }
+
     async fn set_booking_status(
         &self,
         b: &Booking,
@@ -357,7 +388,7 @@ impl<B: SqlBackend> BookingStore for SqlStore<B> {
             Arg::json(&f.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>())?
         };
         let tail = format!(
-            "WHERE {} AND {} AND {} AND {} AND {} AND {} AND {} ORDER BY start_at, id LIMIT $6",
+            "WHERE {} AND {} AND {} AND {} AND {} AND {} AND {} AND {} ORDER BY start_at, id LIMIT $6",
             term(f.room_id.is_some(), "room_id = $1", "$1 IS NULL"),
             term(f.organizer_id.is_some(), "organizer_id = $2", "$2 IS NULL"),
             term(f.from.is_some(), "end_at > $3", "$3 IS NULL"),
@@ -369,6 +400,7 @@ impl<B: SqlBackend> BookingStore for SqlStore<B> {
             ),
             term(f.series_id.is_some(), "series_id = $7", "$7 IS NULL"),
             term(f.changed_since.is_some(), "updated_at >= $8", "$8 IS NULL"),
+            term(f.group_id.is_some(), "group_id = $9", "$9 IS NULL"),
         );
         let args = vec![
             Arg::from(f.room_id),
@@ -379,6 +411,7 @@ impl<B: SqlBackend> BookingStore for SqlStore<B> {
             Arg::from(f.limit.unwrap_or(1000)),
             Arg::from(f.series_id),
             Arg::from(f.changed_since),
+            Arg::from(f.group_id),
         ];
         self.b.list_bookings(tail, args).await
     }

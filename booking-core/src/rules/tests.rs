@@ -449,3 +449,39 @@ proptest! {
         prop_assert_eq!(idx.len(), accepted.len());
     }
 }
+
+proptest! {
+    /// Several rooms booked together: refused exactly when one of the rooms
+    /// alone would be, and a refusal names every taken room, none other.
+    #[test]
+    fn rooms_together_name_every_taken_room(
+        rooms in proptest::collection::vec(proptest::collection::vec(arb_interval(), 0..5), 2..6),
+        (n0, n1) in arb_interval(),
+    ) {
+        let p = room().policy;
+        let ids: Vec<RoomId> = rooms.iter().map(|_| RoomId::new_random()).collect();
+        let existing: Vec<Vec<Occupancy>> = rooms
+            .iter()
+            .map(|list| list.iter().map(|(s, e)| occ(minute(*s), minute(*e))).collect())
+            .collect();
+        let checks: Vec<_> = ids
+            .iter()
+            .zip(&existing)
+            .map(|(id, e)| (*id, &p, e.as_slice(), 0u32))
+            .collect();
+        let (s, e) = (minute(n0), minute(n1));
+        let alone: Vec<RoomId> = checks
+            .iter()
+            .filter(|(_, p, held, _)| check_against_existing(p, s, e, held, 0, None).is_err())
+            .map(|(id, ..)| *id)
+            .collect();
+        match check_rooms_together(&checks, s, e) {
+            Ok(()) => prop_assert!(alone.is_empty()),
+            Err(RuleViolation::RoomsTaken { taken }) => {
+                let named: Vec<RoomId> = taken.iter().map(|t| t.room_id).collect();
+                prop_assert_eq!(named, alone);
+            }
+            Err(other) => prop_assert!(false, "unexpected {other:?}"),
+        }
+    }
+}

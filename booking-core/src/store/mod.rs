@@ -104,6 +104,15 @@ pub trait BookingStore: Send + Sync {
         check: &CheckFn<'_>,
         log: &ChangeLog,
     ) -> Result<(), CoreError>;
+    /// Several bookings all or none (rooms booked together): run `check`
+    /// on a fresh [`Snapshot`] per booking and insert every booking with its
+    /// change log (`logs`, in the same order), in one transaction.
+    async fn create_bookings(
+        &self,
+        bookings: &[Booking],
+        check: &GroupCheckFn<'_>,
+        logs: &[ChangeLog],
+    ) -> Result<(), CoreError>;
     /// Run `check` and replace the stored booking with `booking` (provided it
     /// is still at `booking.sequence - 1`, else [`CoreError::Stale`]) plus
     /// its change log, in one transaction.

@@ -22,6 +22,10 @@ pub struct Snapshot {
 /// The rule check a store runs inside its write transaction.
 pub type CheckFn<'a> = dyn Fn(&Snapshot) -> Result<(), RuleViolation> + Send + Sync + 'a;
 
+/// The decision on several bookings written together (rooms booked at
+/// once), run inside the write transaction: one snapshot per booking in.
+pub type GroupCheckFn<'a> = dyn Fn(&[Snapshot]) -> Result<(), RuleViolation> + Send + Sync + 'a;
+
 /// The series decision a store runs inside its write transaction: one
 /// snapshot per occurrence in, the indices of the occurrences to book out.
 pub type SeriesCheckFn<'a> =
@@ -42,6 +46,9 @@ pub struct BookingFilter {
     /// cached copy of a list needs to catch up.
     #[serde(default)]
     pub changed_since: Option<DateTime<Utc>>,
+    /// The bookings of one group (rooms booked together).
+    #[serde(default)]
+    pub group_id: Option<BookingId>,
     pub limit: Option<u32>,
 }
 

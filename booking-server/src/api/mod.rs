@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod analytics;
+pub mod booking_groups;
 pub mod bookings;
 pub mod cached;
 pub mod closures;
@@ -49,6 +50,7 @@ pub type Api = (
     closures::ClosuresApi,
     import::ImportApi,
     bookings::BookingsApi,
+    booking_groups::BookingGroupsApi,
     series::SeriesApi,
     analytics::AnalyticsApi,
     procurement::ProcurementApi,
@@ -68,6 +70,7 @@ pub fn service() -> OpenApiService<Api, &'static dyn crate::webhooks::payload::B
             closures::ClosuresApi,
             import::ImportApi,
             bookings::BookingsApi,
+            booking_groups::BookingGroupsApi,
             series::SeriesApi,
             analytics::AnalyticsApi,
             procurement::ProcurementApi,

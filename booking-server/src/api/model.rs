@@ -483,6 +483,9 @@ pub struct BookingOut {
     pub no_show: bool,
     /// Who made it, when not the organizer (an assistant, reception).
     pub booked_by: Option<Uuid>,
+    /// For one of several rooms booked together: the group
+    /// (`/booking-groups/{id}`); cancelling one cancels them all.
+    pub group_id: Option<Uuid>,
 }
 
 impl From<Booking> for BookingOut {
@@ -507,6 +510,7 @@ impl From<Booking> for BookingOut {
             checked_in_at: b.checked_in_at,
             no_show: b.no_show,
             booked_by: b.booked_by.map(|u| u.0),
+            group_id: b.group_id.map(|g| g.0),
         }
     }
 }

@@ -27,6 +27,23 @@ fn system_address(state: &AppState) -> Address {
     }
 }
 
+/// The other rooms (and their bookings' states) of group `group`.
+async fn group_rooms(
+    state: &AppState,
+    group: booking_core::BookingId,
+    own: booking_core::BookingId,
+) -> Vec<(booking_core::Room, BookingStatus)> {
+    let mut out = Vec::new();
+    for other in state.svc.booking_group(group).await.unwrap_or_default() {
+        if other.id != own
+            && let Ok(room) = state.svc.get_room(other.room_id).await
+        {
+            out.push((room, other.status));
+        }
+    }
+    out
+}
+
 /// The messages one booking event causes.
 async fn mails_for(state: &AppState, ev: &StoredEvent) -> Vec<NewMail> {
     let Ok(b) = serde_json::from_value::<Booking>(ev.payload.clone()) else {
@@ -49,6 +66,11 @@ async fn mails_for(state: &AppState, ev: &StoredEvent) -> Vec<NewMail> {
     let series = match b.series_id {
         Some(s) => state.svc.get_series(s).await.ok(),
         None => None,
+    };
+    // Rooms booked together make one invitation naming every room.
+    let others = match b.group_id {
+        Some(g) => group_rooms(state, g, b.id).await,
+        None => Vec::new(),
     };
     let mut out = Vec::new();
     let mut vars = BTreeMap::new();
@@ -98,14 +120,28 @@ async fn mails_for(state: &AppState, ev: &StoredEvent) -> Vec<NewMail> {
         cutype: "INDIVIDUAL".into(),
     };
     let organizer = system_address(state);
-    let uid = match b.series_id {
-        Some(s) => format!("{s}@{}", host(state)),
-        None => format!("{}@{}", b.id, host(state)),
+    let uid = match (b.series_id, b.group_id) {
+        (Some(s), _) => format!("{s}@{}", host(state)),
+        (None, Some(g)) => format!("{g}@{}", host(state)),
+        (None, None) => format!("{}@{}", b.id, host(state)),
     };
-    let location = match room.floor {
+    let mut location = match room.floor {
         Some(f) => format!("{}, floor {f}", room.name),
         None => room.name.clone(),
     };
+    let other_rooms: Vec<Address> = others
+        .iter()
+        .map(|(r, _)| {
+            location.push_str(&format!("; {}", r.name));
+            Address {
+                email: room_address(r, &state.config.room_mail_domain),
+                name: r.name.clone(),
+                cutype: "ROOM".into(),
+            }
+        })
+        .collect();
+    let any_pending = b.status == BookingStatus::Pending
+        || others.iter().any(|(_, s)| *s == BookingStatus::Pending);
     // Series: the invite goes out once, at creation (with its RRULE).
     let later_series_change = b.series_id.is_some() && !matches!(kind, "created" | "pending");
     let calendar = if from_invite || later_series_change || kind == "no_show" {
@@ -131,7 +167,8 @@ async fn mails_for(state: &AppState, ev: &StoredEvent) -> Vec<NewMail> {
             organizer: &organizer,
             attendee: &attendee,
             room: &room_addr,
-            tentative: b.status == BookingStatus::Pending,
+            other_rooms: &other_rooms,
+            tentative: any_pending,
         };
         Some((
             if method == Method::Request {
@@ -145,10 +182,14 @@ async fn mails_for(state: &AppState, ev: &StoredEvent) -> Vec<NewMail> {
     let from = state.config.mail_from.clone();
     // A series makes one event per occurrence: one message per series and
     // kind (and minute, for later changes), the outbox drops the rest.
-    let key = match b.series_id {
-        Some(sid) if matches!(kind, "created" | "pending") => format!("series:{sid}:{kind}"),
-        Some(sid) => format!("series:{sid}:{kind}:{}", ev.at.timestamp() / 60),
-        None => format!("event:{}", ev.id),
+    // Rooms booked together: one message for the new group and one for
+    // its cancellation, whichever room's event comes first.
+    let key = match (b.series_id, b.group_id) {
+        (Some(sid), _) if matches!(kind, "created" | "pending") => format!("series:{sid}:{kind}"),
+        (Some(sid), _) => format!("series:{sid}:{kind}:{}", ev.at.timestamp() / 60),
+        (None, Some(g)) if matches!(kind, "created" | "pending") => format!("group:{g}:new"),
+        (None, Some(g)) if kind == "cancelled" => format!("group:{g}:cancelled"),
+        _ => format!("event:{}", ev.id),
     };
     if let Ok(m) = new_mail(
         state,

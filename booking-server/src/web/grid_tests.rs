@@ -86,6 +86,7 @@ fn booking(
         checked_in_at: None,
         no_show: false,
         booked_by: None,
+        group_id: None,
     }
 }
 

@@ -221,7 +221,7 @@ impl SqlBackend for Sqlite {
              hex(organizer_id), title, purpose, attendees, start_at, end_at, held_start, \
              held_end, status, hex(approver_id), decision_reason, sequence, created_at, \
              updated_at, hex(series_id), occurrence_start, checked_in_at, no_show, \
-             hex(booked_by))) AS list \
+             hex(booked_by), hex(group_id))) AS list \
              FROM (SELECT * FROM bookings {tail})"
         );
         const OP: &str = "list bookings";
@@ -300,5 +300,6 @@ fn booking_from_json(r: &[serde_json::Value]) -> Result<Booking, StoreError> {
         checked_in_at: opt_time(18, "checked_in_at")?,
         no_show: get(19).as_i64().is_some_and(|v| v != 0) || get(19).as_bool() == Some(true),
         booked_by: opt_uuid(20, "booked_by")?.map(UserId),
+        group_id: opt_uuid(21, "group_id")?.map(BookingId),
     })
 }

@@ -243,6 +243,8 @@ pub struct EventInvite<'a> {
     pub attendee: &'a Address,
     /// The room (CUTYPE=ROOM).
     pub room: &'a Address,
+    /// More rooms of the same meeting (several rooms booked together).
+    pub other_rooms: &'a [Address],
     /// TENTATIVE while pending approval.
     pub tentative: bool,
 }
@@ -285,12 +287,14 @@ fn event(w: &mut Writer, ev: &EventInvite<'_>, method: Method, now: DateTime<Utc
     } else {
         "ACCEPTED"
     };
-    mailto(
-        w,
-        "ATTENDEE",
-        &format!(";CUTYPE=ROOM;ROLE=NON-PARTICIPANT;PARTSTAT={room_state};RSVP=FALSE"),
-        ev.room,
-    );
+    for room in std::iter::once(ev.room).chain(ev.other_rooms) {
+        mailto(
+            w,
+            "ATTENDEE",
+            &format!(";CUTYPE=ROOM;ROLE=NON-PARTICIPANT;PARTSTAT={room_state};RSVP=FALSE"),
+            room,
+        );
+    }
     let status = match method {
         Method::Cancel => "CANCELLED",
         Method::Request | Method::Reply if ev.tentative => "TENTATIVE",
@@ -375,6 +379,7 @@ mod tests {
             organizer: &org,
             attendee: &att,
             room: &room,
+            other_rooms: &[],
             tentative,
         };
         let pending = invite(&ev(true), Method::Request, "-//t//EN", start);
