@@ -328,6 +328,9 @@ pub struct RoomPolicy {
     pub public_feed: bool,
     /// Feeds show "Busy" instead of titles and organizers.
     pub feed_hides_details: bool,
+    /// People without an account may ask for the room on its public request
+    /// form; their requests always wait for an approver.
+    pub guest_requests: bool,
 }
 
 impl Default for RoomPolicy {
@@ -349,6 +352,7 @@ impl Default for RoomPolicy {
             quotas: Vec::new(),
             public_feed: false,
             feed_hides_details: false,
+            guest_requests: false,
         }
     }
 }

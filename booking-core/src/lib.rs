@@ -17,6 +17,7 @@ pub mod domain;
 mod dry_run;
 mod enums;
 pub mod error;
+mod guests;
 mod input;
 mod linking;
 pub mod links;

@@ -139,7 +139,7 @@ pub(crate) fn check_text(
     crate::domain::refuse_control_characters(field, value)
 }
 
-fn normalise_email(email: &str) -> Result<String, InputError> {
+pub(crate) fn normalise_email(email: &str) -> Result<String, InputError> {
     crate::domain::refuse_control_characters("email", email)?;
     let email = email.trim().to_ascii_lowercase();
     let valid = email.len() <= 254

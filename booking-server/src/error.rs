@@ -345,3 +345,14 @@ pub fn problem_response(status: StatusCode, detail: String) -> poem::Response {
         .content_type(PROBLEM)
         .body(body.to_string())
 }
+
+impl From<crate::guests::GuestError> for ApiError {
+    fn from(err: crate::guests::GuestError) -> Self {
+        use crate::guests::GuestError;
+        match err {
+            GuestError::Core(e) => e.into(),
+            GuestError::Limited(secs) => ApiError::too_many(err.to_string(), secs),
+            GuestError::BadLink => ApiError::not_found(err.to_string()),
+        }
+    }
+}

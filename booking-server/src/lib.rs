@@ -14,6 +14,7 @@ pub mod discord_bot;
 pub mod displays;
 pub mod error;
 pub mod feed_cache;
+pub mod guests;
 pub mod ical;
 mod ical_closures;
 pub mod import;
@@ -98,6 +99,7 @@ impl AppState {
                 std::thread::available_parallelism().map_or(2, usize::from),
             )),
             chat_limits: Arc::new(chat::limits::ChatLimits::new(&config)),
+            guest_limits: Arc::default(),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             live: live::LiveHub::default(),

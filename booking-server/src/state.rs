@@ -32,4 +32,6 @@ pub struct AppState {
     pub chat_limits: Arc<crate::chat::limits::ChatLimits>,
     /// Wakes the webhook sender (new deliveries, a redelivery).
     pub webhooks: Arc<tokio::sync::Notify>,
+    /// Limits on guest requests and their confirmations.
+    pub guest_limits: Arc<crate::guests::GuestLimits>,
 }

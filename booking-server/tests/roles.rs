@@ -124,6 +124,8 @@ const ROWS: &[Row] = &[
     row("POST",   "/booking-groups",                      Room,        Some(r#"{"rooms": [{"room_id": "{room}", "attendees": 2}, {"room_id": "{room}", "attendees": 2}], "title": "T", "start": "{start}", "end": "{end}"}"#), "a444444"),
     row("GET",    "/booking-groups/{booking}",            Booking,     None,                                                      "affffff"),
     row("POST",   "/booking-groups/{booking}/cancel",     Booking,     Some(r#"{}"#),                                             "affffff"),
+    row("POST",   "/guest-requests",                      Room,        Some(r#"{"room_id": "{room}", "name": "G", "email": "g@example.org", "title": "T", "attendees": 2, "start": "{start}", "end": "{end}"}"#), "nnnnnnn"),
+    row("POST",   "/guest-requests/confirm",              Nothing,     Some(r#"{"token": "nope"}"#),                              "fffffff"),
     row("GET",    "/bookings/{booking}",                  Booking,     None,                                                      "aynynyy"),
     row("PATCH",  "/bookings/{booking}",                  Booking,     Some(r#"{"title": "Renamed"}"#),                           "aynynny"),
     row("POST",   "/bookings/{booking}/cancel",           Booking,     Some(r#"{}"#),                                             "aynynny"),

@@ -7,6 +7,7 @@ pub mod bookings;
 pub mod cached;
 pub mod closures;
 pub mod delegates;
+pub mod guests;
 pub mod import;
 pub mod links;
 pub mod mail;
@@ -57,6 +58,7 @@ pub type Api = (
     mail::MailApi,
     tokens::TokensApi,
     delegates::DelegatesApi,
+    guests::GuestsApi,
     webhooks::WebhooksApi,
 );
 
@@ -77,6 +79,7 @@ pub fn service() -> OpenApiService<Api, &'static dyn crate::webhooks::payload::B
             mail::MailApi,
             tokens::TokensApi,
             delegates::DelegatesApi,
+            guests::GuestsApi,
             webhooks::WebhooksApi,
         ),
         "Room booking API",

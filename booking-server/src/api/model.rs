@@ -154,6 +154,10 @@ pub struct PolicyDto {
     /// Feeds show "Busy" instead of titles (organizers and approvers still see them).
     #[oai(default)]
     pub feed_hides_details: bool,
+    /// People without an account may ask for the room on its public request
+    /// form (`/rooms/{id}/request`); such requests always wait for approval.
+    #[oai(default)]
+    pub guest_requests: bool,
 }
 
 fn default_series_max() -> u32 {
@@ -263,6 +267,7 @@ impl From<RoomPolicy> for PolicyDto {
             quotas: p.quotas.into_iter().map(Into::into).collect(),
             public_feed: p.public_feed,
             feed_hides_details: p.feed_hides_details,
+            guest_requests: p.guest_requests,
         }
     }
 }
@@ -310,6 +315,7 @@ impl TryFrom<PolicyDto> for RoomPolicy {
             quotas: p.quotas.into_iter().map(Into::into).collect(),
             public_feed: p.public_feed,
             feed_hides_details: p.feed_hides_details,
+            guest_requests: p.guest_requests,
         })
     }
 }

@@ -79,7 +79,7 @@ fn templates(state: &AppState) -> Templates {
     }
 }
 
-fn when(b_start: DateTime<Utc>, b_end: DateTime<Utc>, room: &Room) -> String {
+pub(crate) fn when(b_start: DateTime<Utc>, b_end: DateTime<Utc>, room: &Room) -> String {
     span(b_start, b_end, room.time_zone)
 }
 

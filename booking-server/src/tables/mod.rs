@@ -7,6 +7,7 @@
 
 mod chat;
 mod displays;
+mod guests;
 mod mail;
 mod signin;
 mod tokens;
@@ -20,6 +21,7 @@ use booking_store::{AnyStore, StoreOptions};
 
 pub use chat::ChatStore;
 pub use displays::{DisplayGrant, DisplayStore};
+pub use guests::{GuestRequest, GuestStore};
 pub use mail::{InviteLink, MailStore, NewMail, OutboxCounts, QueuedMail};
 pub use signin::{Account, SignInStore};
 pub use tokens::{AccessToken, Idempotency, TokenScope, TokenStore};
@@ -27,12 +29,19 @@ pub use webhooks::{Attempt, Delivery, DeliveryState, Endpoint, NewDelivery, Next
 
 /// The store the server runs on: the core's roles and the server's tables.
 pub trait ServerStore:
-    Store + SignInStore + ChatStore + MailStore + DisplayStore + WebhookStore + TokenStore
+    Store + SignInStore + ChatStore + MailStore + DisplayStore + WebhookStore + TokenStore + GuestStore
 {
 }
 
 impl<T> ServerStore for T where
-    T: Store + SignInStore + ChatStore + MailStore + DisplayStore + WebhookStore + TokenStore
+    T: Store
+        + SignInStore
+        + ChatStore
+        + MailStore
+        + DisplayStore
+        + WebhookStore
+        + TokenStore
+        + GuestStore
 {
 }
 

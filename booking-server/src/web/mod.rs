@@ -16,6 +16,7 @@ mod display;
 mod fields;
 mod find;
 pub mod grid;
+mod guest;
 mod mine;
 mod orders;
 mod page;
@@ -45,6 +46,14 @@ pub fn mount(route: Route) -> Route {
         .at("/logout", post(session::logout))
         .at("/board", get(board::page).with(z()))
         .at("/book", get(book::form).post(book::submit).with(z()))
+        .at(
+            "/rooms/:id/request",
+            get(guest::form).post(guest::submit).with(z()),
+        )
+        .at(
+            "/guest/:token",
+            get(guest::show).post(guest::confirm).with(z()),
+        )
         .at("/find", get(find::page).with(z()))
         .at("/my", get(mine::page).with(z()))
         .at("/my/bookings/:id/cancel", post(mine::cancel))

@@ -216,10 +216,7 @@ fn login_page_response(
     email: String,
     flash: Option<(bool, String)>,
 ) -> Response {
-    // Keep the token of a sign-in form open in another tab.
-    let csrf = cookie(req, LOGIN_COOKIE)
-        .filter(|c| c.len() == 48 && c.bytes().all(|b| b.is_ascii_hexdigit()))
-        .unwrap_or_else(random_token);
+    let csrf = anonymous_csrf(req);
     let mut c = Chrome::anonymous(text::TITLE_SIGN_IN, csrf.clone());
     c = match flash {
         Some((true, m)) => c.error(m),
@@ -244,7 +241,20 @@ fn login_page_response(
         email,
         password_login: state.config.password_login,
     };
-    let mut resp = render(status, &page);
+    with_anonymous_csrf(state, render(status, &page), &csrf)
+}
+
+/// The CSRF token of a form for visitors who are not signed in (sign-in,
+/// a guest's request): the one their form cookie carries — so a form open
+/// in another tab keeps working — or a new one.
+pub fn anonymous_csrf(req: &Request) -> String {
+    cookie(req, LOGIN_COOKIE)
+        .filter(|c| c.len() == 48 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(random_token)
+}
+
+/// `resp` setting the form cookie that carries `csrf` (an hour).
+pub fn with_anonymous_csrf(state: &AppState, mut resp: Response, csrf: &str) -> Response {
     if let Ok(v) = poem::http::HeaderValue::from_str(&format!(
         "{LOGIN_COOKIE}={csrf}; Max-Age=3600{}",
         cookie_attrs(state)
@@ -252,6 +262,12 @@ fn login_page_response(
         resp.headers_mut().append("set-cookie", v);
     }
     resp
+}
+
+/// Whether a visitor's posted form carries the token of their form cookie.
+pub fn anonymous_csrf_ok(req: &Request, posted: &str) -> bool {
+    let expected = cookie(req, LOGIN_COOKIE).unwrap_or_default();
+    !expected.is_empty() && constant_time_eq(expected.as_bytes(), posted.as_bytes())
 }
 
 /// `GET /login`
@@ -293,8 +309,7 @@ pub struct LoginForm {
 #[handler]
 pub async fn login(state: Data<&AppState>, req: &Request, Form(f): Form<LoginForm>) -> Response {
     let next = safe_next(f.next.as_deref());
-    let expected = cookie(req, LOGIN_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !constant_time_eq(expected.as_bytes(), f.csrf.as_bytes()) {
+    if !anonymous_csrf_ok(req, &f.csrf) {
         return login_page_response(
             &state,
             req,

@@ -335,6 +335,10 @@ pub fn spawn(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
             {
                 tracing::warn!(error = %e, "cannot prune idempotency keys");
             }
+            // Guest requests whose confirmation link expired a week ago.
+            if let Err(e) = st.store.prune_guest_requests(now - Duration::days(7)).await {
+                tracing::warn!(error = %e, "cannot prune guest requests");
+            }
         }
     });
     if !state.config.webhooks.send {

@@ -377,6 +377,10 @@ fn builtin(kind: &str) -> Option<(&'static str, &'static str)> {
             "Declined: {title}",
             "{room} declined your invitation: {reason}\n\n{details}\n\n{alternatives}",
         ),
+        "guest_confirm" => (
+            "Confirm your request: {title} in {room}",
+            "Hello {name},\n\nyou asked for {room} ({start}) for \"{title}\". Open this link and confirm, and the request goes to the room's approvers:\n\n{link}\n\nThe link works for {hours} hours. If you did not ask for a room, ignore this message: nothing happens without the confirmation.",
+        ),
         "webhook_disabled" => (
             "Webhook disabled: {url}",
             "After {failures} failed deliveries in a row, the webhook endpoint {url} was disabled.\n\nLast answer: {error}\n\nEvents are kept for it. Fix the receiver, then enable the endpoint again: {link}",

@@ -129,6 +129,9 @@ pub fn to_fields(spec: &RoomSpec) -> Fields {
     if p.feed_hides_details {
         f.set("feed_hides_details", "on");
     }
+    if p.guest_requests {
+        f.set("guest_requests", "on");
+    }
     f
 }
 
@@ -249,6 +252,7 @@ pub fn read(f: &Fields) -> Result<RoomSpec, Problem> {
         quotas: quotas(f)?,
         public_feed: f.on("public_feed"),
         feed_hides_details: f.on("feed_hides_details"),
+        guest_requests: f.on("guest_requests"),
     };
     Ok(RoomSpec {
         name: f.v("name").to_string(),
