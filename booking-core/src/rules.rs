@@ -116,6 +116,7 @@ impl RuleViolation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TakenRoom {
     pub room_id: RoomId,
+    pub room_name: String,
     pub booking_id: BookingId,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
@@ -126,8 +127,8 @@ fn taken_list(taken: &[TakenRoom]) -> String {
         .iter()
         .map(|t| {
             format!(
-                "room {} from {} to {} (booking {})",
-                t.room_id, t.start, t.end, t.booking_id
+                "{} from {} to {} (booking {})",
+                t.room_name, t.start, t.end, t.booking_id
             )
         })
         .collect::<Vec<_>>()
@@ -135,24 +136,25 @@ fn taken_list(taken: &[TakenRoom]) -> String {
 }
 
 /// The rules for several rooms booked together, all or none: each room's
-/// per-user limit and overlaps against its snapshot (`checks`: policy,
-/// start, end, existing occupancies, the user's active bookings there, in
-/// the order of the rooms). Every taken room is named in one answer.
+/// per-user limit and overlaps against its snapshot (`checks`: the room,
+/// the occupancies near the request, the user's active bookings there).
+/// Every taken room is named in one answer.
 pub fn check_rooms_together(
-    checks: &[(RoomId, &RoomPolicy, &[Occupancy], u32)],
+    checks: &[(&Room, &[Occupancy], u32)],
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> Result<(), RuleViolation> {
     let mut taken = Vec::new();
-    for (room_id, policy, existing, active) in checks {
-        match check_against_existing(policy, start, end, existing, *active, None) {
+    for (room, existing, active) in checks {
+        match check_against_existing(&room.policy, start, end, existing, *active, None) {
             Ok(()) => {}
             Err(RuleViolation::Conflict {
                 booking_id,
                 start,
                 end,
             }) => taken.push(TakenRoom {
-                room_id: *room_id,
+                room_id: room.id,
+                room_name: room.name.clone(),
                 booking_id,
                 start,
                 end,

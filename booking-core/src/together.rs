@@ -108,14 +108,7 @@ impl BookingService {
                     let checks: Vec<_> = vetted
                         .iter()
                         .zip(snaps)
-                        .map(|(v, s)| {
-                            (
-                                v.room.id,
-                                &v.room.policy,
-                                s.conflicting.as_slice(),
-                                s.user_active_in_room,
-                            )
-                        })
+                        .map(|(v, s)| (&v.room, s.conflicting.as_slice(), s.user_active_in_room))
                         .collect();
                     rules::check_rooms_together(&checks, start, end)
                 },

@@ -36,6 +36,7 @@ pub struct Problem {
 #[derive(Debug, Clone, Object)]
 pub struct TakenRoomOut {
     pub room_id: uuid::Uuid,
+    pub room_name: String,
     pub booking_id: uuid::Uuid,
     pub start: chrono::DateTime<chrono::Utc>,
     pub end: chrono::DateTime<chrono::Utc>,
@@ -281,6 +282,7 @@ impl From<CoreError> for ApiError {
                             .iter()
                             .map(|t| TakenRoomOut {
                                 room_id: t.room_id.0,
+                                room_name: t.room_name.clone(),
                                 booking_id: t.booking_id.0,
                                 start: t.start,
                                 end: t.end,

@@ -143,3 +143,81 @@ test('a room admin books the Training Lab in an employee\'s name', async () => {
   assert.deepEqual(page.errors, []);
   await done(ctx);
 });
+
+test('a super admin divides a hall, a user books two rooms together, a guest asks for a room', async () => {
+  const day = workday(7);
+  const admin = await apiToken('super_admin');
+  const huddle = (await api(admin, 'GET', '/rooms')).json.find((r) => r.name === 'Huddle 1');
+  const made = {};
+  for (const name of ['Forum East', 'Forum West', 'Forum']) {
+    const r = await api(admin, 'POST', '/rooms', {
+      name, category: 'meeting', capacity: 20, floor: 0, location: 'HQ', amenities: [],
+      time_zone: huddle.time_zone, policy: huddle.policy,
+    });
+    assert.equal(r.status, 201, r.text);
+    made[name] = r.json;
+  }
+
+  // The hall is made of its two halves on its admin page.
+  const ctx = await context();
+  const page = await signIn(ctx, 'super_admin');
+  await page.goto(`${app.base}/admin/rooms/${made.Forum.id}`);
+  await page.getByLabel('Forum East').check();
+  await page.getByLabel('Forum West').check();
+  await page.click('button:has-text("Save the parts")');
+  await page.waitForURL(/flash=/);
+  assert.match(await page.locator('.flash').first().textContent(), /holds its 2 parts/);
+  await checkBoth(page, 'admin-room-parts');
+  await done(ctx);
+
+  // A user books a half and a huddle room together from the booking form.
+  const uctx = await context();
+  const upage = await signIn(uctx, 'user');
+  await upage.goto(`${app.base}/book?date=${day}&tz=${encodeURIComponent(ZONE)}`);
+  await upage.selectOption('#b-room', { label: 'Forum East (20 seats)' });
+  await upage.selectOption('#b-also1', { label: 'Huddle 1 (4 seats)' });
+  await upage.fill('#b-title', 'Two-room workshop');
+  await upage.fill('#b-start', '10:00');
+  await upage.fill('#b-end', '11:00');
+  await upage.fill('#b-att', '3');
+  await check(upage, 'book-two-rooms');
+  await upage.click('button[value=book]');
+  await upage.waitForURL(/\/my\?/);
+  assert.match(await upage.locator('.flash').first().textContent(), /Booked together: .*Forum East.*Huddle 1|Booked together: .*Huddle 1.*Forum East/);
+  assert.deepEqual(upage.errors, []);
+  await done(uctx);
+  const user = await apiToken('user');
+  const mine = (await api(user, 'GET', `/bookings/mine?to=${new Date(Date.now() + 30 * 86400e3).toISOString()}`)).json;
+  const east = mine.find((b) => b.title === 'Two-room workshop' && b.room_id === made['Forum East'].id);
+  assert.ok(east && east.group_id, 'one of a group');
+  // The whole hall is taken while its half is.
+  const hall = await api(user, 'POST', '/bookings', {
+    room_id: made.Forum.id, title: 'Plenary', attendees: 10, start: east.start, end: east.end,
+  });
+  assert.equal(hall.status, 409, hall.text);
+  assert.equal(hall.json.conflict.booking_id, east.id);
+
+  // A guest asks for the other half on its public form.
+  const policy = { ...made['Forum West'].policy, guest_requests: true };
+  const put = await api(admin, 'PUT', `/rooms/${made['Forum West'].id}/policy`, policy);
+  assert.equal(put.status, 200, put.text);
+  const gctx = await context();
+  const gpage = await gctx.newPage();
+  gpage.errors = [];
+  gpage.on('pageerror', (e) => gpage.errors.push(e.message));
+  await gpage.goto(`${app.base}/rooms/${made['Forum West'].id}/request`);
+  await gpage.fill('#f-name', 'Gerda Guest');
+  await gpage.fill('#f-email', 'gerda@guest.example');
+  await gpage.fill('#f-title', 'Choir rehearsal');
+  await gpage.fill('#f-date', day);
+  await gpage.fill('#f-start', '10:00');
+  await gpage.fill('#f-end', '11:00');
+  await gpage.fill('#f-attendees', '8');
+  await checkBoth(gpage, 'guest-request');
+  await gpage.click('button:has-text("Send the request")');
+  await gpage.locator('text=Check your e-mail').waitFor();
+  assert.match(await gpage.locator('main').textContent(), /gerda@guest\.example/);
+  await check(gpage, 'guest-request-sent');
+  assert.deepEqual(gpage.errors, []);
+  await done(gctx);
+});

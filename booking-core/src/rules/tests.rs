@@ -458,22 +458,21 @@ proptest! {
         rooms in proptest::collection::vec(proptest::collection::vec(arb_interval(), 0..5), 2..6),
         (n0, n1) in arb_interval(),
     ) {
-        let p = room().policy;
-        let ids: Vec<RoomId> = rooms.iter().map(|_| RoomId::new_random()).collect();
+        let all: Vec<Room> = rooms.iter().map(|_| Room { id: RoomId::new_random(), ..room() }).collect();
         let existing: Vec<Vec<Occupancy>> = rooms
             .iter()
             .map(|list| list.iter().map(|(s, e)| occ(minute(*s), minute(*e))).collect())
             .collect();
-        let checks: Vec<_> = ids
+        let checks: Vec<_> = all
             .iter()
             .zip(&existing)
-            .map(|(id, e)| (*id, &p, e.as_slice(), 0u32))
+            .map(|(r, e)| (r, e.as_slice(), 0u32))
             .collect();
         let (s, e) = (minute(n0), minute(n1));
         let alone: Vec<RoomId> = checks
             .iter()
-            .filter(|(_, p, held, _)| check_against_existing(p, s, e, held, 0, None).is_err())
-            .map(|(id, ..)| *id)
+            .filter(|(r, held, _)| check_against_existing(&r.policy, s, e, held, 0, None).is_err())
+            .map(|(r, ..)| r.id)
             .collect();
         match check_rooms_together(&checks, s, e) {
             Ok(()) => prop_assert!(alone.is_empty()),

@@ -6,7 +6,7 @@ use askama::Template;
 use booking_core::procurement::{OrderItem, OrderKind, OrderRequest, Priority};
 use booking_core::recurrence;
 use booking_core::{
-    BookingRequest, BookingStatus, CoreError, Room, RoomId, RoomListing, RuleViolation,
+    BookingRequest, BookingStatus, CoreError, Room, RoomId, RoomListing, RoomShare, RuleViolation,
     SeriesRequest,
 };
 use chrono::{DateTime, Duration, DurationRound, Utc};
@@ -60,6 +60,10 @@ pub struct BookForm {
     /// Book for this person (their e-mail): someone who lets the viewer
     /// book for them, or anyone in a room the viewer manages.
     pub for_email: String,
+    /// More rooms for the same meeting (booked all or none).
+    pub also1: String,
+    pub also2: String,
+    pub also3: String,
 }
 
 /// A form field that cannot be read: the message names the field.
@@ -118,6 +122,23 @@ impl BookForm {
             start,
             end,
         })
+    }
+
+    /// The other rooms chosen for the same meeting.
+    pub fn also(&self) -> Result<Vec<RoomId>, FieldError> {
+        [
+            ("also1", &self.also1),
+            ("also2", &self.also2),
+            ("also3", &self.also3),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| {
+            v.trim()
+                .parse()
+                .map_err(|_| format!("{k}: choose a room from the list"))
+        })
+        .collect()
     }
 
     /// The RRULE of the chosen repetition, if any.
@@ -388,6 +409,7 @@ fn refusal_of(err: CoreError, tz: Tz) -> (StatusCode, Refusal) {
         CoreError::SeriesDeclined(_) => Some("series_conflicts".to_string()),
         _ => None,
     };
+    // One room taken: offer its waitlist (not for several rooms at once).
     let taken = matches!(err, CoreError::Rule(RuleViolation::Conflict { .. }));
     let (status, message) = explain(err);
     (
@@ -430,6 +452,41 @@ pub async fn submit(state: Data<&AppState>, p: Posted<BookForm>) -> Response {
     if f.intent == "preview" && rule.is_none() {
         let m = "repeat: choose how often the booking repeats to preview its dates".to_string();
         return show(c, StatusCode::BAD_REQUEST, f, &rooms, invalid(m), None);
+    }
+    let also = match f.also() {
+        Ok(a) => a,
+        Err(m) => return show(c, StatusCode::BAD_REQUEST, f, &rooms, invalid(m), None),
+    };
+    if !also.is_empty() {
+        if rule.is_some() || !f.for_email.trim().is_empty() {
+            let m = "also1: more rooms go with a single booking of your own (no repeat, not for \
+                     someone else)"
+                .to_string();
+            return show(c, StatusCode::BAD_REQUEST, f, &rooms, invalid(m), None);
+        }
+        let shares: Vec<RoomShare> = std::iter::once(req.room_id)
+            .chain(also)
+            .map(|room_id| RoomShare {
+                room_id,
+                attendees: req.attendees,
+            })
+            .collect();
+        return match state.svc.book_rooms(&viewer.actor, &shares, req).await {
+            Ok(list) => {
+                let names: Vec<&str> = list
+                    .iter()
+                    .filter_map(|b| rooms.iter().find(|r| r.id == b.room_id))
+                    .map(|r| r.name.as_str())
+                    .collect();
+                let first = list.first().map(|b| b.id.to_string()).unwrap_or_default();
+                let msg = format!("Booked together: {}.", names.join(", "));
+                flash_redirect(&state, "/my", &first, &msg)
+            }
+            Err(e) => {
+                let (status, r) = refusal_of(e, tz);
+                show(c, status, f, &rooms, Some(r), None)
+            }
+        };
     }
     let Some(rule) = rule else {
         let when = time::range(tz, req.start, req.end);

@@ -84,6 +84,7 @@ pub fn mount(route: Route) -> Route {
                 .with(z()),
         )
         .at("/admin/rooms/:id/delete", post(admin::rooms::delete))
+        .at("/admin/rooms/:id/parts", post(admin::room_parts::save))
         .at("/admin/rooms/:id/restore", post(admin::rooms::restore))
         .at(
             "/admin/rooms/:id/displays",

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod closures;
 pub mod import;
 mod room_form;
+pub mod room_parts;
 pub mod rooms;
 pub mod users;
 pub mod webhooks;

@@ -68,6 +68,7 @@ struct FormPage {
     zones: Vec<String>,
     displays: Vec<DisplayRow>,
     new_display: Option<NewDisplay>,
+    links: super::room_parts::PartsView,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -154,13 +155,14 @@ struct Shown {
 
 async fn show_form(state: &AppState, c: Chrome, room: Option<&Room>, s: Shown) -> Response {
     let zones = time::zone_choices(room.map(|r| r.time_zone));
-    let (room_id, deleted, shown) = match room {
+    let (room_id, deleted, shown, links) = match room {
         Some(r) => (
             Some(r.id.to_string()),
             r.deleted_at.is_some(),
             displays(state, r.id, r.time_zone).await,
+            super::room_parts::view(state, r).await,
         ),
-        None => (None, false, Vec::new()),
+        None => (None, false, Vec::new(), Default::default()),
     };
     render(
         s.status,
@@ -174,6 +176,7 @@ async fn show_form(state: &AppState, c: Chrome, room: Option<&Room>, s: Shown) -
             zones,
             displays: shown,
             new_display: s.new_display,
+            links,
         },
     )
 }
