@@ -729,23 +729,30 @@ async fn freebusy_answer(state: &AppState, req: &Request, room: &Room, q: &FeedQ
 }
 
 /// A room's busy periods within `[from, to)`: the held time (buffers
-/// included) of approved bookings, and of pending ones as tentative.
+/// included) of approved bookings, and of pending ones as tentative — its
+/// own and those of the rooms linked to it (a divisible hall and its parts).
 pub async fn room_busy(
     state: &AppState,
     room: RoomId,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<booking_calendar::Busy>, booking_core::CoreError> {
-    let list = state
-        .svc
-        .list_bookings(&booking_core::store::BookingFilter {
-            room_id: Some(room),
-            statuses: vec![BookingStatus::Pending, BookingStatus::Approved],
-            from: Some(from - Duration::days(1)),
-            to: Some(to + Duration::days(1)),
-            ..Default::default()
-        })
-        .await?;
+    let mut list = Vec::new();
+    let linked = state.svc.room_links().await?.sharing(room);
+    for r in std::iter::once(room).chain(linked) {
+        list.extend(
+            state
+                .svc
+                .list_bookings(&booking_core::store::BookingFilter {
+                    room_id: Some(r),
+                    statuses: vec![BookingStatus::Pending, BookingStatus::Approved],
+                    from: Some(from - Duration::days(1)),
+                    to: Some(to + Duration::days(1)),
+                    ..Default::default()
+                })
+                .await?,
+        );
+    }
     let mut busy: Vec<booking_calendar::Busy> = list
         .iter()
         .filter(|b| b.held_end > from && b.held_start < to)

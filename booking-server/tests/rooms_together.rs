@@ -138,6 +138,33 @@ mod cases {
             }),
             "the hall is not offered while its parts are booked: {slots}"
         );
+        // Its free/busy (Outlook's scheduling assistant) shows the part's time.
+        let (_, token) = srv
+            .call(Method::GET, "/api/v1/me/feed-token", Some(&alice), None)
+            .await;
+        let token = token["token"].as_str().expect("feed token");
+        let fb = srv
+            .http
+            .get(format!(
+                "{}/ical/rooms/{hall}/freebusy.ics?token={token}&start={}&end={}",
+                srv.base,
+                (start - chrono::Duration::hours(2))
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                (end + chrono::Duration::hours(2))
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ))
+            .send()
+            .await
+            .expect("freebusy")
+            .text()
+            .await
+            .expect("text");
+        let stamp = start.format("%Y%m%dT%H%M%SZ").to_string();
+        assert!(
+            fb.lines()
+                .any(|l| l.starts_with("FREEBUSY") && l.contains(&stamp)),
+            "{fb}"
+        );
     }
 
     pub async fn several_rooms_all_or_none(b: Backend) {
