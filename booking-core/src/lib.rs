@@ -19,6 +19,7 @@ mod enums;
 pub mod error;
 mod guests;
 mod input;
+pub mod invitations;
 mod linking;
 pub mod links;
 mod on_behalf;

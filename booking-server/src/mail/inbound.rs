@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use booking_calendar::itip::{self, Address, Invitation, Method, PartStat};
 use booking_core::availability::RoomQuery;
+use booking_core::invitations::{self, RoomAnswer, Step};
 use booking_core::{
     Actor, Booking, BookingChanges, BookingRequest, BookingStatus, CoreError, Role, Room,
     RoomListing, SeriesRequest, User,
@@ -255,49 +256,53 @@ async fn request(
     let actor = Actor::from(user.clone());
     let force_pending = organizer.is_none();
     // People invited besides rooms; at least the organizer.
-    let attendees = u32::try_from(
-        inv.attendees
-            .iter()
-            .filter(|a| a.cutype != "ROOM" && a.cutype != "RESOURCE")
-            .filter(|a| {
-                !rooms
-                    .iter()
-                    .any(|r| room_address(r, &state.config.room_mail_domain) == a.email)
-            })
-            .count()
-            .max(1),
-    )
-    .unwrap_or(1)
-    .min(room.capacity.max(1) * 10);
+    let people = inv
+        .attendees
+        .iter()
+        .filter(|a| a.cutype != "ROOM" && a.cutype != "RESOURCE")
+        .filter(|a| {
+            !rooms
+                .iter()
+                .any(|r| room_address(r, &state.config.room_mail_domain) == a.email)
+        })
+        .count();
+    let attendees = invitations::attendee_count(people, room.capacity);
     let link = store
         .invite_link(&inv.uid, room.id)
         .await
         .map_err(CoreError::Store)?;
-    let result: Result<Booked, CoreError> = match (&link, inv.rrule.as_deref()) {
-        // A repeat of something already answered.
-        (Some(l), _) if i64::from(inv.sequence) <= l.sequence && inv.recurrence_id.is_none() => {
-            let b = match l.booking_id {
+    let answered = link.as_ref().map(|l| invitations::Answered {
+        sequence: l.sequence,
+        booking_id: l.booking_id,
+        series_id: l.series_id,
+    });
+    let step = invitations::next_step(
+        answered.as_ref(),
+        inv.sequence,
+        inv.recurrence_id,
+        inv.rrule.is_some(),
+    );
+    let result: Result<Booked, CoreError> = match step {
+        Step::Repeat {
+            booking_id,
+            series_id,
+        } => {
+            let b = match booking_id {
                 Some(b) => Some(state.svc.get_booking(b).await?),
                 None => None,
             };
-            Ok((b, l.series_id, true, Vec::new()))
+            Ok((b, series_id, true, Vec::new()))
         }
-        // One occurrence of a series changes.
-        (
-            Some(crate::tables::InviteLink {
-                series_id: Some(series),
-                ..
-            }),
-            _,
-        ) if inv.recurrence_id.is_some() => {
-            let series = *series;
-            let rid = inv.recurrence_id.unwrap_or(inv.start);
+        Step::MoveOccurrence {
+            series_id,
+            occurrence_start,
+        } => {
             let occ = state
                 .svc
-                .series_occurrences(series)
+                .series_occurrences(series_id)
                 .await?
                 .into_iter()
-                .find(|b| b.occurrence_start == Some(rid));
+                .find(|b| b.occurrence_start == Some(occurrence_start));
             match occ {
                 Some(b) => state
                     .svc
@@ -311,82 +316,72 @@ async fn request(
                         },
                     )
                     .await
-                    .map(|b| (Some(b), Some(series), false, Vec::new())),
-                None => Err(CoreError::not_found("occurrence", rid)),
+                    .map(|b| (Some(b), Some(series_id), false, Vec::new())),
+                None => Err(CoreError::not_found("occurrence", occurrence_start)),
             }
         }
-        // An update of a single booking: move it.
-        (
-            Some(crate::tables::InviteLink {
-                booking_id: Some(id),
-                ..
-            }),
-            None,
-        ) => {
-            let id = *id;
-            state
-                .svc
-                .update_booking(
-                    &actor,
-                    id,
-                    BookingChanges {
-                        start: Some(inv.start),
-                        end: Some(inv.end),
-                        title: Some(title(inv)),
-                        attendees: Some(attendees),
-                        ..Default::default()
-                    },
-                )
-                .await
-                .map(|b| (Some(b), None, false, Vec::new()))
-        }
-        // An update of a series (or a single that became one): replace it.
-        (Some(l), rule) => {
-            if let Some(s) = l.series_id {
+        Step::MoveBooking(id) => state
+            .svc
+            .update_booking(
+                &actor,
+                id,
+                BookingChanges {
+                    start: Some(inv.start),
+                    end: Some(inv.end),
+                    title: Some(title(inv)),
+                    attendees: Some(attendees),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map(|b| (Some(b), None, false, Vec::new())),
+        Step::Replace {
+            series_id,
+            booking_id,
+        } => {
+            let why = Some("replaced by an updated invitation".to_string());
+            if let Some(s) = series_id {
                 state
                     .svc
-                    .cancel_series(
-                        &actor,
-                        s,
-                        booking_core::workflow::SeriesScope::All,
-                        Some("replaced by an updated invitation".into()),
-                    )
+                    .cancel_series(&actor, s, booking_core::workflow::SeriesScope::All, why)
                     .await?;
-            } else if let Some(b) = l.booking_id {
-                state
-                    .svc
-                    .cancel(&actor, b, Some("replaced by an updated invitation".into()))
-                    .await?;
+            } else if let Some(b) = booking_id {
+                state.svc.cancel(&actor, b, why).await?;
             }
-            book(state, &actor, inv, room, rule, attendees, force_pending).await
+            book(
+                state,
+                &actor,
+                inv,
+                room,
+                inv.rrule.as_deref(),
+                attendees,
+                force_pending,
+            )
+            .await
         }
-        (None, rule) => book(state, &actor, inv, room, rule, attendees, force_pending).await,
+        Step::Book => {
+            book(
+                state,
+                &actor,
+                inv,
+                room,
+                inv.rrule.as_deref(),
+                attendees,
+                force_pending,
+            )
+            .await
+        }
     };
     let mut o = match result {
         Ok((booking, series, repeat, declined)) => {
-            let pending = booking
-                .as_ref()
-                .is_some_and(|b| b.status == BookingStatus::Pending);
-            let gone = booking.as_ref().is_some_and(|b| !b.status.is_blocking());
-            let (partstat, action) = if gone {
-                (PartStat::Declined, "declined")
-            } else if pending {
-                (
-                    PartStat::Tentative,
-                    if repeat {
-                        "unchanged"
-                    } else {
-                        "pending approval"
-                    },
-                )
-            } else {
-                (
-                    PartStat::Accepted,
-                    if repeat { "unchanged" } else { "booked" },
-                )
+            let (answer, action) = invitations::answer_for(booking.as_ref(), repeat);
+            let partstat = match answer {
+                RoomAnswer::Accepted => PartStat::Accepted,
+                RoomAnswer::Tentative => PartStat::Tentative,
+                RoomAnswer::Declined => PartStat::Declined,
             };
             let mut o = outcome(room, &address, Some(partstat), action);
-            if gone {
+            if answer == RoomAnswer::Declined {
                 o.reason = Some("this booking was cancelled or rejected".into());
             }
             o.booking_id = booking.as_ref().map(|b| b.id.to_string());
@@ -412,14 +407,7 @@ async fn request(
             }
             o
         }
-        Err(
-            e @ (CoreError::Rule(_)
-            | CoreError::SeriesDeclined(_)
-            | CoreError::Input(_)
-            | CoreError::Forbidden(_)
-            | CoreError::RoleDenied { .. }
-            | CoreError::NotFound { .. }),
-        ) => {
+        Err(e) if invitations::declines(&e) => {
             let mut o = outcome(room, &address, Some(PartStat::Declined), "declined");
             o.reason = Some(human(&e));
             o
