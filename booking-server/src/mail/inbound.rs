@@ -8,8 +8,8 @@ use booking_calendar::itip::{self, Address, Invitation, Method, PartStat};
 use booking_core::availability::RoomQuery;
 use booking_core::invitations::{self, RoomAnswer, Step};
 use booking_core::{
-    Actor, Booking, BookingChanges, BookingRequest, BookingStatus, CoreError, Role, Room,
-    RoomListing, SeriesRequest, User,
+    Actor, Booking, BookingChanges, BookingRequest, CoreError, Role, Room, RoomListing,
+    SeriesRequest, User,
 };
 use serde::Serialize;
 
