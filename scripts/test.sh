@@ -27,7 +27,8 @@ trap 'rm -rf "$log"' EXIT
 required=${BOOKING_INTEROP:-}
 skipped=()
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step names itself and how far in the run is (CI has a time budget).
+step() { printf '\n== %s (at %d s)\n' "$*" "$SECONDS"; }
 skip() {
   skipped+=("$1")
   echo "!! skipped: $1"
