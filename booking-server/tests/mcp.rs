@@ -281,3 +281,50 @@ async fn access_tokens_act_as_their_owner_within_their_scope() {
     );
     assert!(actions.contains(&"token.revoke"));
 }
+
+/// #22 at the MCP door: an assistant's AI books in their manager's name
+/// (`for_email`) once the manager allows it; before that it is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assistant_books_for_their_manager_over_mcp() {
+    let srv = server(Backend::Sqlite, |_| {}).await;
+    srv.user("sa@example.com", Role::SuperAdmin).await;
+    let alice = srv.user("alice@example.com", Role::User).await;
+    let bob = srv.user("bob@example.com", Role::User).await;
+    let sa = srv.login("sa@example.com").await;
+    let room = srv.create_room(&sa, "Blue", false).await;
+    let (a, b) = (
+        srv.login("alice@example.com").await,
+        srv.login("bob@example.com").await,
+    );
+    let (_, rw) = token(&srv, &b, "read_write").await;
+    let (start, end) = slot(9);
+    let call = || {
+        srv.http
+            .post(format!("{}/mcp", srv.base))
+            .bearer_auth(&rw)
+            .json(
+                &json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
+                "name": "book", "arguments": {
+                    "room_id": room, "title": "Board prep", "attendees": 2,
+                    "start": start, "end": end, "for_email": "alice@example.com",
+                }}}),
+            )
+            .send()
+    };
+    let refused: Value = call().await.expect("mcp").json().await.expect("json");
+    assert_eq!(refused["result"]["isError"], true, "{refused}");
+    let (s, _) = srv
+        .call(
+            Method::POST,
+            "/api/v1/me/delegates",
+            Some(&a),
+            Some(json!({"email": "bob@example.com"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let made: Value = call().await.expect("mcp").json().await.expect("json");
+    assert_eq!(made["result"]["isError"], false, "{made}");
+    let booking = &made["result"]["structuredContent"]["booking"];
+    assert_eq!(booking["organizer_id"], json!(alice.id.to_string()));
+    assert_eq!(booking["booked_by"], json!(bob.id.to_string()));
+}

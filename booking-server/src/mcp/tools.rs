@@ -88,6 +88,8 @@ pub fn catalog() -> Vec<Value> {
     let mut book_props = booking_props.clone();
     book_props["idempotency_key"] = json!({"type": "string", "minLength": 1, "maxLength": 200,
         "description": "Any unique string; a retried call with the same key answers the first call's booking instead of booking again."});
+    book_props["for_email"] = json!({"type": "string", "format": "email",
+        "description": "Book in this person's name (an assistant for their manager): they must have let you book for them, or you manage the room. The booking is theirs and names you as the booker."});
     vec![
         tool(
             "list_rooms",
@@ -353,9 +355,18 @@ async fn alternatives(state: &AppState, session: &Session, req: &BookingIn) -> O
     ))
 }
 
-async fn book_once(state: &AppState, session: &Session, req: BookingIn) -> Outcome {
+async fn book_once(
+    state: &AppState,
+    session: &Session,
+    req: BookingIn,
+    for_whom: Option<booking_core::UserId>,
+) -> Outcome {
     let alt_req = BookingIn { ..req.clone() };
-    match state.svc.book(&session.actor, req.into()).await {
+    let made = match for_whom {
+        Some(person) => state.svc.book_for(&session.actor, person, req.into()).await,
+        None => state.svc.book(&session.actor, req.into()).await,
+    };
+    match made {
         Ok(b) => {
             let summary = format!("Booked {} ({}).", b.title, b.status);
             Ok((json!({ "booking": out(&BookingOut::from(b)) }), summary))
@@ -376,13 +387,28 @@ async fn book_once(state: &AppState, session: &Session, req: BookingIn) -> Outco
 
 async fn book(state: &AppState, session: &Session, args: &Value) -> Outcome {
     let key = text(args, "idempotency_key");
+    let for_email = text(args, "for_email");
     let mut fields = args.clone();
     if let Some(o) = fields.as_object_mut() {
         o.remove("idempotency_key");
+        o.remove("for_email");
+        o.remove("on_behalf_of");
     }
     let req: BookingIn = parse(&fields)?;
+    let for_whom = match for_email {
+        Some(email) => Some(
+            state
+                .store
+                .get_user_by_email(email.trim())
+                .await
+                .map_err(CoreError::from)?
+                .ok_or_else(|| bad("for_email", "no account has that address"))?
+                .id,
+        ),
+        None => None,
+    };
     let Some(key) = key else {
-        return book_once(state, session, req).await;
+        return book_once(state, session, req, for_whom).await;
     };
     if key.is_empty() || key.chars().count() > 200 {
         return Err(bad("idempotency_key", "1 to 200 characters"));
@@ -411,7 +437,7 @@ async fn book(state: &AppState, session: &Session, args: &Value) -> Outcome {
         )
         .into()),
         Idempotency::Reserved => {
-            let result = book_once(state, session, req).await;
+            let result = book_once(state, session, req, for_whom).await;
             let id = result
                 .as_ref()
                 .ok()
