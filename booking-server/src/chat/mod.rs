@@ -2,6 +2,7 @@
 //! Slack, Teams and Discord HTTP endpoints ([`platforms`]) and the limits on
 //! both ([`limits`]).
 
+mod commands;
 pub mod limits;
 mod platforms;
 
@@ -10,10 +11,7 @@ pub use platforms::{discord_interactions, slack_commands, slack_interactions, te
 use booking_chat::grammar::{self, Command, ParseError, When};
 use booking_core::availability::RoomQuery;
 use booking_core::store::BookingFilter;
-use booking_core::{
-    Actor, Booking, BookingRequest, BookingStatus, CoreError, Room, RoomListing, RuleViolation,
-    User, UserId,
-};
+use booking_core::{Actor, Booking, BookingStatus, CoreError, Room, RoomListing, User, UserId};
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 
@@ -169,231 +167,33 @@ async fn run(
     };
     let actor = Actor { user, ip: None };
     let rooms = svc.list_rooms(RoomListing::Current).await?;
+    let c = commands::Ctx {
+        state,
+        actor: &actor,
+        rooms: &rooms,
+        now,
+        tz,
+    };
     match cmd {
         Command::Help | Command::Link { .. } => Ok(Reply::text(HELP)),
-        Command::Rooms => {
-            let lines: Vec<String> = rooms
-                .iter()
-                .filter(|r| r.active)
-                .map(|r| format!("• {} — {} seats{}", where_(r), r.capacity, amenities(r)))
-                .collect();
-            Ok(Reply::text(if lines.is_empty() {
-                "No rooms yet.".into()
-            } else {
-                lines.join("\n")
-            }))
-        }
-        Command::Mine => {
-            let mine = upcoming(state, actor.id, now).await?;
-            if mine.is_empty() {
-                return Ok(Reply::text("You have no upcoming bookings."));
-            }
-            let lines: Vec<String> = mine
-                .iter()
-                .filter_map(|b| {
-                    let room = rooms.iter().find(|r| r.id == b.room_id)?;
-                    Some(format!(
-                        "• `{}` {} — {} ({}, {})",
-                        short(b),
-                        fmt_slot(b, room),
-                        b.title,
-                        where_(room),
-                        b.status
-                    ))
-                })
-                .collect();
-            Ok(Reply::text(lines.join("\n")))
-        }
-        Command::Cancel { booking } => {
-            let mine = upcoming(state, actor.id, now).await?;
-            let found: Vec<&Booking> = mine
-                .iter()
-                .filter(|b| b.id.to_string().starts_with(&booking))
-                .collect();
-            match found.as_slice() {
-                [b] => {
-                    let c = svc
-                        .cancel(&actor, b.id, Some("cancelled from chat".into()))
-                        .await?;
-                    Ok(Reply::text(format!(
-                        "Cancelled `{}` {}.",
-                        short(&c),
-                        c.title
-                    )))
-                }
-                [] => Ok(Reply::text(format!(
-                    "No upcoming booking of yours starts with `{booking}`; see `mine`."
-                ))),
-                _ => Ok(Reply::text(format!(
-                    "`{booking}` matches several bookings; give more of the id."
-                ))),
-            }
-        }
-        Command::CheckIn { code } => {
-            let mine = upcoming(state, actor.id, now - Duration::hours(2)).await?;
-            let next = mine
-                .iter()
-                .filter(|b| b.status == BookingStatus::Approved && b.end > now)
-                .min_by_key(|b| (b.start - now).num_seconds().abs());
-            match next {
-                Some(b) => match svc.check_in(&actor, b.id, code.as_deref()).await {
-                    Ok(c) => Ok(Reply::text(format!(
-                        "Checked in to {} — enjoy the meeting.",
-                        c.title
-                    ))),
-                    Err(CoreError::Rule(v)) => Ok(Reply::text(format!("Can't check in: {v}."))),
-                    Err(e) => Err(e),
-                },
-                None => Ok(Reply::text("You have no booking to check in to right now.")),
-            }
-        }
+        Command::Rooms => Ok(commands::rooms(&c)),
+        Command::Mine => commands::mine(&c).await,
+        Command::Cancel { booking } => commands::cancel(&c, booking).await,
+        Command::CheckIn { code } => commands::check_in(&c, code).await,
         Command::Free {
             when,
             duration,
             people,
-            amenities: wanted,
-        } => {
-            let (start, end) = match when {
-                Some(w) => match resolve(&w, duration, tz) {
-                    Ok(x) => x,
-                    Err(msg) => return Ok(Reply::text(msg)),
-                },
-                None => {
-                    let s = round_up_15(now);
-                    (s, s + duration.unwrap_or(Duration::hours(1)))
-                }
-            };
-            let found = svc
-                .find_rooms(
-                    &actor,
-                    &RoomQuery {
-                        start,
-                        end,
-                        min_capacity: people.unwrap_or(1),
-                        amenities: wanted,
-                    },
-                )
-                .await?;
-            if found.is_empty() {
-                return Ok(Reply::text("No room is free then for that need."));
-            }
-            let lines: Vec<String> = found
-                .iter()
-                .take(8)
-                .map(|m| {
-                    format!(
-                        "• {} — {} seats{}",
-                        where_(&m.room),
-                        m.room.capacity,
-                        amenities(&m.room)
-                    )
-                })
-                .collect();
-            Ok(Reply::text(format!(
-                "Free {}–{} UTC:\n{}",
-                start.format("%a %d %b %H:%M"),
-                end.format("%H:%M"),
-                lines.join("\n")
-            )))
-        }
+            amenities,
+        } => commands::free(&c, when, duration, people, amenities).await,
         Command::Book {
             room,
             when,
             duration,
             people,
-            amenities: wanted,
+            amenities,
             title,
-        } => {
-            let title = title
-                .map(|t| capitalise(&t))
-                .unwrap_or_else(|| "Meeting (booked from chat)".into());
-            let room = match room {
-                Some(name) => {
-                    let names: Vec<String> = rooms.iter().map(|r| r.name.clone()).collect();
-                    match grammar::match_room(&name, &names) {
-                        Ok(n) => rooms.iter().find(|r| r.name == n).cloned(),
-                        Err(cands) if cands.is_empty() => {
-                            return Ok(Reply::text(format!(
-                                "No room matches \"{name}\". Rooms: {}",
-                                names.join(", ")
-                            )));
-                        }
-                        Err(cands) => {
-                            return Ok(Reply::text(format!("Which one: {}?", cands.join(" or "))));
-                        }
-                    }
-                }
-                None => None,
-            };
-            let room = match room {
-                Some(r) => r,
-                None => {
-                    // "book a room for 6 with a projector …": the best free one.
-                    let (start, end) = match resolve(&when, duration, tz) {
-                        Ok(x) => x,
-                        Err(msg) => return Ok(Reply::text(msg)),
-                    };
-                    let found = svc
-                        .find_rooms(
-                            &actor,
-                            &RoomQuery {
-                                start,
-                                end,
-                                min_capacity: people.unwrap_or(1),
-                                amenities: wanted,
-                            },
-                        )
-                        .await?;
-                    match found.into_iter().next() {
-                        Some(m) => m.room,
-                        None => {
-                            return Ok(Reply::text(
-                                "No room is free then for that need; try `free` with another time.",
-                            ));
-                        }
-                    }
-                }
-            };
-            let (start, end) = match resolve(&when, duration, room.time_zone) {
-                Ok(x) => x,
-                Err(msg) => return Ok(Reply::text(msg)),
-            };
-            let req = BookingRequest {
-                room_id: room.id,
-                title,
-                purpose: String::new(),
-                attendees: people.unwrap_or(1),
-                start,
-                end,
-            };
-            match svc.book(&actor, req).await {
-                Ok(b) => {
-                    let state_text = if b.status == BookingStatus::Pending {
-                        "pending approval"
-                    } else {
-                        "confirmed"
-                    };
-                    Ok(Reply {
-                        text: format!(
-                            "Booked {} {} — {} ({state_text}). Id `{}`.",
-                            where_(&room),
-                            fmt_slot(&b, &room),
-                            b.title,
-                            short(&b)
-                        ),
-                        booking: Some(b),
-                    })
-                }
-                Err(CoreError::Rule(RuleViolation::Conflict { .. })) => Ok(Reply::text(
-                    conflict_help(state, &actor, &room, start, end).await?,
-                )),
-                Err(CoreError::Rule(v)) => {
-                    Ok(Reply::text(format!("Can't book {}: {v}.", room.name)))
-                }
-                Err(CoreError::Forbidden(m)) => Ok(Reply::text(m)),
-                Err(e) => Err(e),
-            }
-        }
+        } => commands::book(&c, room, when, duration, people, amenities, title).await,
     }
 }
 
