@@ -46,7 +46,7 @@ async fn fixture() -> Fixture {
     let dir = std::env::temp_dir().join(format!("feed-bench-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
     let state = AppState::open(Config {
-        database_url: format!("sqlite://{}/bench.db?mode=rwc", dir.display()),
+        database_url: format!("sqlite://{}/bench.db?mode=rwc", dir.display()).into(),
         jwt_secret: Some("bench-secret-bench-secret-bench-secret".into()),
         ..Config::default()
     })

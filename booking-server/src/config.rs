@@ -27,8 +27,10 @@ pub enum ConfigError {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// sqlx URL of the database; SQLite file by default.
-    pub database_url: String,
+    /// sqlx URL of the database; SQLite file by default. A secret: a
+    /// PostgreSQL URL may hold a password (shown only by
+    /// [`Config::database_shown`], with the password masked).
+    pub database_url: SecretString,
     /// Address to listen on.
     pub bind: String,
     /// Public base URL (links in feeds and mails).
@@ -324,6 +326,21 @@ fn number<T: std::str::FromStr>(key: &'static str, v: &str) -> Result<T, ConfigE
 }
 
 impl Config {
+    /// The database URL to show people (logs, the CLI): any password in it
+    /// is replaced by `***`.
+    pub fn database_shown(&self) -> String {
+        let raw = self.database_url.expose_secret();
+        match url::Url::parse(raw) {
+            Ok(mut u) if u.password().is_some() => {
+                // Setting a password fails only for URLs that cannot have one.
+                let _ = u.set_password(Some("***"));
+                u.to_string()
+            }
+            Ok(_) => raw.to_string(),
+            Err(_) => "(an unreadable database URL)".to_string(),
+        }
+    }
+
     /// How the store uses its connection pool.
     pub fn store_options(&self) -> booking_store::StoreOptions {
         booking_store::StoreOptions {
@@ -368,7 +385,7 @@ impl Config {
             None => Config::default(),
         };
         if let Some(v) = env("BOOKING_DATABASE_URL") {
-            cfg.database_url = v;
+            cfg.database_url = v.into();
         }
         if let Some(v) = env("BOOKING_BIND") {
             cfg.bind = v;
@@ -787,5 +804,20 @@ mod tests {
         })
         .expect_err("short secret");
         assert!(err.to_string().contains("32 characters"), "{err}");
+    }
+
+    #[test]
+    fn the_database_password_is_never_shown() {
+        let mut c = Config {
+            database_url: "postgres://app:hunter2@db.internal:5432/booking".into(),
+            ..Config::default()
+        };
+        assert_eq!(
+            c.database_shown(),
+            "postgres://app:***@db.internal:5432/booking"
+        );
+        assert!(!format!("{c:?}").contains("hunter2"), "Debug hides it too");
+        c.database_url = "sqlite://booking.db?mode=rwc".into();
+        assert_eq!(c.database_shown(), "sqlite://booking.db?mode=rwc");
     }
 }

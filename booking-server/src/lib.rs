@@ -73,7 +73,11 @@ pub enum ServerError {
 impl AppState {
     /// Open the database (migrating it) and build the state.
     pub async fn open(config: Config) -> Result<Self, ServerError> {
-        let store = tables::open_with(&config.database_url, &config.store_options()).await?;
+        let store = tables::open_with(
+            secrecy::ExposeSecret::expose_secret(&config.database_url),
+            &config.store_options(),
+        )
+        .await?;
         let secret = match &config.jwt_secret {
             Some(s) => secrecy::ExposeSecret::expose_secret(s).as_bytes().to_vec(),
             None => {

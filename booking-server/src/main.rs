@@ -1,5 +1,6 @@
 //! `booking-server`: run the meeting-room booking server and its admin commands.
 
+use secrecy::ExposeSecret as _;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -141,7 +142,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
                 config.follow_bind();
             }
             if let Some(u) = database_url {
-                config.database_url = u;
+                config.database_url = u.into();
             }
             if config.jwt_secret.is_none() {
                 tracing::warn!(
@@ -169,14 +170,14 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             database_url,
         } => {
             if let Some(u) = database_url {
-                config.database_url = u;
+                config.database_url = u.into();
             }
             let state = AppState::open(config).await?;
             booking_server::discord_bot::run(state, &token).await
         }
         Command::IngestMail { database_url } => {
             if let Some(u) = database_url {
-                config.database_url = u;
+                config.database_url = u.into();
             }
             let mut raw = Vec::new();
             std::io::stdin()
@@ -201,9 +202,9 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
         }
         Command::Backup { to, database_url } => {
             if let Some(u) = database_url {
-                config.database_url = u;
+                config.database_url = u.into();
             }
-            backup(&config.database_url, &to).await?;
+            backup(config.database_url.expose_secret(), &to).await?;
             println!("backup written to {}", to.display());
             Ok(())
         }
@@ -212,24 +213,25 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             dry_run,
         } => {
             if let Some(u) = database_url {
-                config.database_url = u;
+                config.database_url = u.into();
             }
             let opts = config.store_options();
             if dry_run {
-                let store = booking_store::connect_with(&config.database_url, &opts).await?;
+                let store =
+                    booking_store::connect_with(config.database_url.expose_secret(), &opts).await?;
                 let pending = store.pending_migrations().await?;
                 if pending.is_empty() {
-                    println!("{} is up to date", config.database_url);
+                    println!("{} is up to date", config.database_shown());
                 } else {
-                    println!("would apply to {}:", config.database_url);
+                    println!("would apply to {}:", config.database_shown());
                     for m in pending {
                         println!("  {m}");
                     }
                 }
                 return Ok(());
             }
-            booking_store::open_with(&config.database_url, &opts).await?;
-            println!("migrations applied to {}", config.database_url);
+            booking_store::open_with(config.database_url.expose_secret(), &opts).await?;
+            println!("migrations applied to {}", config.database_shown());
             Ok(())
         }
         Command::CreateAdmin {
@@ -239,7 +241,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             database_url,
         } => {
             if let Some(u) = database_url {
-                config.database_url = u;
+                config.database_url = u.into();
             }
             let (password, generated) = if password_stdin {
                 let mut s = String::new();

@@ -33,7 +33,7 @@ async fn server(b: Backend) -> Srv {
     let db = TestDb::create(b).await;
     let discord = SigningKey::from_bytes(&[9u8; 32]);
     let running = common::spawn(Config {
-        database_url: db.url.clone(),
+        database_url: db.url.clone().into(),
         jwt_secret: Some("test-secret-test-secret-test-secret".into()),
         slack_signing_secret: Some(SLACK_SECRET.into()),
         teams_hmac_secret: Some(B64.encode(TEAMS_KEY).into()),

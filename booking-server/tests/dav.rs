@@ -53,7 +53,7 @@ struct Fixture {
 async fn fixture(b: Backend) -> Fixture {
     let db = TestDb::create(b).await;
     let srv = common::spawn(Config {
-        database_url: db.url.clone(),
+        database_url: db.url.clone().into(),
         jwt_secret: Some("dav-secret-dav-secret-dav-secret-dav".into()),
         public_url: "http://booking.test".into(),
         ..Config::default()

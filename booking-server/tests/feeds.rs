@@ -83,7 +83,7 @@ async fn feeds_are_correct_icalendar() {
 async fn run(b: Backend) {
     let db = TestDb::create(b).await;
     let srv = common::spawn(Config {
-        database_url: db.url.clone(),
+        database_url: db.url.clone().into(),
         jwt_secret: Some("feeds-secret-feeds-secret-feeds-secret".into()),
         ..Config::default()
     })
@@ -459,7 +459,7 @@ async fn the_feed_window_at_its_edges() {
 async fn window_edges(b: Backend) {
     let db = TestDb::create(b).await;
     let mut state = AppState::open(Config {
-        database_url: db.url.clone(),
+        database_url: db.url.clone().into(),
         jwt_secret: Some("feeds-secret-feeds-secret-feeds-secret".into()),
         ..Config::default()
     })
@@ -606,7 +606,7 @@ async fn kept_feeds_match_fresh_renderings() {
 async fn kept_feeds(b: Backend) {
     let db = TestDb::create(b).await;
     let config = Config {
-        database_url: db.url.clone(),
+        database_url: db.url.clone().into(),
         jwt_secret: Some("feeds-secret-feeds-secret-feeds-secret".into()),
         ..Config::default()
     };

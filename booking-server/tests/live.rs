@@ -136,7 +136,7 @@ async fn events_reach_permitted_clients_and_survive_reconnects() {
 async fn the_first_change_after_an_idle_spell_arrives() {
     let db = TestDb::create(Backend::Sqlite).await;
     let running = common::spawn(Config {
-        database_url: db.url.clone(),
+        database_url: db.url.clone().into(),
         jwt_secret: Some(SECRET.into()),
         ..Config::default()
     })
@@ -172,7 +172,7 @@ async fn the_first_change_after_an_idle_spell_arrives() {
 async fn in_process(b: Backend) {
     let db = TestDb::create(b).await;
     let running = common::spawn(Config {
-        database_url: db.url.clone(),
+        database_url: db.url.clone().into(),
         jwt_secret: Some(SECRET.into()),
         ..Config::default()
     })

@@ -36,7 +36,7 @@ fn required() -> bool {
 
 fn config(db: &TestDb) -> Config {
     Config {
-        database_url: db.url.clone(),
+        database_url: db.url.clone().into(),
         jwt_secret: Some("mail-secret-mail-secret-mail-secret".into()),
         public_url: "http://booking.test".into(),
         room_mail_domain: DOMAIN.into(),

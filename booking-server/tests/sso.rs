@@ -200,7 +200,7 @@ async fn single_sign_on_with_a_real_provider() {
     let srv = common::spawn_on(
         listener,
         Config {
-            database_url: db.url.clone(),
+            database_url: db.url.clone().into(),
             public_url: base.clone(),
             jwt_secret: Some("sso-test-secret-sso-test-secret-sso".into()),
             allowed_email_domains: vec!["example.com".into()],
@@ -603,7 +603,7 @@ async fn replay_code(base: &str, login: &str) -> (StatusCode, Value) {
 async fn password_login_can_be_switched_off() {
     let db = TestDb::create(Backend::Sqlite).await;
     let srv = common::spawn(Config {
-        database_url: db.url.clone(),
+        database_url: db.url.clone().into(),
         jwt_secret: Some("sso-test-secret-sso-test-secret-sso".into()),
         password_login: false,
         oidc_providers: vec![provider_config("http://127.0.0.1:9")],

@@ -32,7 +32,7 @@ struct World {
 
 async fn world_with(mut config: Config) -> World {
     let db = TestDb::create(Backend::Sqlite).await;
-    config.database_url = db.url.clone();
+    config.database_url = db.url.clone().into();
     config.jwt_secret = Some("web-test-secret-web-test-secret-web".into());
     let srv = common::spawn(config).await;
     let svc = &srv.state.svc;

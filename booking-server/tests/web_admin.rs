@@ -34,7 +34,7 @@ struct World {
 async fn world() -> World {
     let db = TestDb::create(Backend::Sqlite).await;
     let config = Config {
-        database_url: db.url.clone(),
+        database_url: db.url.clone().into(),
         jwt_secret: Some("web-admin-secret-web-admin-secret-web".into()),
         ..Config::default()
     };

@@ -23,7 +23,7 @@ pub struct Server {
 pub async fn server(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Server {
     let db = TestDb::create(backend).await;
     let mut config = Config {
-        database_url: db.url.clone(),
+        database_url: db.url.clone().into(),
         jwt_secret: Some("test-secret-test-secret-test-secret".into()),
         ..Config::default()
     };
