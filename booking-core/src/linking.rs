@@ -3,19 +3,31 @@
 //! room it blocks. The rule is [`crate::links`]; the store enforces it.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use crate::domain::{BookingStatus, Occupancy, RoomId, RoomListing};
 use crate::error::CoreError;
 use crate::links::{self, RoomLinks};
-use crate::service::{Actor, BookingService};
+use crate::service::{Actor, BookingService, ROOM_CACHE_TTL};
 use crate::store::BookingFilter;
 
 impl BookingService {
-    /// Which rooms are made of which parts.
-    pub async fn room_links(&self) -> Result<RoomLinks, CoreError> {
-        Ok(RoomLinks::from_pairs(self.store.room_links().await?))
+    /// Which rooms are made of which parts (kept for a few seconds, as the
+    /// room list for search is; changes made here are seen at once).
+    pub async fn room_links(&self) -> Result<Arc<RoomLinks>, CoreError> {
+        if let Ok(guard) = self.links.lock()
+            && let Some((at, links)) = guard.as_ref()
+            && at.elapsed() < ROOM_CACHE_TTL
+        {
+            return Ok(links.clone());
+        }
+        let links = Arc::new(RoomLinks::from_pairs(self.store.room_links().await?));
+        if let Ok(mut guard) = self.links.lock() {
+            *guard = Some((std::time::Instant::now(), links.clone()));
+        }
+        Ok(links)
     }
 
     /// Make `room` of `parts` (a hall of A and B; none: a room on its own
@@ -37,7 +49,8 @@ impl BookingService {
             .into_iter()
             .map(|r| (r.id, r))
             .collect();
-        let before = self.room_links().await?;
+        // Fresh from the store: the check must see every link there is.
+        let before = RoomLinks::from_pairs(self.store.room_links().await?);
         let parts = links::check_parts(&room, parts, &rooms, &before)?;
         let old = before.parts_of(room_id);
         for r in std::iter::once(&room_id).chain(&parts).chain(&old) {

@@ -159,9 +159,10 @@ pub(crate) fn normalise_email(email: &str) -> Result<String, InputError> {
 
 /// How long "find a room" may reuse the room list. Booking itself always
 /// reads the room afresh, so a stale entry can only affect search results.
-const ROOM_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+pub(crate) const ROOM_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 type RoomCache = Arc<Mutex<Option<(std::time::Instant, Arc<Vec<Room>>)>>>;
+type LinkCache = Arc<Mutex<Option<(std::time::Instant, Arc<crate::links::RoomLinks>)>>>;
 
 /// A request that passed [`BookingService::vet`]: its room and its times
 /// (whole seconds), as of `now`.
@@ -179,6 +180,9 @@ pub struct BookingService {
     clock: Arc<dyn Clock>,
     events: broadcast::Sender<BookingEvent>,
     rooms: RoomCache,
+    /// Room links for availability, kept as briefly as the room list; the
+    /// store enforces links itself, so a stale copy never lets a booking in.
+    pub(crate) links: LinkCache,
     pub(crate) global_quotas: Arc<Vec<crate::domain::Quota>>,
 }
 
@@ -190,6 +194,7 @@ impl BookingService {
             clock,
             events,
             rooms: RoomCache::default(),
+            links: LinkCache::default(),
             global_quotas: Arc::new(Vec::new()),
         }
     }
@@ -222,6 +227,9 @@ impl BookingService {
 
     pub(crate) fn forget_rooms(&self) {
         if let Ok(mut guard) = self.rooms.lock() {
+            *guard = None;
+        }
+        if let Ok(mut guard) = self.links.lock() {
             *guard = None;
         }
     }

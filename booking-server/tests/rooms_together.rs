@@ -83,6 +83,14 @@ mod cases {
             .await;
         assert_eq!(v["part_of"], json!([hall]));
 
+        // The hall's free slots are asked for (and kept) before a part is booked.
+        let hall_slots = format!(
+            "/api/v1/rooms/{hall}/availability?date={}",
+            slot(10).0.date_naive()
+        );
+        let (s, _) = srv.call(Method::GET, &hall_slots, Some(&alice), None).await;
+        assert_eq!(s, StatusCode::OK);
+
         // A part booked: the hall is taken, the other part is not.
         let (s, in_a) = srv
             .call(
@@ -113,17 +121,7 @@ mod cases {
             )
             .await;
         assert_eq!(s, StatusCode::CREATED);
-        let (_, slots) = srv
-            .call(
-                Method::GET,
-                &format!(
-                    "/api/v1/rooms/{hall}/availability?date={}",
-                    slot(10).0.date_naive()
-                ),
-                Some(&alice),
-                None,
-            )
-            .await;
+        let (_, slots) = srv.call(Method::GET, &hall_slots, Some(&alice), None).await;
         let (start, end) = slot(10);
         assert!(
             !slots.as_array().expect("slots").iter().any(|s| {

@@ -271,8 +271,14 @@ impl RoomsApi {
         date: Query<NaiveDate>,
     ) -> ApiResult<CachedJson<Vec<SlotOut>>> {
         let room = room_id(id.0);
+        // A divisible room's slots change with its linked rooms' bookings too.
+        let scope = if state.svc.room_links().await?.sharing(room).is_empty() {
+            VersionScope::Room(room)
+        } else {
+            VersionScope::All
+        };
         let version = Version {
-            stamp: state.store.change_stamp(VersionScope::Room(room)).await?,
+            stamp: state.store.change_stamp(scope).await?,
             clock: clock_for_day(state.svc.now(), date.0),
         };
         let make = async {
