@@ -316,6 +316,18 @@ impl<B: SqlBackend> BookingStore for SqlStore<B> {
     ) -> Result<(), CoreError> {
         const OP: &str = "insert bookings together";
         let mut tx = self.begin(OP, None).await?;
+        if let Some(lock) = B::LOCK_ROOM {
+            // Each room's write lock, in room order (as every other writer of
+            // those rooms takes its one), so groups and single writers queue
+            // rather than wait on each other in a circle.
+            let mut rooms: Vec<RoomId> = bookings.iter().map(|b| b.room_id).collect();
+            rooms.sort();
+            rooms.dedup();
+            for room in rooms {
+                let key = crate::backend::room_lock_key(room);
+                exec::<B>(&mut tx, OP, lock, args![key]).await?;
+            }
+        }
         let mut snaps = Vec::with_capacity(bookings.len());
         for b in bookings {
             snaps.push(snapshot::<B>(&mut tx, b).await?);

@@ -38,6 +38,9 @@ BEGIN
 END
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER bookings_hold_units
+-- Named to fire before bookings_feed_changes (triggers fire in name order):
+-- a writer waits for another's hold before it locks any change counter, so
+-- two writers of one organizer never wait on each other in a circle.
+CREATE TRIGGER bookings_claim_units
 AFTER INSERT OR UPDATE OF room_id, held_start, held_end, status ON bookings
 FOR EACH ROW EXECUTE FUNCTION booking_hold_units();

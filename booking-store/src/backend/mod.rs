@@ -204,6 +204,9 @@ pub trait SqlBackend: Send + Sync + Sized + 'static {
     /// The statement keeping every other writer from writing bookings until
     /// the transaction ends, where writers can run at once (PostgreSQL).
     const LOCK_BOOKINGS: Option<&'static str>;
+    /// The statement taking the write lock of the room whose key
+    /// ([`room_lock_key`]) is `$1`, where writers of one room take one.
+    const LOCK_ROOM: Option<&'static str>;
 
     fn pool(&self) -> &sqlx::Pool<Self::Db>;
     async fn migrate(&self) -> Result<(), StoreError>;
@@ -272,4 +275,10 @@ pub async fn read_conn<B: SqlBackend>(
     op: &'static str,
 ) -> Result<PoolConnection<B::Db>, StoreError> {
     b.pool().acquire().await.map_err(crate::error::db(op))
+}
+
+/// The key of a room's write lock (PostgreSQL's advisory lock).
+pub(crate) fn room_lock_key(room: RoomId) -> i64 {
+    let b = room.0.as_bytes();
+    i64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
 }

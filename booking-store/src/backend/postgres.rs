@@ -24,10 +24,6 @@ pub struct Postgres {
 }
 
 /// Advisory-lock key of a room: the first 8 bytes of its UUID.
-fn room_lock_key(room: RoomId) -> i64 {
-    let b = room.0.as_bytes();
-    i64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
-}
 
 fn arguments(args: Vec<Arg>) -> Result<PgArguments, sqlx::Error> {
     let mut out = PgArguments::default();
@@ -83,6 +79,7 @@ impl SqlBackend for Postgres {
     const ONE_ROUND_TRIP: bool = false;
     const LOCK_BOOKINGS: Option<&'static str> =
         Some("LOCK TABLE bookings IN SHARE ROW EXCLUSIVE MODE");
+    const LOCK_ROOM: Option<&'static str> = Some("SELECT pg_advisory_xact_lock($1)");
 
     fn pool(&self) -> &PgPool {
         &self.pool
@@ -107,7 +104,7 @@ impl SqlBackend for Postgres {
             // per-user limit) sees committed state; the exclusion constraint
             // stays the guarantee against any writer that skips this lock.
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(room_lock_key(room))
+                .bind(super::room_lock_key(room))
                 .execute(&mut *tx)
                 .await?;
         }

@@ -126,6 +126,7 @@ impl SqlBackend for Sqlite {
     // SQLite runs a script's statements in one call.
     const ONE_ROUND_TRIP: bool = true;
     const LOCK_BOOKINGS: Option<&'static str> = None;
+    const LOCK_ROOM: Option<&'static str> = None;
 
     fn pool(&self) -> &SqlitePool {
         &self.pool
