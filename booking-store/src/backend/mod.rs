@@ -277,7 +277,8 @@ pub async fn read_conn<B: SqlBackend>(
     b.pool().acquire().await.map_err(crate::error::db(op))
 }
 
-/// The key of a room's write lock (PostgreSQL's advisory lock).
+/// The key of a room's write lock (PostgreSQL's advisory lock): the first
+/// 8 bytes of its UUID.
 pub(crate) fn room_lock_key(room: RoomId) -> i64 {
     let b = room.0.as_bytes();
     i64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])

@@ -23,8 +23,6 @@ pub struct Postgres {
     pool: PgPool,
 }
 
-/// Advisory-lock key of a room: the first 8 bytes of its UUID.
-
 fn arguments(args: Vec<Arg>) -> Result<PgArguments, sqlx::Error> {
     let mut out = PgArguments::default();
     for a in args {
