@@ -37,4 +37,4 @@ pub use domain::*;
 pub use error::{CoreError, InputError, StoreError};
 pub use rules::RuleViolation;
 pub use service::{Actor, BookingEvent, BookingService, Clock, EventKind, FixedClock, SystemClock};
-pub use together::{MAX_ROOMS_TOGETHER, RoomShare};
+pub use together::{BookingGroup, GroupRequest, MAX_ROOMS_TOGETHER, RoomShare};

@@ -2,8 +2,11 @@
 //! plus a catering room. One booking per room, written all or none in one
 //! transaction; a conflict answer names every taken room
 //! ([`rules::RuleViolation::RoomsTaken`]; a room taken by another process
-//! between the check and the write is the database's plain conflict); the bookings share a group id (the first
-//! one's) and cancelling one cancels the others.
+//! between the check and the write is the database's plain conflict); the
+//! bookings share a group id (the first one's) and cancelling one cancels
+//! the others.
+
+use chrono::{DateTime, Utc};
 
 use crate::domain::{Booking, BookingId, BookingRequest, BookingStatus, RoomId};
 use crate::error::{CoreError, InputError};
@@ -21,18 +24,36 @@ pub struct RoomShare {
     pub attendees: u32,
 }
 
+/// What someone asks for when booking several rooms for one meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRequest {
+    pub rooms: Vec<RoomShare>,
+    pub title: String,
+    pub purpose: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// Rooms booked together: the group's id and one booking per room, in room
+/// order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookingGroup {
+    pub id: BookingId,
+    pub bookings: Vec<Booking>,
+}
+
 impl BookingService {
-    /// Book every room of `rooms` for `req`'s time, title and purpose (its
-    /// `room_id` and `attendees` are taken from each share) — all or none.
-    /// Each room's rules apply to its booking (approval, buffers, limits);
-    /// when rooms are taken nothing is written and the answer names each.
+    /// Book every room of `req` for its time, title and purpose — all or
+    /// none. Each room's rules apply to its booking (approval, buffers,
+    /// limits, its attendees); when rooms are taken nothing is written and
+    /// the answer names each.
     pub async fn book_rooms(
         &self,
         actor: &Actor,
-        rooms: &[RoomShare],
-        req: BookingRequest,
-    ) -> Result<Vec<Booking>, CoreError> {
-        let mut shares = rooms.to_vec();
+        req: GroupRequest,
+    ) -> Result<BookingGroup, CoreError> {
+        let rooms = &req.rooms;
+        let mut shares = rooms.clone();
         // Writes in room order, so two groups never wait on each other.
         shares.sort_by_key(|s| s.room_id);
         shares.dedup_by_key(|s| s.room_id);
@@ -51,8 +72,11 @@ impl BookingService {
         for s in &shares {
             let one = BookingRequest {
                 room_id: s.room_id,
+                title: req.title.clone(),
+                purpose: req.purpose.clone(),
                 attendees: s.attendees,
-                ..req.clone()
+                start: req.start,
+                end: req.end,
             };
             vetted.push(self.vet(actor, &one).await?);
         }
@@ -118,7 +142,10 @@ impl BookingService {
         for b in &bookings {
             self.emit(EventKind::Created, b, actor);
         }
-        Ok(bookings)
+        Ok(BookingGroup {
+            id: group,
+            bookings,
+        })
     }
 
     /// The bookings of a group (rooms booked together), by room.

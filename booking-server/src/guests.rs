@@ -14,7 +14,7 @@
 
 use std::time::Duration as StdDuration;
 
-use booking_core::{Booking, BookingId, BookingRequest, CoreError, InputError, RoomId};
+use booking_core::{Booking, BookingRequest, CoreError, InputError, RoomId};
 use chrono::Duration;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -248,8 +248,7 @@ pub async fn confirm(
                 Some("confirmed twice".into()),
             )
             .await?;
-        let again = find(state, token).await?;
-        let first = again.booking_id.unwrap_or(BookingId(booking.id.0));
+        let first = find(state, token).await?.booking_id.unwrap_or(booking.id);
         return Ok(state.svc.get_booking(first).await?);
     }
     Ok(booking)

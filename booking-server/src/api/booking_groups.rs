@@ -1,7 +1,7 @@
 //! Several rooms in one booking (a meeting split over two sites, a hall
 //! plus a catering room): booked all or none, read and cancelled together.
 
-use booking_core::{BookingId, BookingRequest, RoomId, RoomShare};
+use booking_core::{BookingId, GroupRequest, RoomId, RoomShare};
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::Path;
@@ -75,32 +75,22 @@ impl BookingGroupsApi {
         body: Json<BookingGroupIn>,
     ) -> ApiResult<GroupCreated> {
         let b = body.0;
-        let shares: Vec<RoomShare> = b
-            .rooms
-            .iter()
-            .map(|r| RoomShare {
-                room_id: RoomId(r.room_id),
-                attendees: r.attendees,
-            })
-            .collect();
-        let first = shares
-            .first()
-            .map(|s| s.room_id)
-            .ok_or_else(|| ApiError::bad_field("/rooms", "name at least two rooms".to_string()))?;
-        let req = BookingRequest {
-            room_id: first,
+        let req = GroupRequest {
+            rooms: b
+                .rooms
+                .iter()
+                .map(|r| RoomShare {
+                    room_id: RoomId(r.room_id),
+                    attendees: r.attendees,
+                })
+                .collect(),
             title: b.title,
             purpose: b.purpose,
-            attendees: 1,
             start: b.start,
             end: b.end,
         };
-        let list = state.svc.book_rooms(&auth.0.actor, &shares, req).await?;
-        let id = list
-            .first()
-            .and_then(|x| x.group_id)
-            .unwrap_or(BookingId(Uuid::nil()));
-        Ok(GroupCreated::Created(Json(out(id, list))))
+        let group = state.svc.book_rooms(&auth.0.actor, req).await?;
+        Ok(GroupCreated::Created(Json(out(group.id, group.bookings))))
     }
 
     /// The bookings of rooms booked together (their organizer, approvers of

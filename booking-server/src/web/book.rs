@@ -6,8 +6,8 @@ use askama::Template;
 use booking_core::procurement::{OrderItem, OrderKind, OrderRequest, Priority};
 use booking_core::recurrence;
 use booking_core::{
-    BookingRequest, BookingStatus, CoreError, Room, RoomId, RoomListing, RoomShare, RuleViolation,
-    SeriesRequest,
+    BookingRequest, BookingStatus, CoreError, GroupRequest, Room, RoomId, RoomListing, RoomShare,
+    RuleViolation, SeriesRequest,
 };
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use chrono_tz::Tz;
@@ -464,15 +464,22 @@ pub async fn submit(state: Data<&AppState>, p: Posted<BookForm>) -> Response {
                 .to_string();
             return show(c, StatusCode::BAD_REQUEST, f, &rooms, invalid(m), None);
         }
-        let shares: Vec<RoomShare> = std::iter::once(req.room_id)
-            .chain(also)
-            .map(|room_id| RoomShare {
-                room_id,
-                attendees: req.attendees,
-            })
-            .collect();
-        return match state.svc.book_rooms(&viewer.actor, &shares, req).await {
-            Ok(list) => {
+        let group = GroupRequest {
+            rooms: std::iter::once(req.room_id)
+                .chain(also)
+                .map(|room_id| RoomShare {
+                    room_id,
+                    attendees: req.attendees,
+                })
+                .collect(),
+            title: req.title,
+            purpose: req.purpose,
+            start: req.start,
+            end: req.end,
+        };
+        return match state.svc.book_rooms(&viewer.actor, group).await {
+            Ok(group) => {
+                let list = group.bookings;
                 let names: Vec<&str> = list
                     .iter()
                     .filter_map(|b| rooms.iter().find(|r| r.id == b.room_id))
