@@ -28,6 +28,8 @@ use crate::state::AppState;
 /// How long events stay available for reconnecting clients.
 pub const RETENTION: Duration = Duration::hours(24);
 const BATCH: u32 = 500;
+/// How long the pump waits after a wake-up for the changes that follow.
+const GATHER: StdDuration = StdDuration::from_millis(10);
 
 /// Fan-out of stored events to this process's SSE clients.
 #[derive(Clone)]
@@ -97,6 +99,8 @@ pub async fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         loop {
             // Also poll now and then, in case a notification was lost.
             let _ = tokio::time::timeout(StdDuration::from_secs(5), st.live.wake.notified()).await;
+            // Read a burst of changes in one go rather than one read each.
+            tokio::time::sleep(GATHER).await;
             if st.live.tx.receiver_count() == 0 {
                 // Nobody listens here: only keep the cursor current (one key
                 // lookup), so a client that connects now gets every change

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
+use tokio::sync::broadcast;
+
 use crate::tables::NewMail;
 use booking_calendar::itip::{self, Address, EventInvite, Method};
 use booking_core::store::{BookingFilter, StoredEvent};
@@ -411,8 +413,17 @@ pub fn spawn(state: AppState) -> Result<Vec<tokio::task::JoinHandle<()>>, MailEr
             if let Err(e) = remind_once(&st).await {
                 tracing::error!(error = %e, "mail reminders");
             }
+            // The run above read every event so far: the wake-ups they
+            // left are spent.
+            while !matches!(
+                live.try_recv(),
+                Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed)
+            ) {}
             // Wake on a change, or poll (other processes, reminders).
             let _ = tokio::time::timeout(StdDuration::from_secs(2), live.recv()).await;
+            // Gather a burst of changes into one run (each run writes the
+            // cursor, and reads the reminders due).
+            tokio::time::sleep(StdDuration::from_millis(50)).await;
         }
     });
     let st = state;

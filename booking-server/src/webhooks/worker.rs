@@ -10,6 +10,7 @@ use std::time::{Duration as StdDuration, Instant};
 
 use booking_core::CoreError;
 use chrono::{DateTime, Duration, Utc};
+use tokio::sync::broadcast::error::TryRecvError;
 use uuid::Uuid;
 
 use super::{guard, payload, sign};
@@ -18,6 +19,9 @@ use crate::tables::{Attempt, Delivery, Endpoint, NewDelivery, Next};
 
 /// How much of a receiver's answer the delivery log keeps.
 const SNIPPET_BYTES: usize = 500;
+
+/// How long the fan-out waits after a change for the ones that follow it.
+const FAN_OUT_GATHER: StdDuration = StdDuration::from_millis(50);
 
 /// Turn events after the cursor into deliveries; the number made.
 pub async fn fan_out_once(state: &AppState) -> Result<usize, CoreError> {
@@ -312,8 +316,18 @@ pub fn spawn(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "webhook fan-out"),
             }
+            // The run above read every event so far: the wake-ups they
+            // left are spent.
+            while !matches!(
+                live.try_recv(),
+                Err(TryRecvError::Empty | TryRecvError::Closed)
+            ) {}
             // Wake on a change, or poll (other processes, order changes).
             let _ = tokio::time::timeout(StdDuration::from_secs(1), live.recv()).await;
+            // Gather the changes of a burst into one run: each run is a
+            // write transaction (the cursor), which would otherwise cut
+            // the bookings' shared commits into batches of one.
+            tokio::time::sleep(FAN_OUT_GATHER).await;
         }
     });
     // Retention: finished deliveries after `log_days`, idempotency keys
