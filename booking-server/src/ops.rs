@@ -2,10 +2,13 @@
 //! middleware every response passes through (request id, logs, metrics,
 //! security headers, problem+json for every error).
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
+
+use ::metrics::{
+    Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
+};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusRecorder};
 
 use poem::PathPattern;
 use poem::http::{HeaderValue, StatusCode};
@@ -20,88 +23,95 @@ const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
 
-#[derive(Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    sum: f64,
-    count: u64,
+/// This server's metrics: a Prometheus recorder of its own (not the
+/// process-wide one, so several servers in one process — tests, embedders —
+/// keep theirs apart), rendered in Prometheus text format.
+pub struct Metrics {
+    recorder: PrometheusRecorder,
 }
 
-/// Request counters and latency histograms, rendered in Prometheus text format.
-#[derive(Default)]
-pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
+impl Default for Metrics {
+    fn default() -> Self {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(
+                Matcher::Full("http_request_duration_seconds".into()),
+                &BUCKETS,
+            )
+            .map(PrometheusBuilder::build_recorder)
+            // The buckets are a non-empty constant: this cannot fail.
+            .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder());
+        let made = Self { recorder };
+        made.record(|| {
+            describe_counter!(
+                "http_requests_total",
+                "HTTP requests by method, route and status."
+            );
+            describe_histogram!(
+                "http_request_duration_seconds",
+                Unit::Seconds,
+                "Request latency by route."
+            );
+            describe_gauge!("bookings", "Bookings by status.");
+            describe_counter!(
+                "feed_requests_total",
+                "iCalendar feeds served with a body, by how."
+            );
+            describe_gauge!("feed_cache_bytes", "Memory held by rendered feeds.");
+            describe_gauge!(
+                "mail_outbox_messages",
+                "Messages in the mail outbox, by state."
+            );
+        });
+        made
+    }
 }
 
 impl Metrics {
-    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        if let Ok(mut m) = self.requests.lock() {
-            *m.entry((method.to_string(), route.to_string(), status))
-                .or_default() += 1;
-        }
-        if let Ok(mut m) = self.latency.lock() {
-            let h = m.entry(route.to_string()).or_default();
-            for (i, le) in BUCKETS.iter().enumerate() {
-                if seconds <= *le {
-                    h.counts[i] += 1;
-                }
-            }
-            h.sum += seconds;
-            h.count += 1;
-        }
+    fn record(&self, f: impl FnOnce()) {
+        ::metrics::with_local_recorder(&self.recorder, f);
     }
 
-    pub fn render(&self, bookings_by_status: &[(String, i64)]) -> String {
-        let mut out = String::new();
-        let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
-        out.push_str("# HELP http_requests_total HTTP requests by method, route and status.\n");
-        out.push_str("# TYPE http_requests_total counter\n");
-        if let Ok(m) = self.requests.lock() {
-            for ((method, route, status), n) in m.iter() {
-                let _ = writeln!(
-                    out,
-                    "http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {n}",
-                    esc(method),
-                    esc(route)
-                );
-            }
-        }
-        out.push_str("# HELP http_request_duration_seconds Request latency by route.\n");
-        out.push_str("# TYPE http_request_duration_seconds histogram\n");
-        if let Ok(m) = self.latency.lock() {
-            for (route, h) in m.iter() {
-                let route = esc(route);
-                for (i, le) in BUCKETS.iter().enumerate() {
-                    let _ = writeln!(
-                        out,
-                        "http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{le}\"}} {}",
-                        h.counts[i]
-                    );
-                }
-                let _ = writeln!(
-                    out,
-                    "http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
-                    h.count
-                );
-                let _ = writeln!(
-                    out,
-                    "http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
-                    h.sum
-                );
-                let _ = writeln!(
-                    out,
-                    "http_request_duration_seconds_count{{route=\"{route}\"}} {}",
-                    h.count
-                );
-            }
-        }
-        out.push_str("# HELP bookings Bookings by status.\n# TYPE bookings gauge\n");
-        for (status, n) in bookings_by_status {
-            let _ = writeln!(out, "bookings{{status=\"{status}\"}} {n}");
-        }
-        out
+    /// Count one answered request and its latency.
+    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let (method, route) = (method.to_string(), route.to_string());
+        self.record(|| {
+            counter!("http_requests_total", "method" => method, "route" => route.clone(), "status" => status.to_string())
+                .increment(1);
+            histogram!("http_request_duration_seconds", "route" => route).record(seconds);
+        });
     }
+
+    /// The text of `/metrics`, with the values read at scrape time.
+    pub fn render(&self, now: &ScrapeValues) -> String {
+        self.record(|| {
+            for (status, n) in &now.bookings_by_status {
+                gauge!("bookings", "status" => status.clone()).set(*n as f64);
+            }
+            for (how, n) in [
+                ("kept", now.feeds.kept),
+                ("caught_up", now.feeds.caught_up),
+                ("full", now.feeds.full),
+            ] {
+                counter!("feed_requests_total", "how" => how).absolute(n);
+            }
+            gauge!("feed_cache_bytes").set(now.feeds.bytes as f64);
+            if let Some((pending, sent)) = now.outbox {
+                gauge!("mail_outbox_messages", "state" => "pending").set(pending as f64);
+                gauge!("mail_outbox_messages", "state" => "sent").set(sent as f64);
+            }
+        });
+        self.recorder.handle().render()
+    }
+}
+
+/// What `/metrics` reads from the database and the feed cache when scraped.
+pub struct ScrapeValues {
+    /// Bookings by status name.
+    pub bookings_by_status: Vec<(String, i64)>,
+    /// The feed cache's counters.
+    pub feeds: crate::feed_cache::FeedStats,
+    /// Mail outbox messages pending and sent, if they could be counted.
+    pub outbox: Option<(i64, i64)>,
 }
 
 /// Liveness: the process answers.
@@ -133,7 +143,7 @@ pub async fn readyz(state: Data<&AppState>) -> Response {
 /// Prometheus metrics.
 #[handler]
 pub async fn metrics(state: Data<&AppState>) -> Response {
-    let counts = match state.store.count_bookings_by_status().await {
+    let bookings_by_status = match state.store.count_bookings_by_status().await {
         Ok(c) => c
             .into_iter()
             .map(|(s, n)| (s.as_str().to_string(), n))
@@ -143,33 +153,18 @@ pub async fn metrics(state: Data<&AppState>) -> Response {
             Vec::new()
         }
     };
-    let mut body = state.metrics.render(&counts);
-    let f = state.feeds.stats();
-    let _ = write!(
-        body,
-        "# HELP feed_requests_total iCalendar feeds served with a body, by how.\n\
-         # TYPE feed_requests_total counter\n\
-         feed_requests_total{{how=\"kept\"}} {}\n\
-         feed_requests_total{{how=\"caught_up\"}} {}\n\
-         feed_requests_total{{how=\"full\"}} {}\n\
-         # HELP feed_cache_bytes Memory held by rendered feeds.\n\
-         # TYPE feed_cache_bytes gauge\n\
-         feed_cache_bytes {}\n",
-        f.kept, f.caught_up, f.full, f.bytes
-    );
-    match state.store.outbox_counts().await {
-        Ok(o) => {
-            let _ = write!(
-                body,
-                "# HELP mail_outbox_messages Messages in the mail outbox, by state.\n\
-                 # TYPE mail_outbox_messages gauge\n\
-                 mail_outbox_messages{{state=\"pending\"}} {}\n\
-                 mail_outbox_messages{{state=\"sent\"}} {}\n",
-                o.pending, o.sent
-            );
+    let outbox = match state.store.outbox_counts().await {
+        Ok(o) => Some((o.pending, o.sent)),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot count the outbox for /metrics");
+            None
         }
-        Err(e) => tracing::warn!(error = %e, "cannot count the outbox for /metrics"),
-    }
+    };
+    let body = state.metrics.render(&ScrapeValues {
+        bookings_by_status,
+        feeds: state.feeds.stats(),
+        outbox,
+    });
     Response::builder()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body)
