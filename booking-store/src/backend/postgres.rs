@@ -15,6 +15,9 @@ use super::{Arg, SqlBackend};
 use crate::error::{StoreError, db, migrate};
 use crate::{SqlStore, StoreOptions};
 
+/// A pooled connection idle for longer than this is pinged before use.
+const IDLE_CHECK_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
 /// The PostgreSQL backend.
@@ -52,6 +55,18 @@ impl SqlStore<Postgres> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(opts.acquire_timeout)
+            // A ping before every acquire doubled the round trips of every
+            // statement; a connection that sat idle for a while (the server
+            // may have restarted meanwhile) is still checked before use.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > IDLE_CHECK_AFTER {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect(url)
             .await
             .map_err(db("open database"))?;
