@@ -142,6 +142,8 @@ bench_database() {
   phase "$db" "POST booking + GET feed (pairs)" create.lua BENCH_ROOMS="$BENCH_FEED_ROOM" \
     BENCH_FIRST=$((BENCH_FIRST - 280 * 86400)) "BENCH_FEED=$BENCH_FEED_PATH"
   phase "$db" "POST /api/v1/bookings" create.lua BENCH_ROOMS="$BENCH_ROOMS" BENCH_FIRST="$BENCH_FIRST"
+  phase "$db" "POST /api/v1/bookings, 16 people in turn" create.lua BENCH_ROOMS="$BENCH_ROOMS" \
+    BENCH_FIRST=$((BENCH_FIRST + 100 * 86400)) BENCH_PEOPLE="$BENCH_PEOPLE"
   local peak
   peak=$(rss_mb "$pid" VmHWM)
   rows+=("| $db | cold start to /readyz (fresh database) | – | $cold_ms ms | | | | |")
@@ -159,7 +161,7 @@ bench_database() {
     out1=$(mktemp -p "$work") out2=$(mktemp -p "$work")
     two() { # two PORT FIRST OUT
       env BENCH_LUA="$PWD/scripts/wrk" BENCH_THREADS=1 BENCH_TOKEN="$token" BENCH_ROOMS="$BENCH_ROOMS" \
-        BENCH_FIRST="$2" wrk -t1 -c"$half" -d"${seconds}s" --timeout 5s -s scripts/wrk/create.lua \
+        BENCH_PEOPLE="$BENCH_PEOPLE" BENCH_FIRST="$2" wrk -t1 -c"$half" -d"${seconds}s" --timeout 5s -s scripts/wrk/create.lua \
         "http://127.0.0.1:$1" >"$3"
     }
     two "$port" "$first2" "$out1" &
@@ -170,7 +172,7 @@ bench_database() {
     local s
     s=$(cat "$out1" "$out2" | awk '/^RESULT/ {rps += $2; bad += $6; if ($4 > p99) p99 = $4} END {printf "%.0f %.2f %d", rps, p99, bad}')
     read -r rps p99 bad <<<"$s"
-    rows+=("| $db | POST /api/v1/bookings, two instances (sum; worst p99) | $half + $half | $rps | | $p99 | | $bad |")
+    rows+=("| $db | POST /api/v1/bookings, 16 people, two instances (sum; worst p99) | $half + $half | $rps | | $p99 | | $bad |")
     echo "  two instances: $rps req/s" >&2
   fi
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done

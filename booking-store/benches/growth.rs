@@ -93,7 +93,7 @@ async fn fixture(bookings: usize) -> Fixture {
             .create_user(
                 &format!("p{i}@growth.example"),
                 &format!("Person {i}"),
-                Role::Employee,
+                Role::User,
                 None,
                 AccountState::Active,
             )
@@ -138,7 +138,7 @@ async fn fill(store: &SqliteStore, per_room: usize) {
     let t = Instant::now();
     let sql = format!(
         "WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n + 1 < {per_room}), \
-         p AS (SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS i FROM users WHERE role = 'employee'), \
+         p AS (SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS i FROM users WHERE role = 'user'), \
          s AS (SELECT r.id AS room_id, k.n AS n, \
                {base} + ((k.n / {PER_DAY}) / 5) * 604800 + ((k.n / {PER_DAY}) % 5) * 86400 \
                  + (8 + k.n % {PER_DAY}) * 3600 AS t \
@@ -256,7 +256,7 @@ async fn measure(bookings: usize, csv: &mut String, table: &mut String) {
     ] {
         let _ = writeln!(
             csv,
-            "{bookings},{},{name},{:.3},{:.3}",
+            "{bookings},{},\"{name}\",{:.3},{:.3}",
             fx.rooms.len(),
             pct(s, 0.5),
             pct(s, 0.99)
@@ -283,14 +283,12 @@ fn main() {
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect();
-    let out = std::env::var("GROWTH_CSV").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../target/growth.csv").into()
-    });
+    let out = std::env::var("GROWTH_CSV")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target/growth.csv").into());
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let mut csv = String::from("bookings,rooms,measure,p50_ms,p99_ms\n");
-    let mut table = String::from(
-        "| bookings | rooms | measure | p50 ms | p99 ms |\n|---|---|---|---|---|\n",
-    );
+    let mut table =
+        String::from("| bookings | rooms | measure | p50 ms | p99 ms |\n|---|---|---|---|---|\n");
     for n in sizes {
         rt.block_on(measure(n, &mut csv, &mut table));
     }

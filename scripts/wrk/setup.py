@@ -1,11 +1,12 @@
 """Prepare a fresh server for scripts/bench-wrk.sh (standard library only).
 
 Signs in, creates ROOMS open rooms (UTC, open all week, 15-minute minimum),
-one more room whose feed gets FEED_EVENTS bookings, and prints shell
-assignments: BENCH_TOKEN, BENCH_ROOMS, BENCH_FEED_PATH, BENCH_FEED_ETAG,
-BENCH_DAY, BENCH_FIRST.
+one more room whose feed gets FEED_EVENTS bookings, PEOPLE employees signed
+in (default 16), and prints shell assignments: BENCH_TOKEN, BENCH_ROOMS,
+BENCH_PEOPLE (their tokens), BENCH_FEED_PATH, BENCH_FEED_ETAG, BENCH_DAY,
+BENCH_FIRST.
 
-Usage: setup.py BASE_URL EMAIL PASSWORD ROOMS FEED_EVENTS
+Usage: setup.py BASE_URL EMAIL PASSWORD ROOMS FEED_EVENTS [PEOPLE]
 """
 
 import datetime as dt
@@ -15,6 +16,7 @@ import sys
 import urllib.parse
 
 base, email, password, n_rooms, n_events = sys.argv[1:6]
+n_people = int(sys.argv[6]) if len(sys.argv) > 6 else 16
 url = urllib.parse.urlsplit(base)
 conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
 
@@ -64,6 +66,15 @@ for i in range(int(n_events)):
         "start": start.isoformat().replace("+00:00", "Z"),
         "end": end.isoformat().replace("+00:00", "Z")}, token)
 
+# People who book: one account each, signed in (the "many people" phase).
+people = []
+for i in range(n_people):
+    person = f"person{i:02}@bench.example"
+    call("POST", "/api/v1/users", {"email": person, "display_name": f"Person {i:02}",
+                                   "password": password, "role": "user"}, token)
+    _, data = call("POST", "/api/v1/auth/login", {"email": person, "password": password})
+    people.append(json.loads(data)["access_token"])
+
 feed_path = f"/ical/rooms/{feed_room}.ics"
 resp, body = call("GET", feed_path)
 etag = resp.getheader("ETag") or ""
@@ -72,6 +83,7 @@ first = int((tomorrow + dt.timedelta(days=400)).timestamp())
 
 print(f"BENCH_TOKEN='{token}'")
 print(f"BENCH_ROOMS='{','.join(rooms)}'")
+print(f"BENCH_PEOPLE='{','.join(people)}'")
 print(f"BENCH_ROOM_LIST='{rooms[0]}'")
 print(f"BENCH_FEED_ROOM='{feed_room}'")
 print(f"BENCH_FEED_PATH='{feed_path}'")
