@@ -128,6 +128,9 @@ bench_database() {
   token=$BENCH_TOKEN
   local idle
   idle=$(rss_mb "$pid" VmRSS)
+  # People who book, signed in after the idle reading: each sign-in hashes
+  # a password (argon2, 19 MiB of working memory; docs/OPERATIONS.md).
+  eval "$(python3 scripts/wrk/setup.py "http://127.0.0.1:$port" bench@bench.example "$password" --people-only 16)"
 
   phase "$db" "GET /api/v1/rooms (25 rooms)" get.lua BENCH_PATHS=/api/v1/rooms
   phase "$db" "GET /api/v1/rooms, gzip" get.lua BENCH_PATHS=/api/v1/rooms "BENCH_HEADERS=Accept-Encoding: gzip"

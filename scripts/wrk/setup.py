@@ -1,12 +1,13 @@
 """Prepare a fresh server for scripts/bench-wrk.sh (standard library only).
 
 Signs in, creates ROOMS open rooms (UTC, open all week, 15-minute minimum),
-one more room whose feed gets FEED_EVENTS bookings, PEOPLE employees signed
-in (default 16), and prints shell assignments: BENCH_TOKEN, BENCH_ROOMS,
-BENCH_PEOPLE (their tokens), BENCH_FEED_PATH, BENCH_FEED_ETAG, BENCH_DAY,
-BENCH_FIRST.
+one more room whose feed gets FEED_EVENTS bookings, and prints shell
+assignments: BENCH_TOKEN, BENCH_ROOMS, BENCH_FEED_PATH, BENCH_FEED_ETAG,
+BENCH_DAY, BENCH_FIRST. With PEOPLE (default 0) it also makes that many
+accounts, signs them in and prints their tokens as BENCH_PEOPLE.
 
 Usage: setup.py BASE_URL EMAIL PASSWORD ROOMS FEED_EVENTS [PEOPLE]
+       setup.py BASE_URL EMAIL PASSWORD --people-only PEOPLE
 """
 
 import datetime as dt
@@ -15,8 +16,13 @@ import json
 import sys
 import urllib.parse
 
-base, email, password, n_rooms, n_events = sys.argv[1:6]
-n_people = int(sys.argv[6]) if len(sys.argv) > 6 else 16
+base, email, password = sys.argv[1:4]
+people_only = sys.argv[4] == "--people-only"
+if people_only:
+    n_rooms, n_events, n_people = "0", "0", int(sys.argv[5])
+else:
+    n_rooms, n_events = sys.argv[4:6]
+    n_people = int(sys.argv[6]) if len(sys.argv) > 6 else 0
 url = urllib.parse.urlsplit(base)
 conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
 
@@ -35,6 +41,24 @@ def call(method, path, body=None, token=None, headers=None):
 
 _, data = call("POST", "/api/v1/auth/login", {"email": email, "password": password})
 token = json.loads(data)["access_token"]
+
+
+def make_people(n):
+    """n accounts signed in; their bearer tokens."""
+    tokens = []
+    for i in range(n):
+        person = f"person{i:02}@bench.example"
+        call("POST", "/api/v1/users", {"email": person, "display_name": f"Person {i:02}",
+                                       "password": password, "role": "user"}, token)
+        _, data = call("POST", "/api/v1/auth/login", {"email": person, "password": password})
+        tokens.append(json.loads(data)["access_token"])
+    return tokens
+
+
+if people_only:
+    print(f"BENCH_PEOPLE='{','.join(make_people(n_people))}'")
+    sys.exit(0)
+
 always = [{"day": d, "open": "00:00", "close": "00:00"}
           for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
 
@@ -66,15 +90,7 @@ for i in range(int(n_events)):
         "start": start.isoformat().replace("+00:00", "Z"),
         "end": end.isoformat().replace("+00:00", "Z")}, token)
 
-# People who book: one account each, signed in (the "many people" phase).
-people = []
-for i in range(n_people):
-    person = f"person{i:02}@bench.example"
-    call("POST", "/api/v1/users", {"email": person, "display_name": f"Person {i:02}",
-                                   "password": password, "role": "user"}, token)
-    _, data = call("POST", "/api/v1/auth/login", {"email": person, "password": password})
-    people.append(json.loads(data)["access_token"])
-
+people = make_people(n_people)
 feed_path = f"/ical/rooms/{feed_room}.ics"
 resp, body = call("GET", feed_path)
 etag = resp.getheader("ETag") or ""
