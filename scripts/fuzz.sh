@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-30}
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "installing cargo-fuzz"
-  cargo install --quiet cargo-fuzz --version 0.13.2 --locked
+  cargo install --quiet --debug cargo-fuzz --version 0.13.2 --locked
 fi
 for dir in integrations/calendar/fuzz integrations/chat/fuzz; do
   for target in "$dir"/fuzz_targets/*.rs; do
