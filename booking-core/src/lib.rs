@@ -22,6 +22,7 @@ mod input;
 pub mod invitations;
 mod linking;
 pub mod links;
+pub mod memory;
 mod on_behalf;
 pub mod orders;
 pub mod procurement;

@@ -187,6 +187,17 @@ pub struct BookingService {
 }
 
 impl BookingService {
+    /// A service over `store`, telling the time by `clock`
+    /// ([`SystemClock`] in a program, [`FixedClock`] in tests).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use booking_core::memory::MemoryStore;
+    /// use booking_core::{BookingService, SystemClock};
+    ///
+    /// let service = BookingService::new(Arc::new(MemoryStore::new()), Arc::new(SystemClock));
+    /// # let _ = service;
+    /// ```
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
         let (events, _) = broadcast::channel(1024);
         Self {
@@ -554,6 +565,59 @@ impl BookingService {
     }
 
     /// Book a room. Approved at once, or pending where the room needs approval.
+    ///
+    /// Every rule is judged, the last ones inside the store's write
+    /// transaction; a refusal names its rule.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use booking_core::memory::MemoryStore;
+    /// # use booking_core::*;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), CoreError> {
+    /// # let monday = Utc.with_ymd_and_hms(2030, 1, 7, 7, 0, 0).unwrap();
+    /// # let service = BookingService::new(
+    /// #     Arc::new(MemoryStore::new()),
+    /// #     Arc::new(FixedClock::new(monday)),
+    /// # );
+    /// # let admin = Actor::from(
+    /// #     service
+    /// #         .create_user("admin@example.com", "Admin", Role::SuperAdmin, None, AccountState::Active)
+    /// #         .await?,
+    /// # );
+    /// # let spec = RoomSpec {
+    /// #     name: "Boardroom".into(),
+    /// #     category: RoomCategory::Boardroom,
+    /// #     capacity: 12,
+    /// #     floor: Some(3),
+    /// #     location: "HQ".into(),
+    /// #     amenities: ["projector".to_string()].into(),
+    /// #     time_zone: "Europe/Berlin".into(),
+    /// #     active: true,
+    /// #     policy: RoomPolicy::default(),
+    /// # };
+    /// # let room = service.create_room(&admin, spec).await?;
+    /// // 10:00-11:00 in Berlin on Monday 7 January 2030.
+    /// let request = BookingRequest {
+    ///     room_id: room.id,
+    ///     title: "Quarterly review".into(),
+    ///     purpose: String::new(),
+    ///     attendees: 6,
+    ///     start: monday + Duration::hours(2),
+    ///     end: monday + Duration::hours(3),
+    /// };
+    /// let booking = service.book(&admin, request.clone()).await?;
+    /// assert_eq!(booking.status, BookingStatus::Approved);
+    ///
+    /// // The same hour again: refused by the overlap rule.
+    /// match service.book(&admin, request).await {
+    ///     Err(CoreError::Rule(refusal)) => assert_eq!(refusal.rule(), "no_overlap"),
+    ///     other => panic!("expected a refusal, got {other:?}"),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn book(&self, actor: &Actor, req: BookingRequest) -> Result<Booking, CoreError> {
         self.book_with(actor, req, false, EventKind::Created).await
     }
@@ -905,6 +969,53 @@ impl BookingService {
     }
 
     /// Cancel a booking (its organizer, or an approver of the room).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use booking_core::memory::MemoryStore;
+    /// # use booking_core::*;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), CoreError> {
+    /// # let monday = Utc.with_ymd_and_hms(2030, 1, 7, 7, 0, 0).unwrap();
+    /// # let service = BookingService::new(
+    /// #     Arc::new(MemoryStore::new()),
+    /// #     Arc::new(FixedClock::new(monday)),
+    /// # );
+    /// # let admin = Actor::from(
+    /// #     service
+    /// #         .create_user("admin@example.com", "Admin", Role::SuperAdmin, None, AccountState::Active)
+    /// #         .await?,
+    /// # );
+    /// # let spec = RoomSpec {
+    /// #     name: "Boardroom".into(),
+    /// #     category: RoomCategory::Boardroom,
+    /// #     capacity: 12,
+    /// #     floor: Some(3),
+    /// #     location: "HQ".into(),
+    /// #     amenities: ["projector".to_string()].into(),
+    /// #     time_zone: "Europe/Berlin".into(),
+    /// #     active: true,
+    /// #     policy: RoomPolicy::default(),
+    /// # };
+    /// # let room = service.create_room(&admin, spec).await?;
+    /// let start = monday + Duration::hours(2);
+    /// let request = BookingRequest {
+    ///     room_id: room.id,
+    ///     title: "Planning".into(),
+    ///     purpose: String::new(),
+    ///     attendees: 4,
+    ///     start,
+    ///     end: start + Duration::hours(1),
+    /// };
+    /// let booking = service.book(&admin, request.clone()).await?;
+    /// let cancelled = service.cancel(&admin, booking.id, None).await?;
+    /// assert_eq!(cancelled.status, BookingStatus::Cancelled);
+    /// // The hour is free again.
+    /// service.book(&admin, request).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn cancel(
         &self,
         actor: &Actor,
@@ -944,6 +1055,55 @@ impl BookingService {
     // ---- availability ------------------------------------------------------
 
     /// Free slots of a room on a local date (in the room's time zone).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use booking_core::memory::MemoryStore;
+    /// # use booking_core::*;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), CoreError> {
+    /// # let monday = Utc.with_ymd_and_hms(2030, 1, 7, 7, 0, 0).unwrap();
+    /// # let service = BookingService::new(
+    /// #     Arc::new(MemoryStore::new()),
+    /// #     Arc::new(FixedClock::new(monday)),
+    /// # );
+    /// # let admin = Actor::from(
+    /// #     service
+    /// #         .create_user("admin@example.com", "Admin", Role::SuperAdmin, None, AccountState::Active)
+    /// #         .await?,
+    /// # );
+    /// # let spec = RoomSpec {
+    /// #     name: "Boardroom".into(),
+    /// #     category: RoomCategory::Boardroom,
+    /// #     capacity: 12,
+    /// #     floor: Some(3),
+    /// #     location: "HQ".into(),
+    /// #     amenities: ["projector".to_string()].into(),
+    /// #     time_zone: "Europe/Berlin".into(),
+    /// #     active: true,
+    /// #     policy: RoomPolicy::default(),
+    /// # };
+    /// # let room = service.create_room(&admin, spec).await?;
+    /// let start = monday + Duration::hours(2); // 10:00 in Berlin
+    /// let request = BookingRequest {
+    ///     room_id: room.id,
+    ///     title: "Stand-up".into(),
+    ///     purpose: String::new(),
+    ///     attendees: 4,
+    ///     start,
+    ///     end: start + Duration::hours(1),
+    /// };
+    /// service.book(&admin, request).await?;
+    /// let date = chrono::NaiveDate::from_ymd_opt(2030, 1, 7).unwrap();
+    /// let slots = service.free_slots(room.id, date).await?;
+    /// // Free until 10:00 and again from 11:00, not in between.
+    /// assert!(slots.iter().any(|s| s.end == start));
+    /// assert!(slots.iter().any(|s| s.start == start + Duration::hours(1)));
+    /// assert!(slots.iter().all(|s| s.end <= start || s.start >= start + Duration::hours(1)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn free_slots(
         &self,
         room_id: RoomId,
@@ -972,6 +1132,53 @@ impl BookingService {
     }
 
     /// Rooms `actor` could book for `query`, best fit first.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use booking_core::memory::MemoryStore;
+    /// # use booking_core::*;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), CoreError> {
+    /// # let monday = Utc.with_ymd_and_hms(2030, 1, 7, 7, 0, 0).unwrap();
+    /// # let service = BookingService::new(
+    /// #     Arc::new(MemoryStore::new()),
+    /// #     Arc::new(FixedClock::new(monday)),
+    /// # );
+    /// # let admin = Actor::from(
+    /// #     service
+    /// #         .create_user("admin@example.com", "Admin", Role::SuperAdmin, None, AccountState::Active)
+    /// #         .await?,
+    /// # );
+    /// # let spec = RoomSpec {
+    /// #     name: "Boardroom".into(),
+    /// #     category: RoomCategory::Boardroom,
+    /// #     capacity: 12,
+    /// #     floor: Some(3),
+    /// #     location: "HQ".into(),
+    /// #     amenities: ["projector".to_string()].into(),
+    /// #     time_zone: "Europe/Berlin".into(),
+    /// #     active: true,
+    /// #     policy: RoomPolicy::default(),
+    /// # };
+    /// # let room = service.create_room(&admin, spec).await?;
+    /// use booking_core::availability::RoomQuery;
+    /// let query = RoomQuery {
+    ///     start: monday + Duration::hours(2),
+    ///     end: monday + Duration::hours(3),
+    ///     min_capacity: 8,
+    ///     amenities: vec!["projector".into()],
+    /// };
+    /// let found = service.find_rooms(&admin.user, &query).await?;
+    /// assert_eq!(found[0].room.name, "Boardroom");
+    /// assert_eq!(found[0].spare_seats, 4);
+    ///
+    /// // More seats than any room has: nothing fits.
+    /// let crowd = RoomQuery { min_capacity: 40, ..query };
+    /// assert!(service.find_rooms(&admin.user, &crowd).await?.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn find_rooms(
         &self,
         actor: &User,

@@ -15,10 +15,60 @@
 //! exclusion constraint over the held intervals of blocking bookings, on SQLite
 //! `BEGIN IMMEDIATE` write transactions plus a trigger that refuses overlaps.
 //!
-//! ```no_run
-//! # async fn run() -> Result<(), booking_core::StoreError> {
-//! let store = booking_store::open("sqlite://booking.db?mode=rwc").await?;
-//! # Ok(()) }
+//! Embedding the service with a store (here an in-memory SQLite database;
+//! `sqlite://booking.db?mode=rwc` for a file, `postgres://…` for
+//! PostgreSQL), as `examples/embed.rs` does:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use booking_core::*;
+//! use chrono::{Duration, TimeZone, Utc};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let monday = Utc.with_ymd_and_hms(2030, 1, 7, 7, 0, 0).unwrap();
+//! let service = BookingService::new(
+//!     booking_store::open("sqlite::memory:").await?,
+//!     Arc::new(FixedClock::new(monday)),
+//! );
+//! let admin = Actor::from(
+//!     service
+//!         .create_user("admin@example.com", "Admin", Role::SuperAdmin, None, AccountState::Active)
+//!         .await?,
+//! );
+//! let room = service
+//!     .create_room(
+//!         &admin,
+//!         RoomSpec {
+//!             name: "Boardroom".into(),
+//!             category: RoomCategory::Boardroom,
+//!             capacity: 12,
+//!             floor: Some(3),
+//!             location: "HQ".into(),
+//!             amenities: ["projector".to_string()].into(),
+//!             time_zone: "Europe/Berlin".into(),
+//!             active: true,
+//!             policy: RoomPolicy::default(),
+//!         },
+//!     )
+//!     .await?;
+//! let request = BookingRequest {
+//!     room_id: room.id,
+//!     title: "Quarterly review".into(),
+//!     purpose: String::new(),
+//!     attendees: 6,
+//!     start: monday + Duration::hours(2),
+//!     end: monday + Duration::hours(3),
+//! };
+//! let booking = service.book(&admin, request.clone()).await?;
+//! assert_eq!(booking.status, BookingStatus::Approved);
+//! // The database refuses the same hour twice, whoever writes.
+//! match service.book(&admin, request).await {
+//!     Err(CoreError::Rule(refusal)) => assert_eq!(refusal.rule(), "no_overlap"),
+//!     other => panic!("expected a refusal, got {other:?}"),
+//! }
+//! # Ok(())
+//! # }
 //! ```
 
 pub mod backend;
