@@ -161,6 +161,9 @@ for db in sqlite postgres; do
   cargo clippy -q -p booking-store --no-default-features --features "$db" --locked -- -D warnings
 done
 
+step "rustdoc of the libraries (every public item documented, no broken links)"
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps --locked -p booking-core -p booking-calendar
+
 step "OpenTelemetry export (the optional otlp feature)"
 cargo clippy -q -p booking-server --features otlp --all-targets --locked -- -D warnings
 cargo test -p booking-server --features otlp --test otlp --locked 2>&1 | tee "$log/otlp"

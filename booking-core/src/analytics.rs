@@ -17,10 +17,15 @@ pub use crate::store::{Bucket, HeatCell};
 /// Booked versus available time of one room in one bucket.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UtilisationRow {
+    /// The room.
     pub room_id: RoomId,
+    /// The room's name.
     pub room_name: String,
+    /// Start of the hour or day counted.
     pub bucket_start: DateTime<Utc>,
+    /// Pending and approved bookings that start in the bucket.
     pub bookings: i64,
+    /// Minutes booked.
     pub booked_minutes: i64,
     /// Business-hours minutes of the room inside the bucket.
     pub available_minutes: i64,
@@ -31,12 +36,19 @@ pub struct UtilisationRow {
 /// Per-room figures over a range.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RoomSummary {
+    /// The room.
     pub room_id: RoomId,
+    /// The room's name.
     pub room_name: String,
+    /// Seats of the room.
     pub capacity: u32,
+    /// Bookings in the range.
     pub bookings: i64,
+    /// Of them, cancelled.
     pub cancellations: i64,
+    /// Of them, rejected.
     pub rejections: i64,
+    /// Of them, released as no-shows.
     pub no_shows: i64,
     /// no-shows / (approved + no-shows), 0 without bookings.
     pub no_show_rate: f64,
@@ -110,10 +122,15 @@ fn bucket_floor(t: DateTime<Utc>, bucket: Bucket) -> DateTime<Utc> {
 /// How many bookings of each status started in one UTC day.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct StatusDay {
+    /// The day (in UTC).
     pub day: chrono::NaiveDate,
+    /// Bookings made that day still pending.
     pub pending: i64,
+    /// Bookings made that day that were approved.
     pub approved: i64,
+    /// Bookings made that day that were rejected.
     pub rejected: i64,
+    /// Bookings made that day that were cancelled.
     pub cancelled: i64,
     /// Approved bookings released because nobody checked in (also in `approved`).
     pub no_shows: i64,

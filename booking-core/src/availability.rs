@@ -11,11 +11,14 @@ use crate::rules::{self, RuleInput};
 /// A free interval in which a booking can start and end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Slot {
+    /// Start of the free time (UTC).
     pub start: DateTime<Utc>,
+    /// End of the free time (UTC).
     pub end: DateTime<Utc>,
 }
 
 impl Slot {
+    /// Length in minutes.
     pub fn minutes(&self) -> i64 {
         (self.end - self.start).num_minutes()
     }
@@ -70,15 +73,20 @@ pub fn free_slots(
 /// What someone looking for a room needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoomQuery {
+    /// Wanted from (UTC).
     pub start: DateTime<Utc>,
+    /// Wanted until (UTC).
     pub end: DateTime<Utc>,
+    /// At least this many seats.
     pub min_capacity: u32,
+    /// Every one of these amenities.
     pub amenities: Vec<String>,
 }
 
 /// A room that fits a [`RoomQuery`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoomMatch {
+    /// The room.
     pub room: Room,
     /// Seats beyond what was asked for; smaller is a better fit.
     pub spare_seats: u32,

@@ -16,6 +16,7 @@ const HORIZON_DAYS: i64 = 400;
 /// What making a closure did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClosureOutcome {
+    /// The closure as stored.
     pub closure: Closure,
     /// Pending and approved bookings in the closed times.
     pub affected: Vec<Booking>,
@@ -76,6 +77,7 @@ impl BookingService {
         Ok(self.store.list_closures(self.now()).await?)
     }
 
+    /// One closure, or `NotFound`.
     pub async fn get_closure(&self, id: ClosureId) -> Result<Closure, CoreError> {
         self.store
             .get_closure(id)

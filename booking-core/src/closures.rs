@@ -20,11 +20,22 @@ pub enum ClosureScope {
     /// Every room.
     Everywhere,
     /// Every room at a location (the room's `location`, ignoring case).
-    Location { location: String },
+    Location {
+        /// The location, as rooms name it.
+        location: String,
+    },
     /// One floor of a location.
-    Floor { location: String, floor: i32 },
+    Floor {
+        /// The location, as rooms name it.
+        location: String,
+        /// The floor.
+        floor: i32,
+    },
     /// One room.
-    Room { room_id: RoomId },
+    Room {
+        /// The room.
+        room_id: RoomId,
+    },
 }
 
 impl ClosureScope {
@@ -55,28 +66,41 @@ impl ClosureScope {
 /// A period when rooms are closed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Closure {
+    /// Its identifier.
     pub id: ClosureId,
+    /// What it covers.
     pub scope: ClosureScope,
     /// The first (or only) closed interval.
     pub start: DateTime<Utc>,
+    /// When the (first) closed period ends (UTC).
     pub end: DateTime<Utc>,
     /// Repeats by this rule (DAILY, WEEKLY or MONTHLY), each time for
     /// `end - start`, keeping the wall-clock time in `time_zone`.
     pub rrule: Option<String>,
+    /// Time zone its repetition is expanded in.
     pub time_zone: Tz,
+    /// Why the rooms are closed, shown to people who try to book.
     pub reason: String,
+    /// Who made it.
     pub created_by: UserId,
+    /// When it was made.
     pub created_at: DateTime<Utc>,
 }
 
 /// What an admin asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClosureSpec {
+    /// What it closes.
     pub scope: ClosureScope,
+    /// When the (first) closed period starts (UTC).
     pub start: DateTime<Utc>,
+    /// When the (first) closed period ends (UTC).
     pub end: DateTime<Utc>,
+    /// RFC 5545 repetition rule, if it repeats.
     pub rrule: Option<String>,
+    /// Time zone its repetition is expanded in (IANA).
     pub time_zone: Tz,
+    /// Why the rooms are closed.
     pub reason: String,
 }
 

@@ -117,18 +117,31 @@ pub fn parse_time_zone(name: &str) -> Result<Tz, InputError> {
 /// A meeting room.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Room {
+    /// Its identifier.
     pub id: RoomId,
+    /// Its name (unique among current rooms).
     pub name: String,
+    /// What kind of room.
     pub category: RoomCategory,
+    /// Seats.
     pub capacity: u32,
+    /// Floor number, if the building has floors.
     pub floor: Option<i32>,
+    /// Building or site.
     pub location: String,
+    /// Equipment it has (e.g. "projector").
     pub amenities: BTreeSet<String>,
+    /// IANA time zone its local times are in.
     pub time_zone: Tz,
+    /// Whether it can be booked (an inactive room is kept but refuses bookings).
     pub active: bool,
+    /// When it was soft-deleted, if it was.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// Its booking rules.
     pub policy: RoomPolicy,
+    /// When it was made.
     pub created_at: DateTime<Utc>,
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -151,15 +164,23 @@ impl Room {
 /// Input for creating or replacing a room's descriptive fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoomSpec {
+    /// Its name.
     pub name: String,
+    /// What kind of room.
     pub category: RoomCategory,
+    /// Seats.
     pub capacity: u32,
+    /// Floor number, if the building has floors.
     pub floor: Option<i32>,
+    /// Building or site.
     pub location: String,
+    /// Equipment it has (e.g. "projector").
     pub amenities: BTreeSet<String>,
     /// IANA zone name, e.g. "Europe/Berlin".
     pub time_zone: String,
+    /// Whether it can be booked.
     pub active: bool,
+    /// Booking rules of the room.
     pub policy: RoomPolicy,
 }
 
@@ -224,11 +245,14 @@ impl RoomSpec {
 /// means midnight at the end of the day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayHours {
+    /// Opening time (local).
     pub open: NaiveTime,
+    /// Closing time (local); 00:00 means midnight at the end of the day.
     pub close: NaiveTime,
 }
 
 impl DayHours {
+    /// Hours from `open` to `close`.
     pub fn new(open: NaiveTime, close: NaiveTime) -> Self {
         Self { open, close }
     }
@@ -255,6 +279,7 @@ impl BusinessHours {
         Self([Some(DayHours::new(NaiveTime::MIN, NaiveTime::MIN)); 7])
     }
 
+    /// The hours of a weekday, or `None` when closed that day.
     pub fn for_weekday(&self, day: Weekday) -> Option<DayHours> {
         self.0[day.num_days_from_monday() as usize]
     }
@@ -272,7 +297,9 @@ pub const MAX_HELD_MINUTES: i64 = (MAX_BOOKING_MINUTES + 2 * MAX_BUFFER_MINUTES)
 /// after it; without check-in the booking is released as a no-show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckInPolicy {
+    /// How many minutes before the start check-in opens.
     pub opens_minutes_before: u32,
+    /// Minutes after the start without a check-in before the room is released (0: never).
     pub release_after_minutes: u32,
     /// Code shown in the room for check-in by anyone present.
     pub room_code: Option<String>,
@@ -291,8 +318,11 @@ string_enum!(
 /// and period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quota {
+    /// The period the quota counts over.
     pub period: QuotaPeriod,
+    /// At most this many bookings in the period.
     pub max_bookings: Option<u32>,
+    /// At most this many booked minutes in the period.
     pub max_minutes: Option<u32>,
 }
 
@@ -302,8 +332,11 @@ pub struct Quota {
 pub struct RoomPolicy {
     /// How far ahead bookings may start, in days.
     pub booking_window_days: u32,
+    /// Shortest booking, in minutes.
     pub min_duration_minutes: u32,
+    /// Longest booking, in minutes.
     pub max_duration_minutes: u32,
+    /// When the room can be booked (in its time zone).
     pub business_hours: BusinessHours,
     /// Time the room is held before each booking (set-up).
     pub buffer_before_minutes: u32,
@@ -358,6 +391,7 @@ impl Default for RoomPolicy {
 }
 
 impl RoomPolicy {
+    /// Check the policy is coherent (positive durations, min ≤ max, known hours).
     pub fn validate(&self) -> Result<(), InputError> {
         if self.booking_window_days == 0 {
             return Err(InputError::Invalid {
@@ -420,6 +454,7 @@ impl RoomPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountState {
+    /// May sign in and act.
     Active,
     /// Waiting for an administrator (registration from an approval domain),
     /// or switched off: cannot sign in.
@@ -427,10 +462,12 @@ pub enum AccountState {
 }
 
 impl AccountState {
+    /// `Active` for `true`.
     pub fn from_active(active: bool) -> Self {
         if active { Self::Active } else { Self::Inactive }
     }
 
+    /// Whether the account may sign in.
     pub fn is_active(self) -> bool {
         self == Self::Active
     }
@@ -447,6 +484,7 @@ pub enum RoomListing {
 }
 
 impl RoomListing {
+    /// `WithDeleted` for `true`.
     pub fn from_include_deleted(include: bool) -> Self {
         if include {
             Self::WithDeleted
@@ -455,6 +493,7 @@ impl RoomListing {
         }
     }
 
+    /// Whether soft-deleted rooms are listed too.
     pub fn includes_deleted(self) -> bool {
         self == Self::WithDeleted
     }
@@ -463,13 +502,19 @@ impl RoomListing {
 /// A user account as the core sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
+    /// Its identifier.
     pub id: UserId,
+    /// E-mail address (unique, case-insensitive).
     pub email: String,
+    /// Name shown to others.
     pub display_name: String,
+    /// What they may do.
     pub role: Role,
     /// Rooms a `room_admin` manages and approves for.
     pub assigned_rooms: BTreeSet<RoomId>,
+    /// Whether the account may sign in.
     pub active: bool,
+    /// When the account was made.
     pub created_at: DateTime<Utc>,
 }
 
@@ -487,29 +532,44 @@ impl User {
 /// One booking of a room (one occurrence). Times are UTC instants.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Booking {
+    /// Its identifier.
     pub id: BookingId,
+    /// The room.
     pub room_id: RoomId,
+    /// Who the booking is for (the organizer).
     pub organizer_id: UserId,
+    /// What the meeting is called (shown in calendars).
     pub title: String,
+    /// Why, in more words (may be empty).
     pub purpose: String,
+    /// How many people attend.
     pub attendees: u32,
+    /// When it starts (UTC).
     pub start: DateTime<Utc>,
+    /// When it ends (UTC).
     pub end: DateTime<Utc>,
     /// The interval the room is held, buffers included: `[start - before, end + after)`.
     pub held_start: DateTime<Utc>,
+    /// End of the interval it holds the room (its end plus any clean-up buffer).
     pub held_end: DateTime<Utc>,
+    /// Pending, approved, rejected or cancelled.
     pub status: BookingStatus,
+    /// Who approved or rejected it.
     pub approver_id: Option<UserId>,
+    /// The reason given with a decision or a cancellation.
     pub decision_reason: Option<String>,
     /// Grows with every change (iCalendar SEQUENCE).
     pub sequence: u32,
+    /// When it was made.
     pub created_at: DateTime<Utc>,
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
     /// The series this occurrence belongs to.
     pub series_id: Option<SeriesId>,
     /// The start the series rule gave this occurrence (iCalendar RECURRENCE-ID),
     /// kept when the occurrence is moved.
     pub occurrence_start: Option<DateTime<Utc>>,
+    /// When someone checked in.
     pub checked_in_at: Option<DateTime<Utc>>,
     /// Released automatically because nobody checked in.
     pub no_show: bool,
@@ -524,6 +584,7 @@ pub struct Booking {
 }
 
 impl Booking {
+    /// The interval this booking holds the room.
     pub fn occupancy(&self) -> Occupancy {
         Occupancy {
             booking_id: self.id,
@@ -536,19 +597,28 @@ impl Booking {
 /// The part of a booking that matters for conflicts: the held interval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Occupancy {
+    /// The booking.
     pub booking_id: BookingId,
+    /// Start of the held interval (UTC).
     pub start: DateTime<Utc>,
+    /// End of the held interval (UTC).
     pub end: DateTime<Utc>,
 }
 
 /// What a user asks for when booking.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BookingRequest {
+    /// The room.
     pub room_id: RoomId,
+    /// What the meeting is called (shown in calendars).
     pub title: String,
+    /// Why, in more words (may be empty).
     pub purpose: String,
+    /// How many people attend.
     pub attendees: u32,
+    /// When it starts (UTC).
     pub start: DateTime<Utc>,
+    /// When it ends (UTC).
     pub end: DateTime<Utc>,
 }
 
@@ -556,57 +626,87 @@ pub struct BookingRequest {
 /// expanded in the room's time zone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Series {
+    /// Its identifier.
     pub id: SeriesId,
+    /// The room.
     pub room_id: RoomId,
+    /// Who the series is for.
     pub organizer_id: UserId,
+    /// What the meeting is called (shown in calendars).
     pub title: String,
+    /// Why, in more words (may be empty).
     pub purpose: String,
+    /// How many people attend.
     pub attendees: u32,
     /// Wall-clock start of the first occurrence in the room's zone.
     pub local_start: chrono::NaiveDateTime,
+    /// Length of each occurrence, in minutes.
     pub duration_minutes: u32,
     /// The RRULE value, e.g. `FREQ=WEEKLY;BYDAY=MO;COUNT=52`.
     pub rrule: String,
     /// The rule went beyond the booking window and was cut there.
     pub trimmed: bool,
+    /// When it was made.
     pub created_at: DateTime<Utc>,
 }
 
 /// A request to book a series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeriesRequest {
+    /// The room.
     pub room_id: RoomId,
+    /// What the meeting is called (shown in calendars).
     pub title: String,
+    /// Why, in more words (may be empty).
     pub purpose: String,
+    /// How many people attend.
     pub attendees: u32,
+    /// Local start of the first occurrence (in the room's time zone).
     pub local_start: chrono::NaiveDateTime,
+    /// Length of each occurrence, in minutes.
     pub duration_minutes: u32,
+    /// RFC 5545 RRULE, e.g. `FREQ=WEEKLY;COUNT=10`.
     pub rrule: String,
 }
 
 /// Someone waiting for a taken slot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WaitlistEntry {
+    /// Its identifier.
     pub id: WaitlistId,
+    /// The room.
     pub room_id: RoomId,
+    /// Who waits.
     pub user_id: UserId,
+    /// What the meeting is called (shown in calendars).
     pub title: String,
+    /// Why, in more words (may be empty).
     pub purpose: String,
+    /// How many people attend.
     pub attendees: u32,
+    /// When it starts (UTC).
     pub start: DateTime<Utc>,
+    /// When it ends (UTC).
     pub end: DateTime<Utc>,
+    /// When they joined the list.
     pub created_at: DateTime<Utc>,
     /// Set when the slot freed up and the entry was booked.
     pub booking_id: Option<BookingId>,
+    /// Still waiting (not booked, not withdrawn).
     pub active: bool,
 }
 
 /// Changes to an existing booking; `None` keeps the current value.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BookingChanges {
+    /// A new title.
     pub title: Option<String>,
+    /// A new purpose.
     pub purpose: Option<String>,
+    /// A new number of attendees.
     pub attendees: Option<u32>,
+    /// A new start (UTC).
     pub start: Option<DateTime<Utc>>,
+    /// A new end (UTC).
     pub end: Option<DateTime<Utc>>,
 }

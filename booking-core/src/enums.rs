@@ -7,7 +7,7 @@ macro_rules! string_enum {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $(#[doc = concat!("Stored and sent as `", $text, "`.")] $variant),+ }
 
         impl $name {
             /// Every value, in declaration order.

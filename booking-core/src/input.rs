@@ -6,21 +6,40 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum InputError {
     #[error("unknown time zone {0:?}: use an IANA name such as \"Europe/Berlin\"")]
+    /// Not an IANA time zone.
     UnknownTimeZone(String),
     #[error("capacity must be at least 1")]
+    /// A room needs at least one seat.
     ZeroCapacity,
     #[error("{0} must not be empty")]
+    /// A required text is empty (the field).
     Empty(&'static str),
     #[error("{field} is longer than {max} characters")]
-    TooLong { field: &'static str, max: usize },
-    #[error("unknown {field} {value:?}; allowed: {}", allowed.join(", "))]
-    UnknownValue {
+    /// A text is longer than allowed.
+    TooLong {
+        /// The field.
         field: &'static str,
+        /// The most characters it may have.
+        max: usize,
+    },
+    #[error("unknown {field} {value:?}; allowed: {}", allowed.join(", "))]
+    /// A value outside its list.
+    UnknownValue {
+        /// The field.
+        field: &'static str,
+        /// What was given.
         value: String,
+        /// What is allowed.
         allowed: Vec<&'static str>,
     },
     #[error("invalid {field}: {reason}")]
-    Invalid { field: &'static str, reason: String },
+    /// A value that breaks a rule of its field.
+    Invalid {
+        /// The field.
+        field: &'static str,
+        /// The rule it breaks.
+        reason: String,
+    },
 }
 
 impl InputError {

@@ -32,13 +32,17 @@ pub struct Answered {
 pub enum Step {
     /// A version already answered: answer the same again, change nothing.
     Repeat {
+        /// The booking answered before, if one.
         booking_id: Option<BookingId>,
+        /// The series answered before, if one.
         series_id: Option<SeriesId>,
     },
     /// One date of a series moves: the occurrence that started at
     /// `occurrence_start`.
     MoveOccurrence {
+        /// The series.
         series_id: SeriesId,
+        /// When the moved occurrence started before.
         occurrence_start: DateTime<Utc>,
     },
     /// A single booking moves or changes.
@@ -46,7 +50,9 @@ pub enum Step {
     /// A series changes (or a single event became one): cancel what was
     /// booked, then book the new version.
     Replace {
+        /// The series to cancel, if the old version was one.
         series_id: Option<SeriesId>,
+        /// The booking to cancel, if the old version was one.
         booking_id: Option<BookingId>,
     },
     /// A new invitation: book it.
@@ -85,9 +91,11 @@ pub fn next_step(
 /// The room's answer to an invitation (the PARTSTAT of its REPLY).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RoomAnswer {
+    /// Booked.
     Accepted,
     /// Held, but an approver still decides.
     Tentative,
+    /// Refused (taken, closed, or against a rule).
     Declined,
 }
 

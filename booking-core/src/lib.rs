@@ -8,6 +8,8 @@
 //! Rules are pure functions ([`rules`], [`availability`]); [`BookingService`]
 //! runs them and writes through a [`store::Store`] in one transaction.
 
+#![deny(missing_docs)]
+
 pub mod accounts;
 pub mod analytics;
 pub mod availability;

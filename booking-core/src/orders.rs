@@ -26,7 +26,9 @@ string_enum!(
 /// One line of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderItem {
+    /// What (e.g. "coffee").
     pub name: String,
+    /// How many.
     pub quantity: u32,
     /// Estimated unit cost in cents of the organisation's currency.
     pub unit_cost_cents: u64,
@@ -35,20 +37,31 @@ pub struct OrderItem {
 /// A procurement order attached to a booking.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
+    /// Its identifier.
     pub id: OrderId,
+    /// The booking it is for.
     pub booking_id: BookingId,
+    /// Who asked for it.
     pub requested_by: UserId,
+    /// What kind.
     pub kind: OrderKind,
+    /// What is ordered.
     pub items: Vec<OrderItem>,
+    /// How urgent.
     pub priority: Priority,
+    /// Where it stands (requested … delivered).
     pub status: OrderStatus,
+    /// Cost centre to charge.
     pub cost_centre: String,
+    /// Free text for the supplier.
     pub notes: String,
     /// The booking moved after the order was placed: an officer should check it.
     pub needs_review: bool,
     /// Why the system changed the order (e.g. "booking cancelled").
     pub notice: Option<String>,
+    /// When it was made.
     pub created_at: DateTime<Utc>,
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
 }
 

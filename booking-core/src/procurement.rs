@@ -13,10 +13,15 @@ use crate::service::{Actor, BookingService, check_text};
 /// What a requester asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRequest {
+    /// Catering, equipment or services.
     pub kind: OrderKind,
+    /// What is ordered.
     pub items: Vec<OrderItem>,
+    /// How urgent.
     pub priority: Priority,
+    /// Cost centre to charge.
     pub cost_centre: String,
+    /// Free text for the supplier.
     pub notes: String,
 }
 
@@ -138,6 +143,7 @@ impl BookingService {
         Ok(entries)
     }
 
+    /// One order, or `NotFound`.
     pub async fn get_order(&self, id: OrderId) -> Result<Order, CoreError> {
         self.store
             .get_order(id)

@@ -17,13 +17,16 @@ pub const MAX_OCCURRENCES: u16 = 3660;
 /// One occurrence of a series, in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Occurrence {
+    /// Start (UTC).
     pub start: DateTime<Utc>,
+    /// End (UTC).
     pub end: DateTime<Utc>,
 }
 
 /// The occurrences of a rule inside the booking window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expansion {
+    /// The dates, in order.
     pub occurrences: Vec<Occurrence>,
     /// The rule continues past the window (or has no end) and was cut there.
     pub trimmed: bool,
@@ -118,17 +121,24 @@ pub fn expand(
 /// An occurrence that could not be booked, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
+    /// Start of the refused date (UTC).
     pub start: DateTime<Utc>,
+    /// End of the refused date (UTC).
     pub end: DateTime<Utc>,
+    /// Why it was refused.
     pub violation: RuleViolation,
 }
 
 /// Why a whole series was declined.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SeriesDeclined {
+    /// Dates the rule gives.
     pub total: usize,
+    /// Dates that would be skipped, with why.
     pub skipped: Vec<Skipped>,
+    /// At most this many may be skipped (the room's policy).
     pub max_conflicts: u32,
+    /// At most this share may be skipped, in percent.
     pub max_conflict_percent: u32,
 }
 

@@ -19,72 +19,136 @@ use crate::domain::{
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum RuleViolation {
     #[error("end ({end}) must be after start ({start})")]
+    /// The end is not after the start.
     EndNotAfterStart {
+        /// When it starts (UTC).
         start: DateTime<Utc>,
+        /// When it ends (UTC).
         end: DateTime<Utc>,
     },
     #[error("start ({start}) is in the past (now is {now})")]
+    /// The booking starts in the past.
     InThePast {
+        /// When it would start.
         start: DateTime<Utc>,
+        /// Now.
         now: DateTime<Utc>,
     },
     #[error(
         "start ({start}) is beyond the booking window of {window_days} days (latest start {latest})"
     )]
+    /// Too far ahead for the room.
     OutsideBookingWindow {
+        /// When it would start.
         start: DateTime<Utc>,
+        /// The latest start allowed now.
         latest: DateTime<Utc>,
+        /// How many days ahead the room can be booked.
         window_days: u32,
     },
     #[error("duration of {minutes} minutes is below the minimum of {min_minutes} minutes")]
-    TooShort { minutes: i64, min_minutes: u32 },
+    /// Shorter than the room allows.
+    TooShort {
+        /// Its length.
+        minutes: i64,
+        /// The shortest allowed.
+        min_minutes: u32,
+    },
     #[error("duration of {minutes} minutes exceeds the maximum of {max_minutes} minutes")]
-    TooLong { minutes: i64, max_minutes: u32 },
+    /// Longer than the room allows.
+    TooLong {
+        /// Its length.
+        minutes: i64,
+        /// The longest allowed.
+        max_minutes: u32,
+    },
     #[error("{local_start} to {local_end} ({time_zone}) is outside business hours ({hours})")]
+    /// Outside the room's business hours.
     OutsideBusinessHours {
+        /// Local start.
         local_start: NaiveDateTime,
+        /// Local end.
         local_end: NaiveDateTime,
+        /// The room's time zone.
         time_zone: String,
         /// "08:00-18:00" or "closed on Sat".
         hours: String,
     },
     #[error("{attendees} attendees exceed the room capacity of {capacity}")]
-    OverCapacity { attendees: u32, capacity: u32 },
+    /// More attendees than seats.
+    OverCapacity {
+        /// Attendees asked for.
+        attendees: u32,
+        /// Seats.
+        capacity: u32,
+    },
     #[error("at least one attendee is required")]
+    /// A booking needs at least one attendee.
     NoAttendees,
     #[error("room {room_id} is not active")]
-    RoomInactive { room_id: RoomId },
+    /// The room does not take bookings.
+    RoomInactive {
+        /// The room.
+        room_id: RoomId,
+    },
     #[error(
         "the room is already booked from {start} to {end} (booking {booking_id}, buffers included)"
     )]
+    /// Another booking holds the room then.
     Conflict {
+        /// The booking in the way.
         booking_id: BookingId,
+        /// Its held start.
         start: DateTime<Utc>,
+        /// Its held end.
         end: DateTime<Utc>,
     },
     /// Several rooms booked together, some of them taken: every one named.
     #[error("{} of the rooms are already booked then: {}", taken.len(), taken_list(taken))]
-    RoomsTaken { taken: Vec<TakenRoom> },
+    RoomsTaken {
+        /// The rooms taken, with what holds them.
+        taken: Vec<TakenRoom>,
+    },
     #[error("you already have {active} active bookings in this room (limit {max})")]
-    UserLimitReached { active: u32, max: u32 },
+    /// The person holds as many open bookings in the room as it allows.
+    UserLimitReached {
+        /// Open bookings they hold.
+        active: u32,
+        /// The room's limit.
+        max: u32,
+    },
     #[error("role {role} may not book this room")]
-    RoleNotAllowed { role: Role },
+    /// The room does not take bookings from this role.
+    RoleNotAllowed {
+        /// The role.
+        role: Role,
+    },
     #[error("{scope} quota per {period} reached: {detail}")]
+    /// A booking quota would be exceeded.
     QuotaExceeded {
         /// "room" or "global".
         scope: String,
+        /// The quota's period.
         period: crate::domain::QuotaPeriod,
+        /// Which quota, and by how much.
         detail: String,
     },
     #[error("the room is closed from {start} to {end}: {reason}")]
+    /// The room is closed then.
     Closed {
+        /// Why it is closed.
         reason: String,
+        /// Start of the closure (UTC).
         start: DateTime<Utc>,
+        /// End of the closure (UTC).
         end: DateTime<Utc>,
     },
     #[error("check-in for this booking is open from {opens} to {closes}")]
+    /// Check-in is not open now.
     CheckInClosed {
+        /// When check-in opens.
         opens: DateTime<Utc>,
+        /// When check-in closes.
         closes: DateTime<Utc>,
     },
 }
@@ -115,10 +179,15 @@ impl RuleViolation {
 /// A room of several booked together that is taken: the booking in the way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TakenRoom {
+    /// The room.
     pub room_id: RoomId,
+    /// Its name.
     pub room_name: String,
+    /// The booking that holds it.
     pub booking_id: BookingId,
+    /// Its held start.
     pub start: DateTime<Utc>,
+    /// Its held end.
     pub end: DateTime<Utc>,
 }
 
@@ -217,10 +286,12 @@ impl ConflictIndex {
         }
     }
 
+    /// How many occupancies.
     pub fn len(&self) -> usize {
         self.sorted.len()
     }
 
+    /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.sorted.is_empty()
     }
@@ -244,6 +315,7 @@ impl ConflictIndex {
         Ok(())
     }
 
+    /// The occupancies, by start.
     pub fn iter(&self) -> impl Iterator<Item = &Occupancy> {
         self.sorted.iter()
     }
@@ -252,11 +324,17 @@ impl ConflictIndex {
 /// Everything the rules need to judge one booking request.
 #[derive(Debug, Clone, Copy)]
 pub struct RuleInput<'a> {
+    /// The room.
     pub room: &'a Room,
+    /// Who books.
     pub actor: &'a User,
+    /// Start (UTC).
     pub start: DateTime<Utc>,
+    /// End (UTC).
     pub end: DateTime<Utc>,
+    /// Attendees.
     pub attendees: u32,
+    /// Now.
     pub now: DateTime<Utc>,
 }
 

@@ -23,6 +23,7 @@ use crate::store::{AuditEntry, BookingFilter, ChangeLog, Store, StoredEvent};
 
 /// Source of "now". Rules never read the clock; the service asks this.
 pub trait Clock: Send + Sync + 'static {
+    /// The current time.
     fn now(&self) -> DateTime<Utc>;
 }
 
@@ -41,14 +42,17 @@ impl Clock for SystemClock {
 pub struct FixedClock(Mutex<DateTime<Utc>>);
 
 impl FixedClock {
+    /// A clock stopped at `now`.
     pub fn new(now: DateTime<Utc>) -> Self {
         Self(Mutex::new(now))
     }
 
+    /// Set the time.
     pub fn set(&self, now: DateTime<Utc>) {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = now;
     }
 
+    /// Move the time on.
     pub fn advance(&self, by: Duration) {
         let mut t = self.0.lock().unwrap_or_else(|p| p.into_inner());
         *t += by;
@@ -64,7 +68,9 @@ impl Clock for FixedClock {
 /// Who is acting, and from where (for the audit log).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Actor {
+    /// The person.
     pub user: User,
+    /// Where the request came from, for the audit log.
     pub ip: Option<String>,
 }
 
@@ -85,11 +91,17 @@ impl Deref for Actor {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
+    /// A booking was made.
     Created,
+    /// A booking changed.
     Updated,
+    /// A booking was approved.
     Approved,
+    /// A booking was rejected.
     Rejected,
+    /// A booking was cancelled.
     Cancelled,
+    /// Someone checked in.
     CheckedIn,
     /// Released because nobody checked in; the organizer should be told.
     NoShowReleased,
@@ -116,8 +128,11 @@ pub fn stored_event(kind: EventKind, booking: &Booking, at: DateTime<Utc>) -> St
 /// A booking change, broadcast to subscribers (notifications, feeds, live updates).
 #[derive(Debug, Clone, Serialize)]
 pub struct BookingEvent {
+    /// What happened.
     pub kind: EventKind,
+    /// The booking after the change.
     pub booking: Booking,
+    /// Who did it.
     pub actor_id: UserId,
 }
 
@@ -249,6 +264,7 @@ impl BookingService {
         &self.store
     }
 
+    /// The current time of the service's clock.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
@@ -372,6 +388,7 @@ impl BookingService {
         Ok(user)
     }
 
+    /// One account, or `NotFound`.
     pub async fn get_user(&self, id: UserId) -> Result<User, CoreError> {
         self.store
             .get_user(id)
@@ -412,6 +429,7 @@ impl BookingService {
 
     // ---- rooms -------------------------------------------------------------
 
+    /// One room (soft-deleted ones too), or `NotFound`.
     pub async fn get_room(&self, id: RoomId) -> Result<Room, CoreError> {
         self.store
             .get_room(id)
@@ -419,6 +437,7 @@ impl BookingService {
             .ok_or_else(|| CoreError::not_found("room", id))
     }
 
+    /// Rooms by name; soft-deleted ones only if asked.
     pub async fn list_rooms(&self, listing: RoomListing) -> Result<Vec<Room>, CoreError> {
         Ok(self.store.list_rooms(listing).await?)
     }
@@ -536,6 +555,7 @@ impl BookingService {
 
     // ---- bookings ----------------------------------------------------------
 
+    /// One booking, or `NotFound`.
     pub async fn get_booking(&self, id: BookingId) -> Result<Booking, CoreError> {
         self.store
             .get_booking(id)
@@ -543,6 +563,7 @@ impl BookingService {
             .ok_or_else(|| CoreError::not_found("booking", id))
     }
 
+    /// Bookings that match `filter`.
     pub async fn list_bookings(&self, filter: &BookingFilter) -> Result<Vec<Booking>, CoreError> {
         Ok(self.store.list_bookings(filter).await?)
     }

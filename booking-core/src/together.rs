@@ -20,17 +20,24 @@ pub const MAX_ROOMS_TOGETHER: usize = 10;
 /// One room of several booked together, with the people meeting there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoomShare {
+    /// The room.
     pub room_id: RoomId,
+    /// How many people in it.
     pub attendees: u32,
 }
 
 /// What someone asks for when booking several rooms for one meeting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupRequest {
+    /// The rooms, with their attendees.
     pub rooms: Vec<RoomShare>,
+    /// What the meeting is called (shown in calendars).
     pub title: String,
+    /// Why, in more words (may be empty).
     pub purpose: String,
+    /// When it starts (UTC).
     pub start: DateTime<Utc>,
+    /// When it ends (UTC).
     pub end: DateTime<Utc>,
 }
 
@@ -38,7 +45,9 @@ pub struct GroupRequest {
 /// order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BookingGroup {
+    /// The group's id (its first booking's).
     pub id: BookingId,
+    /// One booking per room.
     pub bookings: Vec<Booking>,
 }
 

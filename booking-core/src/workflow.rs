@@ -25,12 +25,15 @@ use crate::store::ChangeLog;
 /// What booking a series did.
 #[derive(Debug, Clone, Serialize)]
 pub struct SeriesOutcome {
+    /// The series as stored.
     pub series: Series,
+    /// The bookings made for it.
     pub booked: Vec<Booking>,
     /// Occurrences that could not be booked, with the rule that refused each.
     pub skipped: Vec<Skipped>,
     /// The rule ran past the booking window and was cut at `window_end`.
     pub trimmed: bool,
+    /// The last date booked for now (later dates are booked as the window moves).
     pub window_end: DateTime<Utc>,
 }
 
@@ -46,6 +49,7 @@ pub enum SeriesScope {
 /// The outcome of changing several occurrences.
 #[derive(Debug, Clone, Serialize)]
 pub struct SeriesChange {
+    /// The bookings that changed.
     pub changed: Vec<Booking>,
     /// Occurrences left as they were, and why.
     pub failed: Vec<(BookingId, String)>,
@@ -381,6 +385,7 @@ impl BookingService {
         })
     }
 
+    /// One series, or `NotFound`.
     pub async fn get_series(&self, id: SeriesId) -> Result<Series, CoreError> {
         self.store
             .get_series(id)
@@ -742,6 +747,7 @@ impl BookingService {
         Ok(e)
     }
 
+    /// The waitlist entries of the actor, still waiting.
     pub async fn my_waitlist(&self, actor: &Actor) -> Result<Vec<WaitlistEntry>, CoreError> {
         Ok(self.store.waitlist_of(actor.id).await?)
     }

@@ -69,10 +69,13 @@ pub trait Store:
 /// Rooms and their policies.
 #[async_trait]
 pub trait RoomStore: Send + Sync {
+    /// Store a new room.
     async fn insert_room(&self, room: &Room) -> Result<(), StoreError>;
     /// Replace a room; `false` when it does not exist.
     async fn update_room(&self, room: &Room) -> Result<bool, StoreError>;
+    /// One room, soft-deleted ones too.
     async fn get_room(&self, id: RoomId) -> Result<Option<Room>, StoreError>;
+    /// Rooms by name.
     async fn list_rooms(
         &self,
         listing: crate::domain::RoomListing,
@@ -82,14 +85,20 @@ pub trait RoomStore: Send + Sync {
 /// Accounts and their credentials.
 #[async_trait]
 pub trait UserStore: Send + Sync {
+    /// Store a new account, with its password hash if it has one.
     async fn insert_user(&self, user: &User, password_hash: Option<&str>)
     -> Result<(), StoreError>;
+    /// Write an account's changes; `false` if it does not exist.
     async fn update_user(&self, user: &User) -> Result<bool, StoreError>;
+    /// One account.
     async fn get_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
     /// Case-insensitive.
     async fn get_user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
+    /// Every account.
     async fn list_users(&self) -> Result<Vec<User>, StoreError>;
+    /// Password and lockout state.
     async fn get_credentials(&self, id: UserId) -> Result<Option<Credentials>, StoreError>;
+    /// Replace password and lockout state.
     async fn set_credentials(&self, id: UserId, creds: &Credentials) -> Result<(), StoreError>;
 }
 
@@ -131,7 +140,9 @@ pub trait BookingStore: Send + Sync {
         expected: BookingStatus,
         log: &ChangeLog,
     ) -> Result<bool, StoreError>;
+    /// One booking.
     async fn get_booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError>;
+    /// Bookings that match `filter`.
     async fn list_bookings(&self, filter: &BookingFilter) -> Result<Vec<Booking>, StoreError>;
     /// Blocking occupancies overlapping `[from, to)`, of one room or all rooms.
     async fn occupancies(
@@ -173,6 +184,7 @@ pub trait SeriesStore: Send + Sync {
         check: &SeriesCheckFn<'_>,
         log: &ChangeLog,
     ) -> Result<Vec<usize>, CoreError>;
+    /// One series.
     async fn get_series(&self, id: SeriesId) -> Result<Option<Series>, StoreError>;
 }
 
@@ -207,8 +219,11 @@ pub trait VersionStore: Send + Sync {
 /// People waiting for a taken slot.
 #[async_trait]
 pub trait WaitlistStore: Send + Sync {
+    /// Store a new waitlist entry.
     async fn insert_waitlist(&self, entry: &WaitlistEntry) -> Result<(), StoreError>;
+    /// Write an entry's changes; `false` if it does not exist.
     async fn update_waitlist(&self, entry: &WaitlistEntry) -> Result<bool, StoreError>;
+    /// One waitlist entry.
     async fn get_waitlist(&self, id: WaitlistId) -> Result<Option<WaitlistEntry>, StoreError>;
     /// Active entries of a room overlapping `[from, to)`, oldest first.
     async fn waiting_for(
@@ -241,7 +256,9 @@ pub trait EventStore: Send + Sync {
 /// The audit log.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
+    /// Append an audit entry outside a booking write (account and room changes).
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+    /// Audit entries that match `filter`, newest first.
     async fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError>;
 }
 
@@ -272,10 +289,13 @@ pub trait AnalyticsStore: Send + Sync {
 /// Procurement orders (catering, equipment) for bookings.
 #[async_trait]
 pub trait OrderStore: Send + Sync {
+    /// Store a new order.
     async fn insert_order(&self, order: &Order) -> Result<(), StoreError>;
     /// Replace an order still in `expected` status; `false` if it changed meanwhile.
     async fn update_order(&self, order: &Order, expected: OrderStatus) -> Result<bool, StoreError>;
+    /// One order.
     async fn get_order(&self, id: OrderId) -> Result<Option<Order>, StoreError>;
+    /// Orders, of one booking or all.
     async fn list_orders(
         &self,
         status: Option<OrderStatus>,
@@ -286,9 +306,11 @@ pub trait OrderStore: Send + Sync {
 /// Closures: periods when rooms are closed.
 #[async_trait]
 pub trait ClosureStore: Send + Sync {
+    /// Store a new closure.
     async fn insert_closure(&self, c: &crate::closures::Closure) -> Result<(), StoreError>;
     /// Delete; `false` if there was none.
     async fn delete_closure(&self, id: crate::closures::ClosureId) -> Result<bool, StoreError>;
+    /// One closure.
     async fn get_closure(
         &self,
         id: crate::closures::ClosureId,

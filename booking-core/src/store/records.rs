@@ -34,9 +34,13 @@ pub type SeriesCheckFn<'a> =
 /// Filter for listing bookings; `None` fields do not filter.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BookingFilter {
+    /// Only this room.
     pub room_id: Option<RoomId>,
+    /// Only this series.
     pub series_id: Option<SeriesId>,
+    /// Only this organizer.
     pub organizer_id: Option<UserId>,
+    /// Only these statuses (empty: any).
     pub statuses: Vec<BookingStatus>,
     /// Bookings ending after this instant.
     pub from: Option<DateTime<Utc>>,
@@ -49,14 +53,18 @@ pub struct BookingFilter {
     /// The bookings of one group (rooms booked together).
     #[serde(default)]
     pub group_id: Option<BookingId>,
+    /// At most this many.
     pub limit: Option<u32>,
 }
 
-/// Which bookings a [`Store::bookings_version`] fingerprint covers.
+/// Which bookings a [`VersionStore::bookings_version`](super::VersionStore::bookings_version) fingerprint covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VersionScope {
+    /// The bookings of one room.
     Room(RoomId),
+    /// The bookings of one organizer.
     Organizer(UserId),
+    /// Every booking.
     All,
 }
 
@@ -82,16 +90,19 @@ impl VersionScope {
 /// Feeds use it as their ETag and CalDAV as ctag / sync-token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct BookingsVersion {
+    /// How many bookings.
     pub count: i64,
+    /// Sum of their sequence numbers.
     pub sequence_sum: i64,
     /// Latest `updated_at` of the bookings.
     pub last_change: Option<DateTime<Utc>>,
     /// Latest `updated_at` of any room, and the number of rooms.
     pub rooms_change: Option<DateTime<Utc>>,
+    /// How many rooms.
     pub rooms: i64,
 }
 
-/// See [`Store::change_stamp`].
+/// See [`VersionStore::change_stamp`](super::VersionStore::change_stamp).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ChangeStamp {
     /// Booking writes in the scope so far (for all rooms: their sum).
@@ -103,34 +114,53 @@ pub struct ChangeStamp {
 /// Password and lockout state of an account; opaque to the rules.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Credentials {
+    /// argon2 PHC string, if the account signs in with a password.
     pub password_hash: Option<String>,
+    /// Failed sign-ins since the last success.
     pub failed_logins: u32,
+    /// Locked until then after too many failures.
     pub locked_until: Option<DateTime<Utc>>,
 }
 
 /// One audit-log entry: who changed what, when, from where, before/after.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
+    /// Position in the log.
     pub id: i64,
+    /// When.
     pub at: DateTime<Utc>,
+    /// Who did it, if a person.
     pub actor_id: Option<UserId>,
+    /// Client IP, if known.
     pub actor_ip: Option<String>,
+    /// What was done (e.g. "booking.create").
     pub action: String,
+    /// Kind of thing changed (e.g. "booking").
     pub entity: String,
+    /// Identifier of the thing changed.
     pub entity_id: Option<String>,
+    /// The thing before the change (JSON).
     pub before: Option<serde_json::Value>,
+    /// The thing after the change (JSON).
     pub after: Option<serde_json::Value>,
 }
 
 /// A booking change as stored for live updates; `id` orders them globally.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredEvent {
+    /// Position in the stream (increasing).
     pub id: i64,
+    /// When it happened.
     pub at: DateTime<Utc>,
+    /// What happened (e.g. "created").
     pub kind: String,
+    /// The room.
     pub room_id: RoomId,
+    /// Who the booking is for (the organizer).
     pub organizer_id: UserId,
+    /// The booking.
     pub booking_id: BookingId,
+    /// The booking as JSON.
     pub payload: serde_json::Value,
 }
 
@@ -138,7 +168,9 @@ pub struct StoredEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Bucket {
+    /// One hour.
     Hour,
+    /// One day.
     Day,
 }
 
@@ -146,34 +178,51 @@ pub enum Bucket {
 /// bookings that start in the bucket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageRow {
+    /// The room.
     pub room_id: RoomId,
+    /// Start of the hour or day counted.
     pub bucket_start: DateTime<Utc>,
+    /// Bookings that start in the bucket.
     pub bookings: i64,
+    /// Minutes booked.
     pub booked_minutes: i64,
 }
 
 /// Bookings by weekday (0 = Monday) and hour of day (UTC).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeatCell {
+    /// 0 = Monday.
     pub weekday: u32,
+    /// 0–23 (UTC).
     pub hour: u32,
+    /// Bookings starting then.
     pub bookings: i64,
+    /// Minutes booked.
     pub booked_minutes: i64,
 }
 
 /// Counts per room and status over a range, with approval lead time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoomStats {
+    /// The room.
     pub room_id: RoomId,
+    /// Bookings in the range.
     pub total: i64,
+    /// Approved bookings.
     pub approved: i64,
+    /// Pending bookings.
     pub pending: i64,
+    /// Rejected bookings.
     pub rejected: i64,
+    /// Cancelled bookings.
     pub cancelled: i64,
+    /// Bookings released as no-shows.
     pub no_shows: i64,
+    /// Sum of attendees.
     pub attendees: i64,
     /// Sum of (decision time − creation time) over decided bookings, in minutes.
     pub decision_minutes: i64,
+    /// Bookings that were decided (approved or rejected).
     pub decided: i64,
 }
 
@@ -182,6 +231,7 @@ pub struct RoomStats {
 /// event exists exactly when the change committed).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangeLog {
+    /// The audit entry.
     pub audit: AuditEntry,
     /// For `create_series`: one per occurrence, in order; only those of
     /// booked occurrences are written.
@@ -191,10 +241,16 @@ pub struct ChangeLog {
 /// Filter for the audit log.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
+    /// Only this actor.
     pub actor_id: Option<UserId>,
+    /// Only this kind of thing.
     pub entity: Option<String>,
+    /// Only this thing.
     pub entity_id: Option<String>,
+    /// From this instant.
     pub from: Option<DateTime<Utc>>,
+    /// Until this instant.
     pub to: Option<DateTime<Utc>>,
+    /// At most this many.
     pub limit: u32,
 }

@@ -51,7 +51,7 @@ struct Batch {
 }
 
 /// One writer's turn: a savepoint in the open batch, holding the queue.
-/// Dropped without [`GroupWriter::commit`], it rolls its savepoint back and
+/// Dropped without `GroupWriter::commit`, it rolls its savepoint back and
 /// leaves the batch to the others.
 pub struct SqliteTx {
     /// Some from the start of the turn until it commits or drops.

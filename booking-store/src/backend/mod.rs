@@ -205,7 +205,7 @@ pub trait SqlBackend: Send + Sync + Sized + 'static {
     /// the transaction ends, where writers can run at once (PostgreSQL).
     const LOCK_BOOKINGS: Option<&'static str>;
     /// The statement taking the write lock of the room whose key
-    /// ([`room_lock_key`]) is `$1`, where writers of one room take one.
+    /// (`room_lock_key`) is `$1`, where writers of one room take one.
     const LOCK_ROOM: Option<&'static str>;
 
     fn pool(&self) -> &sqlx::Pool<Self::Db>;
