@@ -78,7 +78,7 @@ fn rule_error(py: Python<'_>, r: &Rule) -> PyErr {
             if k == "rule" {
                 continue;
             }
-            let _ = limits.set_item(k, crate::types::json_to_py(py, &val));
+            let _ = limits.set_item(k, crate::json::json_to_py(py, &val));
         }
     }
     let _ = v.setattr("limits", limits);

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use booking_core::store::Store;
-use booking_core::{Actor, BookingService, CoreError, Role, RoomPolicy, SystemClock, UserId};
+use booking_core::{Actor, BookingService, CoreError, Role, RoomPolicy, UserId};
 use pyo3::prelude::*;
 
 use crate::errors::{invalid, to_py};
@@ -75,27 +75,4 @@ pub(crate) fn merge_policy(
         m.extend(patch);
     }
     serde_json::from_value(merged).map_err(|e| invalid(py, "policy", &e.to_string()))
-}
-
-/// Open the database a URL names — `sqlite:///path/rooms.db` (created when
-/// missing) or `postgresql://user@host/db` — and migrate it.
-#[pyfunction]
-pub fn open(py: Python<'_>, url: &str) -> PyResult<crate::service::Service> {
-    let url = match url.strip_prefix("sqlite:///") {
-        // Python's spelling (three slashes, like SQLAlchemy) → sqlx's.
-        Some(path) if !path.contains("mode=") => format!("sqlite:///{path}?mode=rwc"),
-        _ => url.to_string(),
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| crate::errors::BookingError::new_err(format!("no runtime: {e}")))?;
-    let store = py
-        .detach(|| rt.block_on(booking_store::open(&url)))
-        .map_err(|e| to_py(py, e.into()))?;
-    let svc = BookingService::new(store.clone(), Arc::new(SystemClock));
-    Ok(crate::service::Service {
-        inner: Arc::new(Inner { rt, svc, store }),
-    })
 }

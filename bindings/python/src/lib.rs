@@ -4,6 +4,8 @@
 
 mod errors;
 mod handle;
+mod json;
+mod open;
 mod pure;
 mod service;
 mod types;
@@ -22,7 +24,7 @@ fn _booking(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::SeriesResult>()?;
     m.add_class::<types::SkippedOccurrence>()?;
     m.add_class::<types::WaitlistEntry>()?;
-    m.add_function(wrap_pyfunction!(handle::open, m)?)?;
+    m.add_function(wrap_pyfunction!(open::open, m)?)?;
     m.add_function(wrap_pyfunction!(pure::overlaps, m)?)?;
     m.add_function(wrap_pyfunction!(pure::first_conflict, m)?)?;
     m.add_function(wrap_pyfunction!(pure::expand_series, m)?)?;

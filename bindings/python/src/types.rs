@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 
 use crate::errors::invalid;
+use crate::json::json_to_py;
 
 /// An aware `datetime` as UTC; a naive one is an `InvalidInput` naming `field`.
 pub fn aware(py: Python<'_>, field: &str, v: &Bound<'_, PyAny>) -> PyResult<DateTime<Utc>> {
@@ -48,15 +49,6 @@ pub fn id<T: std::str::FromStr>(py: Python<'_>, field: &str, v: &Bound<'_, PyAny
     text.trim()
         .parse()
         .map_err(|_| invalid(py, field, &format!("{text:?} is not an id")))
-}
-
-/// A JSON value as the Python value `json.loads` would give.
-pub fn json_to_py(py: Python<'_>, v: &serde_json::Value) -> Py<PyAny> {
-    let text = v.to_string();
-    py.import("json")
-        .and_then(|j| j.call_method1("loads", (text,)))
-        .map(Bound::unbind)
-        .unwrap_or_else(|_| py.None())
 }
 
 /// A dict (or anything `json.dumps` takes) as a JSON value.
