@@ -81,7 +81,7 @@ pub struct Config {
     /// Directory with `{kind}.subject|txt|html` templates overriding the built-in ones.
     pub mail_templates_dir: Option<std::path::PathBuf>,
     /// Invitations from addresses without an account: "decline" or "pending".
-    pub unknown_organizers: crate::mail::UnknownOrganizers,
+    pub unknown_organizers: UnknownOrganizers,
     /// Reminder this many minutes before a booking starts (0 = none).
     pub reminder_minutes: u32,
     /// Memory for rendered iCalendar feeds, in MiB (0 = render every request).
@@ -253,7 +253,7 @@ impl Default for Config {
             mail_from: "rooms@localhost".into(),
             room_mail_domain: "rooms.localhost".into(),
             mail_templates_dir: None,
-            unknown_organizers: crate::mail::UnknownOrganizers::Decline,
+            unknown_organizers: UnknownOrganizers::Decline,
             reminder_minutes: 15,
             feed_cache_mb: 64,
             web_session_hours: 12,
@@ -482,8 +482,8 @@ impl Config {
         }
         if let Some(v) = env("BOOKING_UNKNOWN_ORGANIZERS") {
             cfg.unknown_organizers = match v.trim() {
-                "decline" => crate::mail::UnknownOrganizers::Decline,
-                "pending" => crate::mail::UnknownOrganizers::Pending,
+                "decline" => UnknownOrganizers::Decline,
+                "pending" => UnknownOrganizers::Pending,
                 _ => {
                     return Err(ConfigError::Invalid {
                         key: "BOOKING_UNKNOWN_ORGANIZERS",
@@ -682,6 +682,16 @@ impl Config {
     pub fn needs_approval(&self, email: &str) -> bool {
         self.approval_email_domains.contains(&Self::domain(email))
     }
+}
+
+/// What to do with invitations from addresses that have no account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownOrganizers {
+    /// Answer DECLINED, saying how to get an account.
+    Decline,
+    /// Create an account and a booking that waits for an approver.
+    Pending,
 }
 
 #[cfg(test)]

@@ -348,9 +348,9 @@ pub fn problem_response(status: StatusCode, detail: String) -> poem::Response {
         .body(body.to_string())
 }
 
-impl From<crate::guests::GuestError> for ApiError {
-    fn from(err: crate::guests::GuestError) -> Self {
-        use crate::guests::GuestError;
+impl From<crate::guests::error::GuestError> for ApiError {
+    fn from(err: crate::guests::error::GuestError) -> Self {
+        use crate::guests::error::GuestError;
         match err {
             GuestError::Core(e) => e.into(),
             GuestError::Limited(secs) => ApiError::too_many(err.to_string(), secs),

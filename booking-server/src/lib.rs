@@ -18,12 +18,14 @@ pub mod guests;
 pub mod ical;
 mod ical_closures;
 pub mod import;
+pub mod jwt;
 pub mod limits;
 pub mod live;
 pub mod login_limit;
 pub mod mail;
 pub mod mcp;
 pub mod methods;
+pub mod metrics;
 pub mod ops;
 pub mod sso;
 pub mod state;
@@ -45,9 +47,9 @@ use crate::methods::get;
 use rand::RngCore;
 use thiserror::Error;
 
-use crate::auth::JwtKeys;
 use crate::config::Config;
-use crate::ops::Metrics;
+use crate::jwt::JwtKeys;
+use crate::metrics::Metrics;
 use crate::state::AppState;
 
 #[derive(Debug, Error)]

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use booking_core::BookingService;
 
-use crate::auth::JwtKeys;
 use crate::config::Config;
-use crate::ops::Metrics;
+use crate::jwt::JwtKeys;
+use crate::metrics::Metrics;
 
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]
@@ -20,8 +20,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub jwt: Arc<JwtKeys>,
     pub metrics: Arc<Metrics>,
-    pub live: crate::live::LiveHub,
-    pub sso: Arc<crate::sso::Sso>,
+    pub live: crate::live::hub::LiveHub,
+    pub sso: Arc<crate::sso::providers::Sso>,
     /// Rendered iCalendar feeds.
     pub feeds: Arc<crate::feed_cache::FeedCache>,
     /// Kept answers of the hot read endpoints.
@@ -33,5 +33,5 @@ pub struct AppState {
     /// Wakes the webhook sender (new deliveries, a redelivery).
     pub webhooks: Arc<tokio::sync::Notify>,
     /// Limits on guest requests and their confirmations.
-    pub guest_limits: Arc<crate::guests::GuestLimits>,
+    pub guest_limits: Arc<crate::guests::limits::GuestLimits>,
 }

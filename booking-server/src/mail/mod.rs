@@ -29,15 +29,7 @@ pub use outbound::{backoff, notify_once, remind_once, send_once, spawn};
 
 const PRODID: &str = "-//Room booking//booking-server//EN";
 
-/// What to do with invitations from addresses that have no account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UnknownOrganizers {
-    /// Answer DECLINED, saying how to get an account.
-    Decline,
-    /// Create an account and a booking that waits for an approver.
-    Pending,
-}
+pub use crate::config::UnknownOrganizers;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InboundError {

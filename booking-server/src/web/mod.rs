@@ -24,6 +24,7 @@ mod session;
 pub mod text;
 mod time;
 mod tokens;
+mod viewer;
 
 use poem::middleware::Compression;
 use poem::{EndpointExt, Route};

@@ -7,8 +7,8 @@ use booking_core::{CoreError, Role};
 use poem::Response;
 use poem::http::StatusCode;
 
-use super::session::Viewer;
 use super::text;
+use super::viewer::Viewer;
 use crate::error::ApiError;
 use crate::state::AppState;
 

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::page::{Chrome, error_page, render, see_other};
 use super::text;
+pub use super::viewer::Viewer;
 pub use crate::auth::cookie;
 use crate::auth::{Claims, client_ip};
 use crate::state::AppState;
@@ -32,14 +33,6 @@ struct WebClaims {
     #[serde(flatten)]
     base: Claims,
     csrf: String,
-}
-
-/// The signed-in person of a page request.
-#[derive(Debug, Clone)]
-pub struct Viewer {
-    pub actor: Actor,
-    pub csrf: String,
-    claims: Claims,
 }
 
 fn random_token() -> String {

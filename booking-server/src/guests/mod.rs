@@ -12,54 +12,23 @@
 //! IP; links expire after a day. Both steps are audited
 //! (`guest_request.create`, `booking.create` by the guest).
 
-use std::time::Duration as StdDuration;
-
 use booking_core::{Booking, BookingRequest, CoreError, InputError, RoomId};
 use chrono::Duration;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::limits::Windows;
 use crate::state::AppState;
 use crate::tables::GuestRequest;
 
+pub(crate) mod error;
+pub(crate) mod limits;
+
+pub use error::GuestError;
+pub use limits::{CONFIRMS_PER_IP_PER_HOUR, GuestLimits, PER_EMAIL_PER_HOUR, PER_IP_PER_HOUR};
+
 /// How long a confirmation link works.
 pub const LINK_HOURS: i64 = 24;
-/// Requests sent per client IP, and per address, in an hour.
-pub const PER_IP_PER_HOUR: u32 = 5;
-pub const PER_EMAIL_PER_HOUR: u32 = 3;
-/// Confirmation attempts per client IP in an hour.
-pub const CONFIRMS_PER_IP_PER_HOUR: u32 = 20;
-
-/// The hourly windows of the limits above, in this process.
-pub struct GuestLimits {
-    sent: Windows,
-    confirms: Windows,
-}
-
-impl Default for GuestLimits {
-    fn default() -> Self {
-        Self {
-            sent: Windows::new(StdDuration::from_secs(3600)),
-            confirms: Windows::new(StdDuration::from_secs(3600)),
-        }
-    }
-}
-
-/// Why a guest step was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum GuestError {
-    #[error(transparent)]
-    Core(#[from] CoreError),
-    /// Too many requests: try again after this many seconds.
-    #[error("too many requests; try again in {0} seconds")]
-    Limited(u64),
-    /// The link is unknown or expired.
-    #[error("this confirmation link is unknown or has expired; send the request again")]
-    BadLink,
-}
-
 /// What a guest fills in.
 #[derive(Debug, Clone)]
 pub struct GuestForm {

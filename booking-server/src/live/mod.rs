@@ -19,11 +19,15 @@ use poem::web::sse::{Event, SSE};
 use poem::web::{Data, Query};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 
 use crate::error::problem_response;
 use crate::state::AppState;
+
+pub(crate) mod hub;
+
+pub use hub::LiveHub;
 
 /// How long events stay available for reconnecting clients.
 pub const RETENTION: Duration = Duration::hours(24);
@@ -31,32 +35,8 @@ const BATCH: u32 = 500;
 /// How long the pump waits after a wake-up for the changes that follow.
 const GATHER: StdDuration = StdDuration::from_millis(10);
 
-/// Fan-out of stored events to this process's SSE clients.
-#[derive(Clone)]
-pub struct LiveHub {
-    tx: broadcast::Sender<StoredEvent>,
-    wake: Arc<Notify>,
-}
-
-impl Default for LiveHub {
-    fn default() -> Self {
-        let (tx, _) = broadcast::channel(4096);
-        Self {
-            tx,
-            wake: Arc::new(Notify::new()),
-        }
-    }
-}
-
 /// Who may see an event: the organizer, approvers of the room, procurement
 /// officers and super_admins.
-impl LiveHub {
-    /// Every booking event this process sees (local and, on PostgreSQL, remote).
-    pub fn subscribe(&self) -> broadcast::Receiver<StoredEvent> {
-        self.tx.subscribe()
-    }
-}
-
 pub fn visible(user: &User, e: &StoredEvent) -> bool {
     // The booking stream carries bookings; order changes go to webhooks.
     e.kind != booking_core::procurement::ORDER_EVENT
