@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use chrono::{DateTime, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
+
+use crate::email::Email;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -505,7 +507,7 @@ pub struct User {
     /// Its identifier.
     pub id: UserId,
     /// E-mail address (unique, case-insensitive).
-    pub email: String,
+    pub email: Email,
     /// Name shown to others.
     pub display_name: String,
     /// What they may do.

@@ -17,7 +17,7 @@ impl BookingService {
         self.guest_room(req).await?;
         let stand_in = Actor::from(User {
             id: crate::domain::UserId::new_random(),
-            email: "guest@invalid.example".into(),
+            email: crate::email::Email::parse("guest@invalid.example")?,
             display_name: "Guest".into(),
             role: Role::User,
             assigned_rooms: Default::default(),

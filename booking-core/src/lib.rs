@@ -17,6 +17,7 @@ mod closing;
 pub mod closures;
 pub mod domain;
 mod dry_run;
+pub mod email;
 mod enums;
 pub mod error;
 mod guests;
@@ -37,6 +38,7 @@ pub mod workflow;
 
 pub use closing::{ClosureOutcome, ExistingBookings};
 pub use domain::*;
+pub use email::Email;
 pub use error::{CoreError, InputError, StoreError};
 pub use rules::RuleViolation;
 pub use service::{Actor, BookingEvent, BookingService, Clock, EventKind, FixedClock, SystemClock};

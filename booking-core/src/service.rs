@@ -154,22 +154,8 @@ pub(crate) fn check_text(
     crate::domain::refuse_control_characters(field, value)
 }
 
-pub(crate) fn normalise_email(email: &str) -> Result<String, InputError> {
-    crate::domain::refuse_control_characters("email", email)?;
-    let email = email.trim().to_ascii_lowercase();
-    let valid = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
-        })
-        && !email.contains(char::is_whitespace);
-    if valid {
-        Ok(email)
-    } else {
-        Err(InputError::Invalid {
-            field: "email",
-            reason: format!("{email:?} is not an e-mail address"),
-        })
-    }
+pub(crate) fn normalise_email(email: &str) -> Result<crate::email::Email, InputError> {
+    crate::email::Email::parse(email)
 }
 
 /// How long "find a room" may reuse the room list. Booking itself always
@@ -409,7 +395,7 @@ impl BookingService {
             self.get_room(*room).await?;
         }
         let user = User {
-            email: normalise_email(&user.email)?,
+            email: user.email.clone(),
             created_at: before.created_at,
             ..user
         };

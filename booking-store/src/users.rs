@@ -23,7 +23,7 @@ pub fn user<B: SqlBackend>(row: &Row<B>) -> Result<User, StoreError> {
     let r = Rec::<B>::new(row);
     Ok(User {
         id: UserId(r.uuid("id")?),
-        email: r.text("email")?,
+        email: r.parse("email")?,
         display_name: r.text("display_name")?,
         role: r.parse("role")?,
         assigned_rooms: r.json("assigned_rooms")?,

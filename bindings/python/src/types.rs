@@ -85,7 +85,7 @@ impl From<booking_core::User> for User {
             role: u.role.to_string(),
             assigned_rooms: u.assigned_rooms.iter().map(ToString::to_string).collect(),
             active: u.active,
-            email: u.email,
+            email: u.email.into(),
             display_name: u.display_name,
         }
     }

@@ -48,7 +48,7 @@ fn room() -> Room {
 fn user(role: Role) -> User {
     User {
         id: UserId::new_random(),
-        email: "a@example.com".into(),
+        email: "a@example.com".parse().expect("email"),
         display_name: "A".into(),
         role,
         assigned_rooms: BTreeSet::new(),

@@ -90,7 +90,7 @@ impl From<User> for UserOut {
     fn from(u: User) -> Self {
         Self {
             id: u.id.0,
-            email: u.email,
+            email: u.email.into(),
             display_name: u.display_name,
             role: u.role.into(),
             assigned_rooms: u.assigned_rooms.into_iter().map(|r| r.0).collect(),

@@ -392,7 +392,7 @@ async fn request(
                     .save_invite_link(&crate::tables::InviteLink {
                         uid: inv.uid.clone(),
                         room_id: room.id,
-                        organizer: user.email.clone(),
+                        organizer: user.email.to_string(),
                         sequence: i64::from(inv.sequence),
                         booking_id: if series.is_some() {
                             None

@@ -117,7 +117,7 @@ async fn mails_for(state: &AppState, ev: &StoredEvent) -> Vec<NewMail> {
         cutype: "ROOM".into(),
     };
     let attendee = Address {
-        email: user.email.clone(),
+        email: user.email.to_string(),
         name: user.display_name.clone(),
         cutype: "INDIVIDUAL".into(),
     };

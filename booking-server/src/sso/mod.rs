@@ -170,7 +170,7 @@ fn token_pair(state: &AppState, user: &booking_core::User) -> ApiResult<TokenPai
         refresh_token: pair.refresh_token,
         token_type: pair.token_type,
         expires_in: pair.expires_in,
-        email: user.email.clone(),
+        email: user.email.to_string(),
         role: user.role.as_str().to_string(),
     })
 }

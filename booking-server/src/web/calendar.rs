@@ -71,7 +71,7 @@ async fn show(
             })
             .collect(),
         dav: format!("{base}/dav/"),
-        email: viewer.actor.email.clone(),
+        email: viewer.actor.email.to_string(),
         link_code: code,
     };
     render(StatusCode::OK, &view)

@@ -40,7 +40,7 @@ fn room(name: &str, zone: &str, hides: bool) -> Room {
 fn user(role: Role) -> User {
     User {
         id: UserId::new_random(),
-        email: "u@example.com".into(),
+        email: "u@example.com".parse().expect("email"),
         display_name: "U".into(),
         role,
         assigned_rooms: BTreeSet::new(),

@@ -345,7 +345,7 @@ pub fn signed_in(
                 req,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 next.to_string(),
-                user.email.clone(),
+                user.email.to_string(),
                 Some((true, e.detail().to_string())),
             );
         }

@@ -78,6 +78,7 @@ arg_from!(Text:
     &str => |v: &str| Some(v.to_string()),
     String => Some,
     &String => |v: &String| Some(v.clone()),
+    &booking_core::Email => |v: &booking_core::Email| Some(v.as_str().to_string()),
     Option<&str> => |v: Option<&str>| v.map(str::to_string),
     &Option<String> => |v: &Option<String>| v.clone(),
 );

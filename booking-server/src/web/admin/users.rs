@@ -65,7 +65,7 @@ pub async fn list(state: Data<&AppState>, viewer: Viewer, Query(q): Query<FlashQ
                     rooms: u.assigned_rooms.len(),
                     active: u.active,
                     name: u.display_name,
-                    email: u.email,
+                    email: u.email.into(),
                 })
                 .collect();
             render(StatusCode::OK, &ListPage { c, users })
@@ -101,7 +101,7 @@ async fn show(
     };
     let page = EditPage {
         id: u.id.to_string(),
-        email: u.email.clone(),
+        email: u.email.to_string(),
         roles: Role::ALL
             .iter()
             .map(|r| {
