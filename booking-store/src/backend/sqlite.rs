@@ -4,6 +4,7 @@
 //! serialised; a trigger refuses overlaps as a backstop.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use async_trait::async_trait;
@@ -35,6 +36,9 @@ pub struct Sqlite {
     /// [`group_commit`](super::group_commit)). Other processes are still
     /// kept out by the database lock itself.
     writer: GroupWriter,
+    /// Held by every clone of the store; the checkpointer stops when the
+    /// last one is gone.
+    _checkpoints: Option<Arc<()>>,
 }
 
 fn arguments(args: Vec<Arg>) -> Result<SqliteArguments, sqlx::Error> {
@@ -60,6 +64,35 @@ fn from_ts(col: &str, s: i64) -> Result<DateTime<Utc>, sqlx::Error> {
         .ok_or_else(|| sqlx::Error::Decode(format!("{col}: bad timestamp {s}").into()))
 }
 
+/// How often the log is copied into the database.
+const CHECKPOINT_EVERY: StdDuration = StdDuration::from_millis(500);
+
+/// Copy the write-ahead log into the database file now and then, on a
+/// connection of its own, without waiting for readers or the writer
+/// (`PASSIVE`): writers then never pay for it. The returned token is held
+/// by the store; once every clone of the store is gone, the task ends.
+fn checkpointer(pool: SqlitePool) -> Arc<()> {
+    let alive = Arc::new(());
+    let watch = Arc::downgrade(&alive);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if watch.strong_count() == 0 || pool.is_closed() {
+                break;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                tracing::warn!(error = %e, "SQLite checkpoint failed; will retry");
+            }
+        }
+    });
+    alive
+}
+
 impl SqlStore<Sqlite> {
     /// Connect to `url` (e.g. `sqlite://booking.db?mode=rwc`, `sqlite::memory:`).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
@@ -77,7 +110,16 @@ impl SqlStore<Sqlite> {
             .foreign_keys(true)
             .busy_timeout(StdDuration::from_secs(30));
         // An in-memory database lives in one connection.
-        let max = if url.contains(":memory:") { 1 } else { 8 };
+        let memory = url.contains(":memory:");
+        let max = if memory { 1 } else { 8 };
+        // The writer never copies the log into the database itself (the
+        // automatic checkpoint made the write that crossed 1,000 pages wait
+        // for it, and for the disk); a task of the store does, beside it.
+        let opts = if memory {
+            opts
+        } else {
+            opts.pragma("wal_autocheckpoint", "0")
+        };
         let pool = SqlitePoolOptions::new()
             .max_connections(max)
             // A connection to a file cannot be cut off by a peer; pinging it
@@ -87,10 +129,12 @@ impl SqlStore<Sqlite> {
             .connect_with(opts)
             .await
             .map_err(db("open database"))?;
+        let checkpoints = (!memory).then(|| checkpointer(pool.clone()));
         Ok(Self {
             b: Sqlite {
                 writer: GroupWriter::new(pool.clone()),
                 pool,
+                _checkpoints: checkpoints,
             },
         })
     }
