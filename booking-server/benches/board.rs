@@ -38,10 +38,11 @@ impl Drop for Dir {
 async fn fixture() -> Fixture {
     let dir = std::env::temp_dir().join(format!("board-bench-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
-    let state = AppState::open(Config {
-        database_url: format!("sqlite://{}/bench.db?mode=rwc", dir.display()).into(),
-        jwt_secret: Some("bench-secret-bench-secret-bench-secret".into()),
-        ..Config::default()
+    let state = AppState::open({
+        let mut c = Config::default();
+        c.database.url = format!("sqlite://{}/bench.db?mode=rwc", dir.display()).into();
+        c.auth.jwt_secret = Some("bench-secret-bench-secret-bench-secret".into());
+        c
     })
     .await
     .expect("state");

@@ -45,10 +45,11 @@ mod tempdir {
 async fn fixture() -> Fixture {
     let dir = std::env::temp_dir().join(format!("feed-bench-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
-    let state = AppState::open(Config {
-        database_url: format!("sqlite://{}/bench.db?mode=rwc", dir.display()).into(),
-        jwt_secret: Some("bench-secret-bench-secret-bench-secret".into()),
-        ..Config::default()
+    let state = AppState::open({
+        let mut c = Config::default();
+        c.database.url = format!("sqlite://{}/bench.db?mode=rwc", dir.display()).into();
+        c.auth.jwt_secret = Some("bench-secret-bench-secret-bench-secret".into());
+        c
     })
     .await
     .expect("state");
@@ -150,9 +151,10 @@ async fn fixture() -> Fixture {
         .set_feed_token(admin.id, "bench-feed-token-0123456789abcdef")
         .await
         .expect("token");
-    let uncached = AppState::open(Config {
-        feed_cache_mb: 0,
-        ..(*state.config).clone()
+    let uncached = AppState::open({
+        let mut c = (*state.config).clone();
+        c.server.feed_cache_mb = 0;
+        c
     })
     .await
     .expect("state");

@@ -76,13 +76,13 @@ impl AppState {
 
     /// Issue a fresh token pair for `user`.
     pub fn issue_tokens(&self, user: &User) -> ApiResult<TokenPair> {
-        let access = self.claims(user, "access", self.config.access_token_ttl_secs);
-        let refresh = self.claims(user, "refresh", self.config.refresh_token_ttl_secs);
+        let access = self.claims(user, "access", self.config.auth.access_token_ttl_secs);
+        let refresh = self.claims(user, "refresh", self.config.auth.refresh_token_ttl_secs);
         Ok(TokenPair {
             access_token: self.jwt.sign(&access)?,
             refresh_token: self.jwt.sign(&refresh)?,
             token_type: "Bearer".into(),
-            expires_in: self.config.access_token_ttl_secs,
+            expires_in: self.config.auth.access_token_ttl_secs,
         })
     }
 
@@ -168,7 +168,7 @@ impl AppState {
     /// 429 once the address or the account used up its failures.
     pub async fn login(&self, email: &str, password: &str, ip: Option<&str>) -> ApiResult<User> {
         const BAD: &str = "wrong e-mail or password";
-        if !self.config.password_login {
+        if !self.config.auth.password_login {
             return Err(ApiError::forbidden(
                 "password sign-in is disabled here; sign in with your organisation's single sign-on (GET /api/v1/auth/providers)",
             ));
@@ -199,7 +199,7 @@ impl AppState {
                 poem::http::StatusCode::LOCKED,
                 format!(
                     "account locked after {} failed logins; try again after {}",
-                    self.config.lockout_attempts,
+                    self.config.auth.lockout_attempts,
                     until.format("%Y-%m-%d %H:%M:%S UTC")
                 ),
             ));
@@ -210,10 +210,10 @@ impl AppState {
         if !ok {
             self.logins.failed(ip, email);
             creds.failed_logins += 1;
-            if creds.failed_logins >= self.config.lockout_attempts {
+            if creds.failed_logins >= self.config.auth.lockout_attempts {
                 creds.failed_logins = 0;
                 creds.locked_until =
-                    Some(now + Duration::minutes(i64::from(self.config.lockout_minutes)));
+                    Some(now + Duration::minutes(i64::from(self.config.auth.lockout_minutes)));
             }
             store.set_credentials(user.id, &creds).await?;
             return Err(ApiError::unauthorized(BAD));
@@ -316,7 +316,7 @@ pub fn cookie(req: &Request, name: &str) -> Option<String> {
 pub fn client_ip(req: &Request) -> Option<String> {
     let trust = req
         .data::<AppState>()
-        .is_some_and(|s| s.config.trust_forwarded_for);
+        .is_some_and(|s| s.config.server.trust_forwarded_for);
     trust
         .then(|| {
             req.header("x-forwarded-for")

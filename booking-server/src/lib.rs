@@ -76,11 +76,11 @@ impl AppState {
     /// Open the database (migrating it) and build the state.
     pub async fn open(config: Config) -> Result<Self, ServerError> {
         let store = tables::open_with(
-            secrecy::ExposeSecret::expose_secret(&config.database_url),
+            secrecy::ExposeSecret::expose_secret(&config.database.url),
             &config.store_options(),
         )
         .await?;
-        let secret = match &config.jwt_secret {
+        let secret = match &config.auth.jwt_secret {
             Some(s) => secrecy::ExposeSecret::expose_secret(s).as_bytes().to_vec(),
             None => {
                 let mut key = vec![0u8; 32];
@@ -91,17 +91,17 @@ impl AppState {
         Ok(Self {
             store: store.clone(),
             svc: BookingService::new(store, Arc::new(SystemClock))
-                .with_global_quotas(config.global_quotas.clone()),
+                .with_global_quotas(config.bookings.global_quotas.clone()),
             jwt: Arc::new(JwtKeys::new(&secret)),
-            sso: Arc::new(sso::Sso::new(config.oidc_providers.clone())),
+            sso: Arc::new(sso::Sso::new(config.auth.oidc_providers.clone())),
             reads: Arc::default(),
             feeds: Arc::new(feed_cache::FeedCache::new(
-                config.feed_cache_mb.saturating_mul(1024 * 1024),
+                config.server.feed_cache_mb.saturating_mul(1024 * 1024),
             )),
             logins: Arc::new(login_limit::LoginLimits::new(
-                config.login_failures_per_ip,
-                config.login_failures_per_account,
-                std::time::Duration::from_secs(config.login_window_secs.max(1)),
+                config.auth.login_failures_per_ip,
+                config.auth.login_failures_per_account,
+                std::time::Duration::from_secs(config.auth.login_window_secs.max(1)),
                 std::thread::available_parallelism().map_or(2, usize::from),
             )),
             chat_limits: Arc::new(chat::limits::ChatLimits::new(&config)),
@@ -118,7 +118,7 @@ impl AppState {
 pub fn app(state: AppState) -> BoxEndpoint<'static> {
     let api = api::service();
     let docs = api.swagger_ui();
-    let cors_origins = state.config.cors_origins.clone();
+    let cors_origins = state.config.server.cors_origins.clone();
     let route = web::mount(Route::new())
         .at("/api/v1/events", get(live::events))
         .nest("/api/v1", api)
@@ -172,7 +172,7 @@ pub fn app(state: AppState) -> BoxEndpoint<'static> {
 
 /// Serve until Ctrl-C / SIGTERM.
 pub async fn serve(state: AppState) -> Result<(), ServerError> {
-    let bind = state.config.bind.clone();
+    let bind = state.config.server.bind.clone();
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .map_err(|source| ServerError::Bind {
@@ -219,7 +219,7 @@ pub async fn serve_on(
 /// The background task that releases bookings nobody checked in to.
 async fn release_no_shows_periodically(state: AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(
-        state.config.no_show_sweep_secs,
+        state.config.bookings.no_show_sweep_secs,
     ));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

@@ -15,7 +15,8 @@ use clap::{Parser, Subcommand};
 /// Every option can also be set in the environment (BOOKING_*) or in the TOML
 /// file given with --config; the command line wins over both.
 const ENVIRONMENT: &str = "\
-Environment (each also a key of the --config TOML file, lower-case without BOOKING_):
+Environment (each also a key of a section of the --config TOML file: [database],
+[server], [auth], [bookings], [mail], [chat], [webhooks]; see docs/OPERATIONS.md):
   BOOKING_DATABASE_URL            sqlite://booking.db?mode=rwc | postgres://USER@HOST/DB
   BOOKING_BIND                    listen address [127.0.0.1:8080]
   BOOKING_PUBLIC_URL              public base URL [http://127.0.0.1:8080]
@@ -39,7 +40,7 @@ Environment (each also a key of the --config TOML file, lower-case without BOOKI
   BOOKING_MAX_MAIL_BODY_KB        the same for mail and CalDAV [25600]
   BOOKING_PASSWORD_LOGIN          allow password sign-in; false = single sign-on only [true]
   OIDC_ISSUER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET   one OpenID provider named \"sso\"
-                                  (more, and role mappings: [[oidc_providers]] in the TOML file)
+                                  (more, and role mappings: [[auth.oidc_providers]] in the TOML file)
   BOOKING_SMTP_URL                smtp://user:pass@host:587 (STARTTLS) | smtps://… | …?tls=none [no mail]
   BOOKING_SMTP_CA_FILE            extra CA certificate (PEM) for the relay
   BOOKING_MAIL_FROM               sender of notifications [rooms@localhost]
@@ -130,7 +131,13 @@ enum Command {
 
 async fn run(cli: Cli) -> Result<(), ServerError> {
     let mut config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok())?;
-    let _telemetry = booking_server::telemetry::init(&config.log_format);
+    let _telemetry = booking_server::telemetry::init(&config.server.log_format);
+    if !config.moved_keys.is_empty() {
+        tracing::warn!(
+            moved = %config.moved_keys.join(", "),
+            "the config file uses top-level keys of an earlier release; they were read into their sections — move them there"
+        );
+    }
     match cli.command {
         Command::Serve {
             bind,
@@ -138,13 +145,13 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             demo,
         } => {
             if let Some(b) = bind {
-                config.bind = b;
+                config.server.bind = b;
                 config.follow_bind();
             }
             if let Some(u) = database_url {
-                config.database_url = u.into();
+                config.database.url = u.into();
             }
-            if config.jwt_secret.is_none() {
+            if config.auth.jwt_secret.is_none() {
                 tracing::warn!(
                     "BOOKING_JWT_SECRET is not set: using a random secret; tokens will not survive a restart"
                 );
@@ -160,7 +167,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
                 }
                 println!(
                     "API docs: http://{}/api/docs  — POST /api/v1/auth/login to get a token",
-                    state.config.bind
+                    state.config.server.bind
                 );
             }
             booking_server::serve(state).await
@@ -170,14 +177,14 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             database_url,
         } => {
             if let Some(u) = database_url {
-                config.database_url = u.into();
+                config.database.url = u.into();
             }
             let state = AppState::open(config).await?;
             booking_server::discord_bot::run(state, &token).await
         }
         Command::IngestMail { database_url } => {
             if let Some(u) = database_url {
-                config.database_url = u.into();
+                config.database.url = u.into();
             }
             let mut raw = Vec::new();
             std::io::stdin()
@@ -202,9 +209,9 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
         }
         Command::Backup { to, database_url } => {
             if let Some(u) = database_url {
-                config.database_url = u.into();
+                config.database.url = u.into();
             }
-            backup(config.database_url.expose_secret(), &to).await?;
+            backup(config.database.url.expose_secret(), &to).await?;
             println!("backup written to {}", to.display());
             Ok(())
         }
@@ -213,12 +220,12 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             dry_run,
         } => {
             if let Some(u) = database_url {
-                config.database_url = u.into();
+                config.database.url = u.into();
             }
             let opts = config.store_options();
             if dry_run {
                 let store =
-                    booking_store::connect_with(config.database_url.expose_secret(), &opts).await?;
+                    booking_store::connect_with(config.database.url.expose_secret(), &opts).await?;
                 let pending = store.pending_migrations().await?;
                 if pending.is_empty() {
                     println!("{} is up to date", config.database_shown());
@@ -230,7 +237,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
                 }
                 return Ok(());
             }
-            booking_store::open_with(config.database_url.expose_secret(), &opts).await?;
+            booking_store::open_with(config.database.url.expose_secret(), &opts).await?;
             println!("migrations applied to {}", config.database_shown());
             Ok(())
         }
@@ -241,7 +248,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             database_url,
         } => {
             if let Some(u) = database_url {
-                config.database_url = u.into();
+                config.database.url = u.into();
             }
             let (password, generated) = if password_stdin {
                 let mut s = String::new();

@@ -134,9 +134,9 @@ async fn cap_body(mut req: Request) -> Result<Request, Response> {
     };
     let path = req.uri().path();
     let kib = if path.starts_with("/api/v1/mail/") || path.starts_with("/dav") {
-        config.max_mail_body_kb
+        config.server.max_mail_body_kb
     } else {
-        config.max_body_kb
+        config.server.max_body_kb
     };
     let limit = usize::try_from(kib.saturating_mul(1024)).unwrap_or(usize::MAX);
     let too_large = || {

@@ -158,7 +158,7 @@ mod cases {
             eprintln!("a database outage is simulated on PostgreSQL only");
             return;
         }
-        let srv = server(b, |c| c.db_acquire_timeout_secs = 2).await;
+        let srv = server(b, |c| c.database.acquire_timeout_secs = 2).await;
         srv.user("user@example.com", Role::User).await;
         let user = srv.login("user@example.com").await;
         let url = srv.db_url();

@@ -32,13 +32,14 @@ struct Srv {
 async fn server(b: Backend) -> Srv {
     let db = TestDb::create(b).await;
     let discord = SigningKey::from_bytes(&[9u8; 32]);
-    let running = common::spawn(Config {
-        database_url: db.url.clone().into(),
-        jwt_secret: Some("test-secret-test-secret-test-secret".into()),
-        slack_signing_secret: Some(SLACK_SECRET.into()),
-        teams_hmac_secret: Some(B64.encode(TEAMS_KEY).into()),
-        discord_public_key: Some(hex::encode(discord.verifying_key().to_bytes())),
-        ..Config::default()
+    let running = common::spawn({
+        let mut c = Config::default();
+        c.database.url = db.url.clone().into();
+        c.auth.jwt_secret = Some("test-secret-test-secret-test-secret".into());
+        c.chat.slack_signing_secret = Some(SLACK_SECRET.into());
+        c.chat.teams_hmac_secret = Some(B64.encode(TEAMS_KEY).into());
+        c.chat.discord_public_key = Some(hex::encode(discord.verifying_key().to_bytes()));
+        c
     })
     .await;
     Srv {

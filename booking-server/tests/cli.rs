@@ -340,10 +340,11 @@ async fn backup_then_restore_gives_the_same_rows() {
         eprintln!("-- {backend:?}");
         let source = TestDb::create(backend).await;
         // Rooms, accounts, bookings and their audit entries from the demo data.
-        let state = booking_server::state::AppState::open(booking_server::config::Config {
-            database_url: source.url.clone().into(),
-            jwt_secret: Some("restore-secret-restore-secret-restore".into()),
-            ..Default::default()
+        let state = booking_server::state::AppState::open({
+            let mut c = booking_server::config::Config::default();
+            c.database.url = source.url.clone().into();
+            c.auth.jwt_secret = Some("restore-secret-restore-secret-restore".into());
+            c
         })
         .await
         .expect("state");

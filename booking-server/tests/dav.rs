@@ -52,11 +52,12 @@ struct Fixture {
 
 async fn fixture(b: Backend) -> Fixture {
     let db = TestDb::create(b).await;
-    let srv = common::spawn(Config {
-        database_url: db.url.clone().into(),
-        jwt_secret: Some("dav-secret-dav-secret-dav-secret-dav".into()),
-        public_url: "http://booking.test".into(),
-        ..Config::default()
+    let srv = common::spawn({
+        let mut c = Config::default();
+        c.database.url = db.url.clone().into();
+        c.auth.jwt_secret = Some("dav-secret-dav-secret-dav-secret-dav".into());
+        c.server.public_url = "http://booking.test".into();
+        c
     })
     .await;
     let svc = &srv.state.svc;

@@ -82,10 +82,11 @@ async fn feeds_are_correct_icalendar() {
 
 async fn run(b: Backend) {
     let db = TestDb::create(b).await;
-    let srv = common::spawn(Config {
-        database_url: db.url.clone().into(),
-        jwt_secret: Some("feeds-secret-feeds-secret-feeds-secret".into()),
-        ..Config::default()
+    let srv = common::spawn({
+        let mut c = Config::default();
+        c.database.url = db.url.clone().into();
+        c.auth.jwt_secret = Some("feeds-secret-feeds-secret-feeds-secret".into());
+        c
     })
     .await;
     let svc = &srv.state.svc;
@@ -383,7 +384,7 @@ async fn run(b: Backend) {
         "{fb}"
     );
     // Outlook's Internet Free/Busy URL for the room's address says the same.
-    let address = booking_server::mail::room_address(&room, &srv.state.config.room_mail_domain);
+    let address = booking_server::mail::room_address(&room, &srv.state.config.mail.room_domain);
     let vfb = |who: &str, token: &str| {
         http.get(format!("{}/freebusy/{who}.vfb?token={token}", srv.base))
             .send()
@@ -458,10 +459,11 @@ async fn the_feed_window_at_its_edges() {
 
 async fn window_edges(b: Backend) {
     let db = TestDb::create(b).await;
-    let mut state = AppState::open(Config {
-        database_url: db.url.clone().into(),
-        jwt_secret: Some("feeds-secret-feeds-secret-feeds-secret".into()),
-        ..Config::default()
+    let mut state = AppState::open({
+        let mut c = Config::default();
+        c.database.url = db.url.clone().into();
+        c.auth.jwt_secret = Some("feeds-secret-feeds-secret-feeds-secret".into());
+        c
     })
     .await
     .expect("state");
@@ -605,15 +607,17 @@ async fn kept_feeds_match_fresh_renderings() {
 
 async fn kept_feeds(b: Backend) {
     let db = TestDb::create(b).await;
-    let config = Config {
-        database_url: db.url.clone().into(),
-        jwt_secret: Some("feeds-secret-feeds-secret-feeds-secret".into()),
-        ..Config::default()
+    let config = {
+        let mut c = Config::default();
+        c.database.url = db.url.clone().into();
+        c.auth.jwt_secret = Some("feeds-secret-feeds-secret-feeds-secret".into());
+        c
     };
     let kept = common::spawn(config.clone()).await;
-    let fresh = common::spawn(Config {
-        feed_cache_mb: 0,
-        ..config
+    let fresh = common::spawn({
+        let mut c = config;
+        c.server.feed_cache_mb = 0;
+        c
     })
     .await;
     // Changes go through the other server's service: another process.

@@ -384,8 +384,8 @@ mod cases {
 
     pub async fn lockout_after_failed_logins(b: Backend) {
         let srv = server(b, |c| {
-            c.lockout_attempts = 3;
-            c.lockout_minutes = 10;
+            c.auth.lockout_attempts = 3;
+            c.auth.lockout_minutes = 10;
         })
         .await;
         srv.user("user@example.com", Role::User).await;
@@ -426,7 +426,7 @@ mod cases {
     }
 
     pub async fn token_expiry_refresh_and_logout(b: Backend) {
-        let srv = server(b, |c| c.access_token_ttl_secs = 1).await;
+        let srv = server(b, |c| c.auth.access_token_ttl_secs = 1).await;
         srv.user("user@example.com", Role::User).await;
         let (s, pair) = srv
             .call(
@@ -552,8 +552,8 @@ mod cases {
 
     pub async fn domain_restriction_and_account_approval(b: Backend) {
         let srv = server(b, |c| {
-            c.allowed_email_domains = vec!["example.com".into(), "partner.example".into()];
-            c.approval_email_domains = vec!["partner.example".into()];
+            c.auth.allowed_email_domains = vec!["example.com".into(), "partner.example".into()];
+            c.auth.approval_email_domains = vec!["partner.example".into()];
         })
         .await;
         srv.user("admin@example.com", Role::SuperAdmin).await;
@@ -1312,7 +1312,7 @@ mod cases {
     /// A body over the limit is refused with 413 before it is read whole,
     /// with or without a Content-Length, and nothing is booked.
     pub async fn bodies_are_capped(b: Backend) {
-        let srv = server(b, |c| c.max_body_kb = 64).await;
+        let srv = server(b, |c| c.server.max_body_kb = 64).await;
         srv.user("admin@example.com", Role::SuperAdmin).await;
         let admin = srv.login("admin@example.com").await;
         let room = srv.create_room(&admin, "R", false).await;
@@ -1482,9 +1482,9 @@ mod cases {
     /// Retry-After); X-Forwarded-For names the address only when trusted.
     pub async fn failed_sign_ins_are_limited(b: Backend) {
         let srv = server(b, |c| {
-            c.login_failures_per_ip = 5;
-            c.login_failures_per_account = 3;
-            c.lockout_attempts = 100;
+            c.auth.login_failures_per_ip = 5;
+            c.auth.login_failures_per_account = 3;
+            c.auth.lockout_attempts = 100;
         })
         .await;
         srv.user("alice@example.com", Role::User).await;
@@ -1522,10 +1522,10 @@ mod cases {
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
 
         let srv2 = server(b, |c| {
-            c.login_failures_per_ip = 50;
-            c.login_failures_per_account = 3;
-            c.lockout_attempts = 100;
-            c.trust_forwarded_for = true;
+            c.auth.login_failures_per_ip = 50;
+            c.auth.login_failures_per_account = 3;
+            c.auth.lockout_attempts = 100;
+            c.server.trust_forwarded_for = true;
         })
         .await;
         srv2.user("alice@example.com", Role::User).await;
@@ -1552,7 +1552,7 @@ mod cases {
 
     pub async fn cors_is_configurable(b: Backend) {
         let srv = server(b, |c| {
-            c.cors_origins = vec!["https://portal.example".into()]
+            c.server.cors_origins = vec!["https://portal.example".into()]
         })
         .await;
         let preflight = |origin: &'static str| {

@@ -135,10 +135,11 @@ async fn events_reach_permitted_clients_and_survive_reconnects() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_change_after_an_idle_spell_arrives() {
     let db = TestDb::create(Backend::Sqlite).await;
-    let running = common::spawn(Config {
-        database_url: db.url.clone().into(),
-        jwt_secret: Some(SECRET.into()),
-        ..Config::default()
+    let running = common::spawn({
+        let mut c = Config::default();
+        c.database.url = db.url.clone().into();
+        c.auth.jwt_secret = Some(SECRET.into());
+        c
     })
     .await;
     let svc = &running.state.svc;
@@ -171,10 +172,11 @@ async fn the_first_change_after_an_idle_spell_arrives() {
 
 async fn in_process(b: Backend) {
     let db = TestDb::create(b).await;
-    let running = common::spawn(Config {
-        database_url: db.url.clone().into(),
-        jwt_secret: Some(SECRET.into()),
-        ..Config::default()
+    let running = common::spawn({
+        let mut c = Config::default();
+        c.database.url = db.url.clone().into();
+        c.auth.jwt_secret = Some(SECRET.into());
+        c
     })
     .await;
     let (base, state) = (running.base.clone(), running.state.clone());

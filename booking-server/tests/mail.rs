@@ -35,13 +35,14 @@ fn required() -> bool {
 }
 
 fn config(db: &TestDb) -> Config {
-    Config {
-        database_url: db.url.clone().into(),
-        jwt_secret: Some("mail-secret-mail-secret-mail-secret".into()),
-        public_url: "http://booking.test".into(),
-        room_mail_domain: DOMAIN.into(),
-        mail_from: "rooms@booking.test".into(),
-        ..Config::default()
+    {
+        let mut c = Config::default();
+        c.database.url = db.url.clone().into();
+        c.auth.jwt_secret = Some("mail-secret-mail-secret-mail-secret".into());
+        c.server.public_url = "http://booking.test".into();
+        c.mail.room_domain = DOMAIN.into();
+        c.mail.from = "rooms@booking.test".into();
+        c
     }
 }
 
@@ -1379,10 +1380,11 @@ async fn reminders_and_notifications_are_queued_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_organizers_can_get_a_pending_booking() {
     let db = TestDb::create(Backend::Sqlite).await;
-    let srv = common::spawn(Config {
-        unknown_organizers: booking_server::mail::UnknownOrganizers::Pending,
-        allowed_email_domains: vec!["example.org".into(), "example.com".into()],
-        ..config(&db)
+    let srv = common::spawn({
+        let mut c = config(&db);
+        c.mail.unknown_organizers = booking_server::mail::UnknownOrganizers::Pending;
+        c.auth.allowed_email_domains = vec!["example.org".into(), "example.com".into()];
+        c
     })
     .await;
     let state = &srv.state;

@@ -197,17 +197,15 @@ async fn single_sign_on_with_a_real_provider() {
         return;
     };
     let db = TestDb::create(Backend::Sqlite).await;
-    let srv = common::spawn_on(
-        listener,
-        Config {
-            database_url: db.url.clone().into(),
-            public_url: base.clone(),
-            jwt_secret: Some("sso-test-secret-sso-test-secret-sso".into()),
-            allowed_email_domains: vec!["example.com".into()],
-            oidc_providers: vec![provider_config(&idp.issuer)],
-            ..Config::default()
-        },
-    )
+    let srv = common::spawn_on(listener, {
+        let mut c = Config::default();
+        c.database.url = db.url.clone().into();
+        c.server.public_url = base.clone();
+        c.auth.jwt_secret = Some("sso-test-secret-sso-test-secret-sso".into());
+        c.auth.allowed_email_domains = vec!["example.com".into()];
+        c.auth.oidc_providers = vec![provider_config(&idp.issuer)];
+        c
+    })
     .await;
     let svc = &srv.state.svc;
     let hash = hash_password("correct horse battery").expect("hash");
@@ -602,12 +600,13 @@ async fn replay_code(base: &str, login: &str) -> (StatusCode, Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn password_login_can_be_switched_off() {
     let db = TestDb::create(Backend::Sqlite).await;
-    let srv = common::spawn(Config {
-        database_url: db.url.clone().into(),
-        jwt_secret: Some("sso-test-secret-sso-test-secret-sso".into()),
-        password_login: false,
-        oidc_providers: vec![provider_config("http://127.0.0.1:9")],
-        ..Config::default()
+    let srv = common::spawn({
+        let mut c = Config::default();
+        c.database.url = db.url.clone().into();
+        c.auth.jwt_secret = Some("sso-test-secret-sso-test-secret-sso".into());
+        c.auth.password_login = false;
+        c.auth.oidc_providers = vec![provider_config("http://127.0.0.1:9")];
+        c
     })
     .await;
     let hash = hash_password("correct horse battery").expect("hash");

@@ -32,8 +32,8 @@ struct World {
 
 async fn world_with(mut config: Config) -> World {
     let db = TestDb::create(Backend::Sqlite).await;
-    config.database_url = db.url.clone().into();
-    config.jwt_secret = Some("web-test-secret-web-test-secret-web".into());
+    config.database.url = db.url.clone().into();
+    config.auth.jwt_secret = Some("web-test-secret-web-test-secret-web".into());
     let srv = common::spawn(config).await;
     let svc = &srv.state.svc;
     let hash = hash_password(PASSWORD).expect("hash");
@@ -280,9 +280,10 @@ async fn pages_need_a_session_and_come_back_after_signing_in() {
 
 #[tokio::test]
 async fn the_session_cookie_is_secure_behind_https() {
-    let w = world_with(Config {
-        public_url: "https://rooms.example.com".into(),
-        ..Config::default()
+    let w = world_with({
+        let mut c = Config::default();
+        c.server.public_url = "https://rooms.example.com".into();
+        c
     })
     .await;
     let http = browser();

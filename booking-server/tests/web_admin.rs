@@ -33,10 +33,11 @@ struct World {
 
 async fn world() -> World {
     let db = TestDb::create(Backend::Sqlite).await;
-    let config = Config {
-        database_url: db.url.clone().into(),
-        jwt_secret: Some("web-admin-secret-web-admin-secret-web".into()),
-        ..Config::default()
+    let config = {
+        let mut c = Config::default();
+        c.database.url = db.url.clone().into();
+        c.auth.jwt_secret = Some("web-admin-secret-web-admin-secret-web".into());
+        c
     };
     let srv = common::spawn(config).await;
     let svc = &srv.state.svc;

@@ -168,7 +168,7 @@ impl AppState {
 }
 
 fn feed_out(state: &AppState, token: String) -> FeedOut {
-    let base = state.config.public_url.trim_end_matches('/');
+    let base = state.config.server.public_url.trim_end_matches('/');
     FeedOut {
         my_bookings_url: format!("{base}/ical/me.ics?token={token}"),
         all_rooms_url: format!("{base}/ical/all.ics?token={token}"),
@@ -241,7 +241,7 @@ impl AccountsApi {
         req: &Request,
         body: Json<RegisterIn>,
     ) -> ApiResult<UserCreated> {
-        if !state.config.password_login {
+        if !state.config.auth.password_login {
             return Err(ApiError::forbidden(
                 "password accounts are disabled here; sign in with single sign-on (GET /api/v1/auth/providers)",
             ));
@@ -250,7 +250,7 @@ impl AccountsApi {
         if !state.config.email_allowed(&email) {
             return Err(ApiError::forbidden(format!(
                 "registration is limited to these e-mail domains: {}",
-                state.config.allowed_email_domains.join(", ")
+                state.config.auth.allowed_email_domains.join(", ")
             )));
         }
         check_password_strength(&body.0.password)?;
@@ -290,7 +290,7 @@ impl AccountsApi {
     #[oai(path = "/auth/providers", method = "get")]
     async fn providers(&self, state: Data<&AppState>) -> Json<SignInOptions> {
         Json(SignInOptions {
-            password_login: state.config.password_login,
+            password_login: state.config.auth.password_login,
             providers: state
                 .sso
                 .configs()

@@ -18,10 +18,10 @@ impl ChatLimits {
     pub fn new(cfg: &Config) -> Self {
         Self {
             commands: Windows::new(Duration::from_secs(60)),
-            commands_per_minute: cfg.chat_commands_per_minute,
-            link_misses: Windows::new(Duration::from_secs(cfg.chat_link_window_secs.max(1))),
-            misses_per_user: cfg.chat_link_failures_per_user,
-            misses_per_platform: cfg.chat_link_failures_per_platform,
+            commands_per_minute: cfg.chat.commands_per_minute,
+            link_misses: Windows::new(Duration::from_secs(cfg.chat.link_window_secs.max(1))),
+            misses_per_user: cfg.chat.link_failures_per_user,
+            misses_per_platform: cfg.chat.link_failures_per_platform,
         }
     }
 
@@ -53,10 +53,11 @@ mod tests {
 
     #[test]
     fn misses_lock_the_user_then_the_platform() {
-        let limits = ChatLimits::new(&Config {
-            chat_link_failures_per_user: 2,
-            chat_link_failures_per_platform: 3,
-            ..Config::default()
+        let limits = ChatLimits::new(&{
+            let mut c = Config::default();
+            c.chat.link_failures_per_user = 2;
+            c.chat.link_failures_per_platform = 3;
+            c
         });
         limits.link_missed("slack", "U1");
         assert!(limits.may_link("slack", "U1").is_ok());

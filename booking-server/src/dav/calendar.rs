@@ -18,12 +18,15 @@ use super::*;
 /// The sync-token of a room calendar: a URI holding a second up to which
 /// every change has been seen; a later sync lists what changed after it.
 pub(super) fn sync_token(state: &AppState, room: RoomId, since: i64) -> String {
-    format!("{}/dav/sync/{room}/{since}", state.config.public_url)
+    format!("{}/dav/sync/{room}/{since}", state.config.server.public_url)
 }
 
 pub(super) fn parse_sync_token(state: &AppState, room: RoomId, token: &str) -> Option<i64> {
     token
-        .strip_prefix(&format!("{}/dav/sync/{room}/", state.config.public_url))?
+        .strip_prefix(&format!(
+            "{}/dav/sync/{room}/",
+            state.config.server.public_url
+        ))?
         .parse()
         .ok()
 }

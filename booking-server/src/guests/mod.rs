@@ -143,7 +143,7 @@ pub async fn submit(
     let room = state.svc.get_room(form.room_id).await?;
     let link = format!(
         "{}/guest/{token}",
-        state.config.public_url.trim_end_matches('/')
+        state.config.server.public_url.trim_end_matches('/')
     );
     crate::mail::queue_notice(
         state,

@@ -323,7 +323,7 @@ pub async fn mailbox_freebusy(
         return not_found();
     };
     let mailbox = mailbox.to_ascii_lowercase();
-    let domain = &state.config.room_mail_domain;
+    let domain = &state.config.mail.room_domain;
     let Ok(rooms) = state.svc.list_rooms(RoomListing::Current).await else {
         return not_found();
     };

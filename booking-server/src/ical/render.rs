@@ -298,6 +298,7 @@ async fn series_events(
 pub(crate) fn host(state: &AppState) -> String {
     state
         .config
+        .server
         .public_url
         .split("://")
         .nth(1)

@@ -45,7 +45,7 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Vec<Outcome>, Inboun
 
 /// Process a parsed invitation (also the CalDAV scheduling entry point).
 pub async fn process(state: &AppState, inv: &Invitation) -> Result<Vec<Outcome>, InboundError> {
-    let domain = &state.config.room_mail_domain;
+    let domain = &state.config.mail.room_domain;
     let rooms = state.svc.list_rooms(RoomListing::Current).await?;
     let targets: Vec<&Room> = rooms
         .iter()
@@ -150,7 +150,7 @@ async fn cancel(
     room: &Room,
     organizer: Option<&User>,
 ) -> Result<Outcome, InboundError> {
-    let address = room_address(room, &state.config.room_mail_domain);
+    let address = room_address(room, &state.config.mail.room_domain);
     let store = &state.store;
     let Some(link) = store
         .invite_link(&inv.uid, room.id)
@@ -217,7 +217,7 @@ async fn request(
     rooms: &[Room],
     organizer: Option<&User>,
 ) -> Result<Outcome, InboundError> {
-    let address = room_address(room, &state.config.room_mail_domain);
+    let address = room_address(room, &state.config.mail.room_domain);
     let store = &state.store;
     let user = match organizer {
         Some(u) if u.active => u.clone(),
@@ -226,12 +226,12 @@ async fn request(
             o.reason = Some("your account is disabled or awaiting approval".into());
             return Ok(o);
         }
-        None => match state.config.unknown_organizers {
+        None => match state.config.mail.unknown_organizers {
             UnknownOrganizers::Decline => {
                 let mut o = outcome(room, &address, Some(PartStat::Declined), "declined");
                 o.reason = Some(format!(
                     "{} has no account with the room booking service; sign up at {} and invite the room again",
-                    inv.organizer.email, state.config.public_url
+                    inv.organizer.email, state.config.server.public_url
                 ));
                 return Ok(o);
             }
@@ -263,7 +263,7 @@ async fn request(
         .filter(|a| {
             !rooms
                 .iter()
-                .any(|r| room_address(r, &state.config.room_mail_domain) == a.email)
+                .any(|r| room_address(r, &state.config.mail.room_domain) == a.email)
         })
         .count();
     let attendees = invitations::attendee_count(people, room.capacity);
@@ -518,7 +518,7 @@ async fn alternatives(
                 "{} ({} seats) is free at that time: invite {}",
                 m.room.name,
                 m.room.capacity,
-                room_address(&m.room, &state.config.room_mail_domain)
+                room_address(&m.room, &state.config.mail.room_domain)
             ));
         }
     }

@@ -67,7 +67,7 @@ fn host(state: &AppState) -> String {
 
 fn templates(state: &AppState) -> Templates {
     Templates {
-        dir: state.config.mail_templates_dir.clone(),
+        dir: state.config.mail.templates_dir.clone(),
     }
 }
 
@@ -143,7 +143,7 @@ pub(crate) async fn queue_notice(
     dedupe_key: String,
 ) -> Result<(), CoreError> {
     let vars: BTreeMap<&str, String> = vars.iter().cloned().collect();
-    let from = state.config.mail_from.clone();
+    let from = state.config.mail.from.clone();
     let mail = match new_mail(
         state,
         kind,

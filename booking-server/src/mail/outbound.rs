@@ -23,7 +23,7 @@ use super::*;
 
 fn system_address(state: &AppState) -> Address {
     Address {
-        email: state.config.mail_from.clone(),
+        email: state.config.mail.from.clone(),
         name: "Room booking".into(),
         cutype: "INDIVIDUAL".into(),
     }
@@ -96,7 +96,7 @@ async fn mails_for(state: &AppState, ev: &StoredEvent) -> Vec<NewMail> {
         "link",
         format!(
             "{}/approvals/{}",
-            state.config.public_url.trim_end_matches('/'),
+            state.config.server.public_url.trim_end_matches('/'),
             b.id
         ),
     );
@@ -112,7 +112,7 @@ async fn mails_for(state: &AppState, ev: &StoredEvent) -> Vec<NewMail> {
         _ => return out,
     };
     let room_addr = Address {
-        email: room_address(&room, &state.config.room_mail_domain),
+        email: room_address(&room, &state.config.mail.room_domain),
         name: room.name.clone(),
         cutype: "ROOM".into(),
     };
@@ -136,7 +136,7 @@ async fn mails_for(state: &AppState, ev: &StoredEvent) -> Vec<NewMail> {
         .map(|(r, _)| {
             location.push_str(&format!("; {}", r.name));
             Address {
-                email: room_address(r, &state.config.room_mail_domain),
+                email: room_address(r, &state.config.mail.room_domain),
                 name: r.name.clone(),
                 cutype: "ROOM".into(),
             }
@@ -181,7 +181,7 @@ async fn mails_for(state: &AppState, ev: &StoredEvent) -> Vec<NewMail> {
             itip::invite(&inv, method, PRODID, state.svc.now()),
         ))
     };
-    let from = state.config.mail_from.clone();
+    let from = state.config.mail.from.clone();
     // A series makes one event per occurrence: one message per series and
     // kind (and minute, for later changes), the outbox drops the rest.
     // Rooms booked together: one message for the new group and one for
@@ -288,7 +288,7 @@ pub async fn notify_once(state: &AppState) -> Result<usize, CoreError> {
 
 /// Reminders for approved bookings starting within the configured minutes.
 pub async fn remind_once(state: &AppState) -> Result<usize, CoreError> {
-    let minutes = i64::from(state.config.reminder_minutes);
+    let minutes = i64::from(state.config.mail.reminder_minutes);
     if minutes == 0 {
         return Ok(0);
     }
@@ -317,7 +317,7 @@ pub async fn remind_once(state: &AppState) -> Result<usize, CoreError> {
         vars.insert("room", room.name.clone());
         vars.insert("start", when(b.start, b.end, &room));
         vars.insert("details", details(&b.title, &room, b.start, b.end));
-        let from = state.config.mail_from.clone();
+        let from = state.config.mail.from.clone();
         if let Ok(m) = new_mail(
             state,
             "reminder",
@@ -395,13 +395,14 @@ pub async fn send_once(
 pub fn spawn(state: AppState) -> Result<Vec<tokio::task::JoinHandle<()>>, MailError> {
     let Some(url) = state
         .config
+        .mail
         .smtp_url
         .as_ref()
         .map(|u| secrecy::ExposeSecret::expose_secret(u).to_string())
     else {
         return Ok(Vec::new());
     };
-    let settings = SmtpSettings::from_url(&url, state.config.smtp_ca_file.as_deref())?;
+    let settings = SmtpSettings::from_url(&url, state.config.mail.smtp_ca_file.as_deref())?;
     let transport = Arc::new(settings.transport()?);
     let st = state.clone();
     let notifier = tokio::spawn(async move {

@@ -98,10 +98,11 @@ fn origin_allowed(state: &AppState, req: &Request) -> bool {
     let Some(origin) = req.header("origin") else {
         return true;
     };
-    let ours = state.config.public_url.trim_end_matches('/');
+    let ours = state.config.server.public_url.trim_end_matches('/');
     origin == ours
         || state
             .config
+            .server
             .cors_origins
             .iter()
             .any(|o| o == "*" || o == origin)
@@ -141,7 +142,8 @@ pub async fn endpoint(state: Data<&AppState>, req: &Request, body: Body) -> Resp
         Ok(s) => s,
         Err(r) => return r,
     };
-    let limit = usize::try_from(state.config.max_body_kb.saturating_mul(1024)).unwrap_or(1 << 20);
+    let limit =
+        usize::try_from(state.config.server.max_body_kb.saturating_mul(1024)).unwrap_or(1 << 20);
     let bytes = match body.into_bytes_limit(limit).await {
         Ok(b) => b,
         Err(e) => {

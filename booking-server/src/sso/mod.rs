@@ -51,7 +51,7 @@ struct Pending {
 fn redirect_uri(state: &AppState, provider: &str) -> String {
     format!(
         "{}/auth/oidc/{provider}/callback",
-        state.config.public_url.trim_end_matches('/')
+        state.config.server.public_url.trim_end_matches('/')
     )
 }
 
@@ -98,7 +98,7 @@ async fn start(state: &AppState, name: &str, next: Option<String>) -> ApiResult<
         next,
     };
     let cookie = state.jwt.sign_any(&pending)?;
-    let secure = if state.config.public_url.starts_with("https://") {
+    let secure = if state.config.server.public_url.starts_with("https://") {
         "; Secure"
     } else {
         ""

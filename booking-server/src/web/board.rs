@@ -64,7 +64,7 @@ impl BoardQuery {
 /// The viewer's zone: the picker, else the browser's (cookie), else the
 /// server's default.
 pub fn viewer_zone(state: &AppState, req: &Request, picked: Option<&str>) -> Tz {
-    let fallback = time::zone(Some(&state.config.default_time_zone), Tz::UTC);
+    let fallback = time::zone(Some(&state.config.bookings.default_time_zone), Tz::UTC);
     let remembered = cookie(req, TZ_COOKIE).map(|c| c.replace("%2F", "/"));
     time::zone(picked.or(remembered.as_deref()), fallback)
 }

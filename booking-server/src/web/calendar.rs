@@ -52,7 +52,12 @@ async fn show(
         Ok(r) => r,
         Err(e) => return super::page::core_error_page(c, e),
     };
-    let base = state.config.public_url.trim_end_matches('/').to_string();
+    let base = state
+        .config
+        .server
+        .public_url
+        .trim_end_matches('/')
+        .to_string();
     let mine = format!("{base}/ical/me.ics?token={token}");
     let view = CalendarPage {
         c,

@@ -213,7 +213,7 @@ pub async fn page(
     };
     let book_url = format!(
         "{}/book?room={}",
-        state.config.public_url.trim_end_matches('/'),
+        state.config.server.public_url.trim_end_matches('/'),
         room.id
     );
     let page = DisplayPage {

@@ -42,7 +42,7 @@ fn random_token() -> String {
 }
 
 fn cookie_attrs(state: &AppState) -> &'static str {
-    if state.config.public_url.starts_with("https://") {
+    if state.config.server.public_url.starts_with("https://") {
         "; Path=/; HttpOnly; SameSite=Lax; Secure"
     } else {
         "; Path=/; HttpOnly; SameSite=Lax"
@@ -172,7 +172,7 @@ pub fn session_cookie(
     state: &AppState,
     user: &booking_core::User,
 ) -> crate::error::ApiResult<String> {
-    let ttl = u64::from(state.config.web_session_hours) * 3600;
+    let ttl = u64::from(state.config.auth.web_session_hours) * 3600;
     let claims = WebClaims {
         base: state.claims(user, "web", ttl),
         csrf: random_token(),
@@ -232,7 +232,7 @@ fn login_page_response(
             .collect(),
         next,
         email,
-        password_login: state.config.password_login,
+        password_login: state.config.auth.password_login,
     };
     with_anonymous_csrf(state, render(status, &page), &csrf)
 }

@@ -73,7 +73,10 @@ async fn show(
         c,
         tokens,
         secret,
-        mcp_url: format!("{}/mcp", state.config.public_url.trim_end_matches('/')),
+        mcp_url: format!(
+            "{}/mcp",
+            state.config.server.public_url.trim_end_matches('/')
+        ),
         f,
         problem,
     };

@@ -229,7 +229,7 @@ async fn endpoint_failed(
     if let Some(owner) = state.store.get_user(e.owner_id).await? {
         let link = format!(
             "{}/admin/webhooks/{}",
-            state.config.public_url.trim_end_matches('/'),
+            state.config.server.public_url.trim_end_matches('/'),
             e.id
         );
         crate::mail::queue_notice(

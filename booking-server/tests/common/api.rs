@@ -22,10 +22,11 @@ pub struct Server {
 
 pub async fn server(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Server {
     let db = TestDb::create(backend).await;
-    let mut config = Config {
-        database_url: db.url.clone().into(),
-        jwt_secret: Some("test-secret-test-secret-test-secret".into()),
-        ..Config::default()
+    let mut config = {
+        let mut c = Config::default();
+        c.database.url = db.url.clone().into();
+        c.auth.jwt_secret = Some("test-secret-test-secret-test-secret".into());
+        c
     };
     tweak(&mut config);
     let running = super::spawn(config).await;

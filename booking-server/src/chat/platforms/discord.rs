@@ -19,7 +19,7 @@ pub async fn discord_interactions(state: Data<&AppState>, req: &Request, body: B
         Ok(b) => b,
         Err(r) => return r,
     };
-    let Some(key) = state.config.discord_public_key.as_deref() else {
+    let Some(key) = state.config.chat.discord_public_key.as_deref() else {
         return unauthorized(VerifyError::NotConfigured("DISCORD_PUBLIC_KEY"));
     };
     if let Err(e) = verify::discord(

@@ -32,6 +32,7 @@ pub(super) async fn slack_verified(
     let body = read_body(body).await?;
     let Some(secret) = state
         .config
+        .chat
         .slack_signing_secret
         .as_ref()
         .map(|s| s.expose_secret())

@@ -19,6 +19,7 @@ pub async fn teams_messages(state: Data<&AppState>, req: &Request, body: Body) -
     };
     let Some(secret) = state
         .config
+        .chat
         .teams_hmac_secret
         .as_ref()
         .map(|s| s.expose_secret())

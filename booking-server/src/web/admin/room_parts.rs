@@ -62,7 +62,7 @@ pub async fn view(state: &AppState, room: &Room) -> PartsView {
         guest_form: room.policy.guest_requests.then(|| {
             format!(
                 "{}/rooms/{}/request",
-                state.config.public_url.trim_end_matches('/'),
+                state.config.server.public_url.trim_end_matches('/'),
                 room.id
             )
         }),

@@ -127,7 +127,7 @@ fn new_spec(state: &AppState) -> RoomSpec {
         floor: None,
         location: String::new(),
         amenities: Default::default(),
-        time_zone: state.config.default_time_zone.clone(),
+        time_zone: state.config.bookings.default_time_zone.clone(),
         active: true,
         policy: Default::default(),
     }
@@ -403,7 +403,7 @@ pub async fn add_display(
         Ok((grant, token)) => {
             let url = format!(
                 "{}/display/{}?token={token}",
-                state.config.public_url.trim_end_matches('/'),
+                state.config.server.public_url.trim_end_matches('/'),
                 room.id
             );
             let shown = Shown {
