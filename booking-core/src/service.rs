@@ -217,6 +217,13 @@ impl BookingService {
         self
     }
 
+    /// The same service (store, quotas, event channel) reading time from
+    /// `clock` — for tests and simulations of a running system.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// The quotas every user has across all rooms.
     pub fn global_quotas(&self) -> &[crate::domain::Quota] {
         &self.global_quotas

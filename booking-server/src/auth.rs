@@ -3,7 +3,6 @@
 
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use booking_core::service::Actor;
-use booking_core::store::Credentials;
 use booking_core::{Role, User, UserId};
 use chrono::{Duration, Utc};
 use poem::Request;
@@ -190,10 +189,10 @@ impl AppState {
             self.logins.failed(ip, email);
             return Err(ApiError::unauthorized(BAD));
         };
-        let mut creds = store.get_credentials(user.id).await?.unwrap_or_default();
-        let now = Utc::now();
-        if let Some(until) = creds.locked_until
-            && until > now
+        let creds = store.get_credentials(user.id).await?.unwrap_or_default();
+        if let Some(until) = creds
+            .locked_until
+            .filter(|_| creds.locked_at(self.svc.now()))
         {
             return Err(ApiError::new(
                 poem::http::StatusCode::LOCKED,
@@ -209,13 +208,11 @@ impl AppState {
             .await?;
         if !ok {
             self.logins.failed(ip, email);
-            creds.failed_logins += 1;
-            if creds.failed_logins >= self.config.auth.lockout_attempts {
-                creds.failed_logins = 0;
-                creds.locked_until =
-                    Some(now + Duration::minutes(i64::from(self.config.auth.lockout_minutes)));
-            }
-            store.set_credentials(user.id, &creds).await?;
+            let policy = booking_core::Lockout {
+                attempts: self.config.auth.lockout_attempts,
+                minutes: self.config.auth.lockout_minutes,
+            };
+            self.svc.sign_in_failed(user.id, policy, ip).await?;
             return Err(ApiError::unauthorized(BAD));
         }
         if !user.active {
@@ -223,18 +220,7 @@ impl AppState {
                 "account is disabled or awaiting an administrator's approval",
             ));
         }
-        if creds.failed_logins > 0 || creds.locked_until.is_some() {
-            store
-                .set_credentials(
-                    user.id,
-                    &Credentials {
-                        failed_logins: 0,
-                        locked_until: None,
-                        ..creds
-                    },
-                )
-                .await?;
-        }
+        self.svc.sign_in_succeeded(user.id).await?;
         Ok(user)
     }
 

@@ -75,7 +75,7 @@ pub enum ServerError {
 impl AppState {
     /// Open the database (migrating it) and build the state.
     pub async fn open(config: Config) -> Result<Self, ServerError> {
-        let store = tables::open_with(
+        let stores = tables::open_with(
             secrecy::ExposeSecret::expose_secret(&config.database.url),
             &config.store_options(),
         )
@@ -89,8 +89,8 @@ impl AppState {
             }
         };
         Ok(Self {
-            store: store.clone(),
-            svc: BookingService::new(store, Arc::new(SystemClock))
+            store: stores.server,
+            svc: BookingService::new(stores.core, Arc::new(SystemClock))
                 .with_global_quotas(config.bookings.global_quotas.clone()),
             jwt: Arc::new(JwtKeys::new(&secret)),
             sso: Arc::new(sso::Sso::new(config.auth.oidc_providers.clone())),

@@ -14,8 +14,9 @@ pub struct AppState {
     /// Every change to rooms, users, bookings, series, waitlist and orders
     /// goes through the service, which audits it.
     pub svc: BookingService,
-    /// The same store, for the server's own tables (sign-in, chat, mail,
-    /// events) and for read models (feeds, CalDAV, metrics).
+    /// The same database for the server's own tables (sign-in, chat, mail,
+    /// webhooks, …) and for reading the core's (feeds, CalDAV, metrics, the
+    /// events log); it has no method that writes a core table.
     pub store: Arc<dyn crate::tables::ServerStore>,
     pub config: Arc<Config>,
     pub jwt: Arc<JwtKeys>,

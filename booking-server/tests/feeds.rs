@@ -11,7 +11,7 @@ use booking_server::config::Config;
 use booking_store::testing::{Backend, TestDb, backends};
 use std::sync::Arc;
 
-use booking_core::{BookingService, FixedClock};
+use booking_core::FixedClock;
 use booking_server::state::AppState;
 use chrono::{Duration, TimeZone, Utc};
 use reqwest::{Client, StatusCode};
@@ -473,7 +473,7 @@ async fn window_edges(b: Backend) {
             .expect("t")
     };
     let clock = Arc::new(FixedClock::new(at(2026, 2, 1, 8, 0)));
-    state.svc = BookingService::new(state.store.clone(), clock.clone());
+    state.svc = state.svc.clone().with_clock(clock.clone());
     let srv = common::spawn_state(state).await;
     let svc = &srv.state.svc;
     let hash = hash_password(PASSWORD).expect("hash");

@@ -11,9 +11,10 @@ use chrono::{Duration, Utc};
 async fn a_revocation_outlives_the_tokens_expiry() {
     for backend in backends() {
         let db = TestDb::create(backend).await;
-        let s = tables::open_with(&db.url, &Default::default())
+        let stores = tables::open_with(&db.url, &Default::default())
             .await
             .expect("store");
+        let s = &stores.server;
         // Expired half a second ago: a whole-second `exp` check still accepts it.
         let exp = Utc::now() - Duration::milliseconds(500);
         s.revoke_token("jti-just-expired", exp)
@@ -34,6 +35,6 @@ async fn a_revocation_outlives_the_tokens_expiry() {
             !s.is_token_revoked("jti-old").await.expect("q"),
             "{backend:?}: old rows are pruned"
         );
-        s.close().await;
+        stores.core.close().await;
     }
 }

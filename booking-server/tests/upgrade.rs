@@ -132,10 +132,18 @@ async fn the_server_tables_keep_their_rows_through_todays_migrate() {
         let db = TestDb::create(backend).await;
         let (user, room) = (Uuid::new_v4(), Uuid::new_v4());
         fill(backend, &db.url, user, room).await;
-        let s = tables::open_with(&db.url, &Default::default())
+        let stores = tables::open_with(&db.url, &Default::default())
             .await
             .expect("today's migrate");
-        assert!(s.pending_migrations().await.expect("pending").is_empty());
+        let s = &stores.server;
+        assert!(
+            stores
+                .core
+                .pending_migrations()
+                .await
+                .expect("pending")
+                .is_empty()
+        );
 
         assert_eq!(
             s.chat_user("slack", "U123").await.expect("q"),
@@ -176,6 +184,6 @@ async fn the_server_tables_keep_their_rows_through_todays_migrate() {
             .await
             .expect("q");
         assert!(!fresh, "the seen request was kept");
-        s.close().await;
+        stores.core.close().await;
     }
 }

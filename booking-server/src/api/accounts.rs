@@ -1,6 +1,6 @@
 //! Accounts: registration, login, tokens, password change, user administration, audit log.
 
-use booking_core::store::{AuditFilter, Credentials};
+use booking_core::store::AuditFilter;
 use booking_core::{AccountState, Role, User, UserId};
 use chrono::{DateTime, Utc};
 use poem::Request;
@@ -381,27 +381,7 @@ impl AccountsApi {
         }
         check_password_strength(&body.0.new_password)?;
         let hash = hash_blocking(body.0.new_password).await?;
-        store
-            .set_credentials(
-                id,
-                &Credentials {
-                    password_hash: Some(hash),
-                    failed_logins: 0,
-                    locked_until: None,
-                },
-            )
-            .await?;
-        state
-            .svc
-            .audit(
-                Some(&auth.0.actor),
-                "user.password",
-                "user",
-                Some(id.to_string()),
-                None,
-                None,
-            )
-            .await?;
+        state.svc.change_password(&auth.0.actor, &hash).await?;
         Ok(NoContent::Done)
     }
 

@@ -114,7 +114,7 @@ pub async fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         let mut tick = tokio::time::interval(StdDuration::from_secs(3600));
         loop {
             tick.tick().await;
-            if let Err(e) = st.store.prune_events(Utc::now() - RETENTION).await {
+            if let Err(e) = st.svc.prune_events(Utc::now() - RETENTION).await {
                 tracing::warn!(error = %e, "cannot prune events");
             }
         }

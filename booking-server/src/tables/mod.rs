@@ -9,6 +9,7 @@ mod chat;
 mod displays;
 mod guests;
 mod mail;
+mod reads;
 mod signin;
 mod tokens;
 mod webhooks;
@@ -23,18 +24,27 @@ pub use chat::ChatStore;
 pub use displays::{DisplayGrant, DisplayStore};
 pub use guests::{GuestRequest, GuestStore};
 pub use mail::{InviteLink, MailStore, NewMail, OutboxCounts, QueuedMail};
+pub use reads::CoreReads;
 pub use signin::{Account, SignInStore};
 pub use tokens::{AccessToken, Idempotency, TokenScope, TokenStore};
 pub use webhooks::{Attempt, Delivery, DeliveryState, Endpoint, NewDelivery, Next, WebhookStore};
 
-/// The store the server runs on: the core's roles and the server's tables.
+/// The store the server holds: reads of the core's tables and the server's
+/// own tables. It cannot write a core table: only the service can.
 pub trait ServerStore:
-    Store + SignInStore + ChatStore + MailStore + DisplayStore + WebhookStore + TokenStore + GuestStore
+    CoreReads
+    + SignInStore
+    + ChatStore
+    + MailStore
+    + DisplayStore
+    + WebhookStore
+    + TokenStore
+    + GuestStore
 {
 }
 
 impl<T> ServerStore for T where
-    T: Store
+    T: CoreReads
         + SignInStore
         + ChatStore
         + MailStore
@@ -45,21 +55,37 @@ impl<T> ServerStore for T where
 {
 }
 
+/// One database, seen two ways: `core` for the service (the only writer of
+/// the core's tables), `server` for everything else the server does.
+pub struct Stores {
+    /// For [`booking_core::BookingService::new`].
+    pub core: Arc<dyn Store>,
+    /// For the server's own tables and its reads.
+    pub server: Arc<dyn ServerStore>,
+}
+
+impl Stores {
+    fn of<T: Store + ServerStore>(store: T) -> Self {
+        let store = Arc::new(store);
+        Self {
+            core: store.clone(),
+            server: store,
+        }
+    }
+}
+
 /// Open the store a database URL names (`sqlite:`… or `postgres:`…) without
 /// migrating it.
-pub async fn connect_with(
-    url: &str,
-    opts: &StoreOptions,
-) -> Result<Arc<dyn ServerStore>, StoreError> {
+pub async fn connect_with(url: &str, opts: &StoreOptions) -> Result<Stores, StoreError> {
     Ok(match AnyStore::connect_with(url, opts).await? {
-        AnyStore::Sqlite(s) => Arc::new(s),
-        AnyStore::Postgres(s) => Arc::new(s),
+        AnyStore::Sqlite(s) => Stores::of(s),
+        AnyStore::Postgres(s) => Stores::of(s),
     })
 }
 
 /// [`connect_with`], then migrate.
-pub async fn open_with(url: &str, opts: &StoreOptions) -> Result<Arc<dyn ServerStore>, StoreError> {
-    let store = connect_with(url, opts).await?;
-    store.migrate().await?;
-    Ok(store)
+pub async fn open_with(url: &str, opts: &StoreOptions) -> Result<Stores, StoreError> {
+    let stores = connect_with(url, opts).await?;
+    stores.core.migrate().await?;
+    Ok(stores)
 }
