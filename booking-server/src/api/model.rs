@@ -14,6 +14,8 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 
+/// An OpenAPI enum that mirrors a core enum variant for variant, with
+/// `From` both ways (the core does not depend on poem-openapi).
 macro_rules! mirror_enum {
     ($(#[$meta:meta])* $dto:ident <=> $core:ident { $($v:ident),+ $(,)? }) => {
         $(#[$meta])*
@@ -34,6 +36,7 @@ macro_rules! mirror_enum {
         }
     };
 }
+pub(crate) use mirror_enum;
 
 mirror_enum!(
     /// A user's role.

@@ -15,24 +15,23 @@ use uuid::Uuid;
 
 use super::ApiTags;
 use super::analytics::{CsvResponse, csv};
-use super::model::ReasonIn;
+use super::model::{ReasonIn, mirror_enum};
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-macro_rules! dto_enum {
-    ($dto:ident <=> $core:ident { $($v:ident),+ }) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-        #[oai(rename_all = "snake_case")]
-        pub enum $dto { $($v),+ }
-        impl From<$core> for $dto { fn from(v: $core) -> Self { match v { $($core::$v => $dto::$v),+ } } }
-        impl From<$dto> for $core { fn from(v: $dto) -> Self { match v { $($dto::$v => $core::$v),+ } } }
-    };
-}
-
-dto_enum!(KindDto <=> OrderKind { Catering, Equipment, Supplies, Decoration, Transportation });
-dto_enum!(PriorityDto <=> Priority { Low, Medium, High, Urgent });
-dto_enum!(OrderStatusDto <=> OrderStatus { Pending, Approved, Ordered, Delivered, Cancelled });
+mirror_enum!(
+    /// What an order is for.
+    KindDto <=> OrderKind { Catering, Equipment, Supplies, Decoration, Transportation }
+);
+mirror_enum!(
+    /// How urgent an order is.
+    PriorityDto <=> Priority { Low, Medium, High, Urgent }
+);
+mirror_enum!(
+    /// Where an order stands.
+    OrderStatusDto <=> OrderStatus { Pending, Approved, Ordered, Delivered, Cancelled }
+);
 
 /// One line of an order.
 #[derive(Debug, Clone, Object)]
