@@ -140,6 +140,8 @@ bench_database() {
   phase "$db" "GET /find-room" get.lua \
     "BENCH_PATHS=/api/v1/find-room?start=${BENCH_DAY}T09:00:00Z&end=${BENCH_DAY}T10:00:00Z&capacity=4"
   phase "$db" "GET feed, $events events, unchanged" get.lua "BENCH_PATHS=$BENCH_FEED_PATH"
+  phase "$db" "GET feed, $events events, unchanged, gzip" get.lua "BENCH_PATHS=$BENCH_FEED_PATH" \
+    "BENCH_HEADERS=Accept-Encoding: gzip"
   phase "$db" "GET feed, If-None-Match → 304" get.lua "BENCH_PATHS=$BENCH_FEED_PATH" \
     "BENCH_HEADERS=If-None-Match: $BENCH_FEED_ETAG"
   phase "$db" "POST booking + GET feed (pairs)" create.lua BENCH_ROOMS="$BENCH_FEED_ROOM" \

@@ -22,6 +22,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use booking_core::store::{BookingsVersion, ChangeStamp, VersionScope};
 use booking_core::{Booking, BookingId, Room, RoomId, SeriesId, User, UserId};
 use bytes::Bytes;
+
+use crate::compressed::KeptBody;
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Which feed, as whom: everything a rendering depends on besides the
@@ -161,11 +163,22 @@ impl Parts {
     }
 }
 
-/// A feed as last served.
+/// A feed as last served: its ETag and body (with the compressed forms
+/// clients asked for; those are not counted against the budget — about a
+/// tenth of the body each).
 #[derive(Debug, Clone)]
 pub(crate) struct Served {
     pub tag: String,
-    pub body: Bytes,
+    pub body: Arc<KeptBody>,
+}
+
+impl Served {
+    pub fn new(tag: String, body: Bytes) -> Self {
+        Self {
+            tag,
+            body: Arc::new(KeptBody::new(body)),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -277,7 +290,7 @@ impl FeedCache {
         served: Served,
         parts: Parts,
     ) {
-        let size = served.body.len() + parts.size();
+        let size = served.body.raw().len() + parts.size();
         let mut inner = self.lock();
         if let Some(old) = inner.entries.remove(&key) {
             inner.bytes -= old.size;
@@ -341,10 +354,7 @@ mod tests {
     }
 
     fn served(n: usize) -> Served {
-        Served {
-            tag: format!("W/\"{n}\""),
-            body: Bytes::from(vec![b'x'; n]),
-        }
+        Served::new(format!("W/\"{n}\""), Bytes::from(vec![b'x'; n]))
     }
 
     fn stamp(writes: i64) -> ChangeStamp {

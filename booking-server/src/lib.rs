@@ -7,6 +7,7 @@
 pub mod api;
 pub mod auth;
 pub mod chat;
+pub mod compressed;
 pub mod config;
 pub mod dav;
 pub mod demo;

@@ -730,6 +730,35 @@ async fn kept_feeds(b: Backend) {
         (kept.state.feeds.stats().full, kept.state.feeds.stats().kept),
         (1, 1)
     );
+    // Calendar clients that accept compression get the same text, smaller.
+    for coding in ["gzip", "br"] {
+        let r = http
+            .get(format!("{}{path}", kept.base))
+            .header("accept-encoding", coding)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-encoding"], coding);
+        assert_eq!(r.headers()["vary"], "accept-encoding");
+        assert_eq!(r.headers()["etag"].to_str().expect("etag"), tag0);
+        let z = r.bytes().await.expect("body");
+        let mut text = Vec::new();
+        match coding {
+            "gzip" => {
+                std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&z[..]), &mut text)
+                    .expect("gunzip");
+            }
+            _ => brotli::BrotliDecompress(&mut &z[..], &mut text).expect("unbrotli"),
+        }
+        assert_eq!(String::from_utf8(text).expect("utf-8"), body, "{coding}");
+        assert!(
+            z.len() < body.len() / 2,
+            "{coding}: {} of {}",
+            z.len(),
+            body.len()
+        );
+    }
 
     // A change in another room keeps this feed's ETag (and a 304).
     let elsewhere = day.and_hms_opt(8, 0, 0).expect("t").and_utc();

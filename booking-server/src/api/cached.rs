@@ -10,9 +10,8 @@
 //! Modified`; one that accepts `br` or `gzip` gets the kept compressed body.
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::marker::PhantomData;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use booking_core::store::ChangeStamp;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
@@ -23,6 +22,7 @@ use poem_openapi::payload::{Json, Payload};
 use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
 use poem_openapi::types::{ToJSON, Type};
 
+use crate::compressed::{Encoding, KeptBody};
 use crate::error::ApiResult;
 
 /// Answers kept at most; when full, the cache starts afresh (answers are
@@ -65,9 +65,7 @@ pub struct ReadCache {
 pub struct Kept {
     version: Version,
     etag: HeaderValue,
-    json: bytes::Bytes,
-    gzip: OnceLock<Option<bytes::Bytes>>,
-    br: OnceLock<Option<bytes::Bytes>>,
+    json: KeptBody,
 }
 
 impl ReadCache {
@@ -116,68 +114,8 @@ impl Kept {
         Self {
             version,
             etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\"")),
-            json,
-            gzip: OnceLock::new(),
-            br: OnceLock::new(),
+            json: KeptBody::new(json),
         }
-    }
-
-    fn gzip(&self) -> Option<&bytes::Bytes> {
-        self.gzip
-            .get_or_init(|| {
-                let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-                z.write_all(&self.json).ok()?;
-                z.finish().ok().map(Into::into)
-            })
-            .as_ref()
-    }
-
-    fn br(&self) -> Option<&bytes::Bytes> {
-        self.br
-            .get_or_init(|| {
-                let mut out = Vec::new();
-                let params = brotli::enc::BrotliEncoderParams {
-                    quality: 5,
-                    ..Default::default()
-                };
-                brotli::BrotliCompress(&mut &self.json[..], &mut out, &params).ok()?;
-                Some(out.into())
-            })
-            .as_ref()
-    }
-}
-
-/// The encodings a client accepts, best first: `br`, `gzip`, none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Encoding {
-    Brotli,
-    Gzip,
-    Identity,
-}
-
-fn accepted(req: &Request) -> Encoding {
-    let Some(value) = req.header(header::ACCEPT_ENCODING) else {
-        return Encoding::Identity;
-    };
-    let takes = |name: &str| {
-        value.split(',').any(|part| {
-            let mut it = part.split(';');
-            let coding = it.next().unwrap_or("").trim();
-            let refused = it.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    == Some(0.0)
-            });
-            coding.eq_ignore_ascii_case(name) && !refused
-        })
-    };
-    if takes("br") {
-        Encoding::Brotli
-    } else if takes("gzip") {
-        Encoding::Gzip
-    } else {
-        Encoding::Identity
     }
 }
 
@@ -197,7 +135,7 @@ impl<T> CachedJson<T> {
                 .any(|t| t.trim().as_bytes() == kept.etag.as_bytes())
         });
         Self {
-            encoding: accepted(req),
+            encoding: Encoding::accepted(req),
             kept,
             not_modified,
             _type: PhantomData,
@@ -215,16 +153,9 @@ impl<T: Send> IntoResponse for CachedJson<T> {
             return base.status(StatusCode::NOT_MODIFIED).finish();
         }
         let base = base.content_type("application/json; charset=utf-8");
-        let (body, coding) = match self.encoding {
-            Encoding::Brotli => (self.kept.br(), "br"),
-            Encoding::Gzip => (self.kept.gzip(), "gzip"),
-            Encoding::Identity => (None, ""),
-        };
-        match body {
-            Some(b) => base
-                .header(header::CONTENT_ENCODING, coding)
-                .body(b.clone()),
-            None => base.body(self.kept.json.clone()),
+        match self.kept.json.encoded(self.encoding) {
+            (body, Some(coding)) => base.header(header::CONTENT_ENCODING, coding).body(body),
+            (body, None) => base.body(body),
         }
     }
 }
@@ -269,42 +200,6 @@ impl<T: ToJSON + Send> ApiResponse for CachedJson<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn req(accept: &str) -> Request {
-        Request::builder()
-            .header(header::ACCEPT_ENCODING, accept)
-            .finish()
-    }
-
-    #[test]
-    fn picks_the_best_encoding_the_client_accepts() {
-        assert_eq!(accepted(&req("gzip, deflate, br")), Encoding::Brotli);
-        assert_eq!(accepted(&req("gzip")), Encoding::Gzip);
-        assert_eq!(accepted(&req("br;q=0, gzip;q=0.5")), Encoding::Gzip);
-        assert_eq!(accepted(&req("identity")), Encoding::Identity);
-        assert_eq!(accepted(&Request::builder().finish()), Encoding::Identity);
-    }
-
-    #[test]
-    fn compressed_forms_decode_to_the_json() {
-        let kept = Kept::new(
-            Version {
-                stamp: ChangeStamp::default(),
-                clock: 0,
-            },
-            bytes::Bytes::from("[{\"name\":\"Room\"}]".repeat(100)),
-        );
-        let mut out = String::new();
-        let gz = kept.gzip().cloned().unwrap_or_default();
-        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out)
-            .unwrap_or_default();
-        assert_eq!(out.as_bytes(), &kept.json[..]);
-        let mut unbr = Vec::new();
-        let br = kept.br().cloned().unwrap_or_default();
-        brotli::BrotliDecompress(&mut &br[..], &mut unbr).unwrap_or_default();
-        assert_eq!(unbr, kept.json.to_vec());
-        assert!(gz.len() < kept.json.len() / 4, "gzip shrinks repeated JSON");
-    }
 
     #[test]
     fn the_clock_counts_only_while_the_day_may_be_today_somewhere() {

@@ -13,6 +13,7 @@ use poem::web::{Data, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 
+use crate::compressed::Encoding;
 use crate::error::problem_response;
 use crate::feed_cache::{FeedKey, Outcome, Parts, Served, Viewer};
 use crate::state::AppState;
@@ -55,6 +56,22 @@ pub(crate) fn not_modified(req: &Request, tag: Option<&str>) -> Option<Response>
         r.headers_mut().insert("etag", v);
     }
     Some(r)
+}
+
+/// A kept feed: compressed when the client accepts it (calendar clients
+/// poll large feeds; iCalendar text shrinks about tenfold).
+fn feed_response(req: &Request, served: &Served) -> Response {
+    let (body, coding) = served.body.encoded(Encoding::accepted(req));
+    let mut r = calendar_response(req, served.tag.clone(), body);
+    r.headers_mut()
+        .insert("vary", HeaderValue::from_static("accept-encoding"));
+    if let Some(coding) = coding
+        && r.status() == StatusCode::OK
+    {
+        r.headers_mut()
+            .insert("content-encoding", HeaderValue::from_static(coding));
+    }
+    r
 }
 
 fn calendar_response(req: &Request, tag: String, body: impl Into<poem::Body>) -> Response {
@@ -127,7 +144,7 @@ async fn serve_feed(state: &AppState, req: &Request, spec: FeedSpec) -> Response
     }
     if let Some(kept) = state.feeds.get(&key, &stamp) {
         state.feeds.record(Outcome::Kept);
-        return calendar_response(req, kept.tag, kept.body);
+        return feed_response(req, &kept);
     }
     // What changed since the kept rendering, the version to check the
     // merge against, and the rooms (unless unchanged): independent reads,
@@ -182,12 +199,12 @@ async fn serve_feed(state: &AppState, req: &Request, spec: FeedSpec) -> Response
         closed,
     };
     let body = Bytes::from(render_parts(state, &feed, &mut parts).await);
-    let served = Served { tag, body };
+    let served = Served::new(tag, body);
     state.feeds.record(outcome);
     state
         .feeds
         .put(key, (stamp, version), served.clone(), parts);
-    calendar_response(req, served.tag, served.body)
+    feed_response(req, &served)
 }
 
 /// The feed's bookings as of now, with their version: the kept ones with
