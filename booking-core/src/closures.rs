@@ -129,7 +129,7 @@ pub fn validate(spec: &ClosureSpec) -> Result<(), InputError> {
     if reason.is_empty() || reason.chars().count() > 200 {
         return Err(invalid("reason", "give a reason of 1 to 200 characters"));
     }
-    crate::domain::refuse_control_characters("reason", reason)?;
+    crate::input::refuse_control_characters("reason", reason)?;
     if let Some(rule) = &spec.rrule {
         crate::recurrence::validate_rule(rule)?;
     }

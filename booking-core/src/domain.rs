@@ -203,20 +203,7 @@ impl From<&Room> for RoomSpec {
     }
 }
 
-/// Refuse control characters in a text field (line breaks and tabs are
-/// text): they mean nothing to people, and PostgreSQL cannot store NUL.
-pub fn refuse_control_characters(field: &'static str, value: &str) -> Result<(), InputError> {
-    match value
-        .chars()
-        .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        Some(c) => Err(InputError::Invalid {
-            field,
-            reason: format!("contains the control character U+{:04X}", u32::from(c)),
-        }),
-        None => Ok(()),
-    }
-}
+pub use crate::input::refuse_control_characters;
 
 impl RoomSpec {
     /// Check the fields and resolve the time zone.

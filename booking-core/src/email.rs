@@ -17,7 +17,7 @@ pub struct Email(String);
 impl Email {
     /// Check and normalise `text`; the error names the field `email`.
     pub fn parse(text: &str) -> Result<Self, InputError> {
-        crate::domain::refuse_control_characters("email", text)?;
+        crate::input::refuse_control_characters("email", text)?;
         let email = text.trim().to_ascii_lowercase();
         let valid = email.len() <= 254
             && email.split_once('@').is_some_and(|(local, domain)| {

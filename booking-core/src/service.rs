@@ -151,7 +151,7 @@ pub(crate) fn check_text(
     if value.chars().count() > max {
         return Err(InputError::TooLong { field, max });
     }
-    crate::domain::refuse_control_characters(field, value)
+    crate::input::refuse_control_characters(field, value)
 }
 
 pub(crate) fn normalise_email(email: &str) -> Result<crate::email::Email, InputError> {

@@ -8,7 +8,7 @@
 
 use toml::{Table, Value};
 
-use super::ConfigError;
+use super::error::ConfigError;
 
 /// How a variable's text becomes a value.
 #[derive(Debug, Clone, Copy)]

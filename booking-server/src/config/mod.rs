@@ -4,34 +4,19 @@
 //! [`env::VARIABLES`] says which variable sets which key.
 
 mod env;
+mod error;
 mod sections;
 
 use std::path::Path;
 
 use secrecy::ExposeSecret;
-use thiserror::Error;
 
 pub use env::parse_quotas;
+pub use error::ConfigError;
 pub use sections::{
     AuthConfig, BookingsConfig, ChatConfig, DatabaseConfig, MailConfig, ServerConfig,
     UnknownOrganizers, WebhookConfig,
 };
-
-#[derive(Debug, Error)]
-pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("invalid config file {path}: {source}")]
-    Parse {
-        path: String,
-        source: Box<toml::de::Error>,
-    },
-    #[error("invalid value for {key}: {reason}")]
-    Invalid { key: &'static str, reason: String },
-}
 
 /// Everything the server can be told, by section.
 #[derive(Debug, Clone, Default, serde::Deserialize)]

@@ -26,7 +26,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::RwLock;
 
-use crate::{IdTokenError, ProviderConfig, SsoError, constant_time_eq};
+use crate::config::ProviderConfig;
+use crate::error::{IdTokenError, SsoError};
+use crate::secure::constant_time_eq;
 
 /// Clock skew allowed on an ID token's expiry.
 const LEEWAY: chrono::Duration = chrono::Duration::seconds(60);
