@@ -1,4 +1,4 @@
-//! How one identity provider is configured (`[[oidc_providers]]`).
+//! How one identity provider is configured (`[[auth.oidc_providers]]` in the server's file).
 
 use serde::Deserialize;
 
