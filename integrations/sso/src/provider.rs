@@ -258,11 +258,7 @@ impl Provider {
                 other => SsoError::Exchange(chain(&other)),
             })?;
         let id_token = tokens.id_token().ok_or(SsoError::NoIdToken)?;
-        let raw = serde_json::to_value(id_token)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        let verified = self.verify(id_token, &raw, Some(nonce)).await?;
+        let verified = self.verify(id_token, Some(nonce)).await?;
         let mut claims = to_json(&verified)?;
         if let Ok(request) = client.user_info(
             tokens.access_token().clone(),
@@ -323,16 +319,11 @@ impl Provider {
         nonce: Option<&str>,
     ) -> Result<Value, IdTokenError> {
         let parsed = Token::from_str(token).map_err(|_| IdTokenError::Malformed)?;
-        let claims = self.verify(&parsed, token, nonce).await?;
+        let claims = self.verify(&parsed, nonce).await?;
         to_json(&claims).map_err(|_| IdTokenError::Malformed)
     }
 
-    async fn verify(
-        &self,
-        token: &Token,
-        raw: &str,
-        nonce: Option<&str>,
-    ) -> Result<Claims, IdTokenError> {
+    async fn verify(&self, token: &Token, nonce: Option<&str>) -> Result<Claims, IdTokenError> {
         let check = |verifier: &Verifier| {
             token
                 .claims(verifier, |got: Option<&Nonce>| match nonce {
@@ -359,7 +350,7 @@ impl Provider {
             }
             other => other,
         };
-        result.map_err(|e| refusal(e, raw))
+        result.map_err(|e| refusal(e, token))
     }
 }
 
@@ -380,7 +371,7 @@ fn verifier(
 }
 
 /// Our reason for `openidconnect`'s.
-fn refusal(e: ClaimsVerificationError, raw: &str) -> IdTokenError {
+fn refusal(e: ClaimsVerificationError, token: &Token) -> IdTokenError {
     use ClaimsVerificationError as C;
     use SignatureVerificationError as S;
     match e {
@@ -393,7 +384,7 @@ fn refusal(e: ClaimsVerificationError, raw: &str) -> IdTokenError {
         }
         C::SignatureVerification(s) => match s {
             S::NoMatchingKey => {
-                IdTokenError::UnknownKey(header_kid(raw).unwrap_or_else(|| "(none)".into()))
+                IdTokenError::UnknownKey(header_kid(token).unwrap_or_else(|| "(none)".into()))
             }
             S::AmbiguousKeyId(_) => IdTokenError::AmbiguousKey,
             S::DisallowedAlg(m) | S::UnsupportedAlg(m) => IdTokenError::Algorithm(m),
@@ -405,10 +396,12 @@ fn refusal(e: ClaimsVerificationError, raw: &str) -> IdTokenError {
     }
 }
 
-/// The `kid` of a JWT's header (only for naming it in an error: nothing is
-/// decided on it here).
-fn header_kid(raw: &str) -> Option<String> {
-    let header = raw.split('.').next()?;
+/// The `kid` of a token's header (only for naming it in an error: nothing
+/// is decided on it here). The crate keeps the header to itself, so it is
+/// read from the token's compact form.
+fn header_kid(token: &Token) -> Option<String> {
+    let compact = serde_json::to_value(token).ok()?;
+    let header = compact.as_str()?.split('.').next()?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(header.trim_end_matches('='))
         .ok()?;
@@ -468,10 +461,13 @@ mod tests {
 
     #[test]
     fn the_key_id_is_read_for_the_message_only() {
-        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(br#"{"alg":"RS256","kid":"k-1"}"#);
-        assert_eq!(header_kid(&format!("{header}.e30.sig")), Some("k-1".into()));
-        assert_eq!(header_kid("not a token"), None);
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let claims = r#"{"iss":"https://idp","aud":"x","sub":"1","iat":0,"exp":1}"#;
+        let compact = |header: &str| format!("{}.{}.c2ln", b64(header), b64(claims));
+        let with = Token::from_str(&compact(r#"{"alg":"RS256","kid":"k-1"}"#)).expect("token");
+        assert_eq!(header_kid(&with), Some("k-1".into()));
+        let without = Token::from_str(&compact(r#"{"alg":"RS256"}"#)).expect("token");
+        assert_eq!(header_kid(&without), None);
     }
 
     #[test]
