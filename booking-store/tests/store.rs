@@ -257,6 +257,21 @@ mod tests {
             next.sequence,
             "nothing more was written"
         );
+        let updates = svc
+            .audit_log(
+                &admin,
+                &booking_core::store::AuditFilter {
+                    entity_id: Some(booking.id.to_string()),
+                    limit: 100,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("audit")
+            .into_iter()
+            .filter(|e| e.action == "booking.update")
+            .count();
+        assert_eq!(updates, 1, "the lost update left no audit entry");
     }
 
     pub async fn bad_room_input_is_refused_and_changes_nothing(b: Backend) {

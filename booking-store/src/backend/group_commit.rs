@@ -13,13 +13,22 @@
 //! (committed, or earlier in its batch), so the guarantees of one transaction
 //! per write are kept. If the commit fails, every writer of the batch gets
 //! the error and nothing of the batch is written.
+//!
+//! Each statement is a hand-off to the connection's thread and back, and a
+//! writer's statements are every writer's critical section, so a turn runs
+//! as few as it can: the savepoint a writer works in is already open when
+//! its turn starts (opened with the batch, and reopened by each writer as it
+//! releases its own), a writer may release it in its own last statement
+//! ([`GroupWriter::END_TURN`]), and the work of a writer that gave up is
+//! rolled back by the next turn (SQLite keeps a savepoint open after
+//! `ROLLBACK TO`).
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::SqliteTransactionManager as Tm;
-use sqlx::{SqlSafeStr, SqliteConnection, SqlitePool};
+use sqlx::{AssertSqlSafe, SqlSafeStr, SqliteConnection, SqlitePool};
 use sqlx_core::transaction::TransactionManager;
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
@@ -40,12 +49,23 @@ struct State {
     batches: u64,
 }
 
-/// A transaction shared by the writers of one batch.
+/// The savepoint every writer works in.
+const SAVEPOINT: &str = "SAVEPOINT writer";
+/// Keep a writer's work and open the next writer's savepoint.
+const RELEASE: &str = "RELEASE writer; SAVEPOINT writer";
+/// Undo the work of a writer that gave up; the savepoint stays open.
+const ROLL_BACK: &str = "ROLLBACK TO writer";
+
+/// A transaction shared by the writers of one batch; between turns the
+/// savepoint `writer` is open in it.
 #[derive(Debug)]
 struct Batch {
     conn: PoolConnection<sqlx::Sqlite>,
     id: u64,
     writers: usize,
+    /// A writer gave up inside the savepoint: roll back to it before
+    /// anything else runs in the batch.
+    dirty: bool,
     /// The writers whose savepoint was released, waiting for the commit.
     waiting: Vec<oneshot::Sender<Result<(), String>>>,
 }
@@ -57,6 +77,8 @@ pub struct SqliteTx {
     /// Some from the start of the turn until it commits or drops.
     batch: Option<Batch>,
     turn: OwnedMutexGuard<State>,
+    /// The writer's last statement released its savepoint.
+    released: bool,
 }
 
 /// An autocommit connection for one statement, holding the queue; any open
@@ -90,9 +112,10 @@ impl DerefMut for SqliteTx {
 impl Drop for SqliteTx {
     fn drop(&mut self) {
         if let Some(mut batch) = self.batch.take() {
-            // Queued on the connection's worker ahead of anything the next
-            // writer runs, so the next writer starts on the restored state.
-            Tm::start_rollback(&mut batch.conn);
+            // Whatever ran of the turn is undone before the next writer's
+            // statements or the batch's commit, unless the turn already
+            // kept it.
+            batch.dirty = !self.released;
             self.turn.open = Some(batch);
         }
     }
@@ -131,9 +154,9 @@ impl GroupWriter {
                 self.open(&mut turn).await?
             }
         };
-        if let Err(e) = Tm::begin(&mut batch.conn, None).await {
-            // The connection cannot take a savepoint: end the batch for the
-            // writers already in it rather than leave them waiting.
+        if let Err(e) = restore(&mut batch).await {
+            // The connection cannot roll back: end the batch (its commit
+            // fails too) rather than leave its writers waiting.
             finish(batch).await;
             return Err(e);
         }
@@ -141,7 +164,19 @@ impl GroupWriter {
         Ok(SqliteTx {
             batch: Some(batch),
             turn,
+            released: false,
         })
+    }
+
+    /// The statement a writer may end its work with, in the same round
+    /// trip as its last statements: it keeps the writer's work, so
+    /// [`GroupWriter::commit`] has no statement left to run once
+    /// [`GroupWriter::turn_ended`] says it ran.
+    pub(crate) const END_TURN: &'static str = RELEASE;
+
+    /// The writer's [`GroupWriter::END_TURN`] ran: its work is kept.
+    pub(crate) fn turn_ended(tx: &mut SqliteTx) {
+        tx.released = true;
     }
 
     /// Release the writer's savepoint and wait until its batch is committed.
@@ -149,8 +184,12 @@ impl GroupWriter {
         let Some(mut batch) = tx.batch.take() else {
             return Ok(());
         };
-        if let Err(e) = Tm::commit(&mut batch.conn).await {
-            Tm::start_rollback(&mut batch.conn);
+        if !tx.released
+            && let Err(e) = sqlx::raw_sql(RELEASE.into_sql_str())
+                .execute(&mut *batch.conn)
+                .await
+        {
+            batch.dirty = true;
             tx.turn.open = Some(batch);
             return Err(e);
         }
@@ -184,7 +223,8 @@ impl GroupWriter {
     /// queued now had their turn.
     async fn open(&self, turn: &mut OwnedMutexGuard<State>) -> Result<Batch, sqlx::Error> {
         let mut conn = self.pool.acquire().await?;
-        Tm::begin(&mut conn, Some("BEGIN IMMEDIATE".into_sql_str())).await?;
+        let begin = AssertSqlSafe(format!("BEGIN IMMEDIATE; {SAVEPOINT}"));
+        Tm::begin(&mut conn, Some(begin.into_sql_str())).await?;
         turn.batches += 1;
         let id = turn.batches;
         let state = self.state.clone();
@@ -200,14 +240,30 @@ impl GroupWriter {
             conn,
             id,
             writers: 0,
+            dirty: false,
             waiting: Vec::new(),
         })
     }
 }
 
+/// Undo the work of a writer that gave up in `batch`, if one did.
+async fn restore(batch: &mut Batch) -> Result<(), sqlx::Error> {
+    if batch.dirty {
+        sqlx::raw_sql(ROLL_BACK.into_sql_str())
+            .execute(&mut *batch.conn)
+            .await?;
+        batch.dirty = false;
+    }
+    Ok(())
+}
+
 /// Commit a batch and tell its writers how it went.
 async fn finish(mut batch: Batch) {
-    let outcome = Tm::commit(&mut batch.conn).await.map_err(|e| e.to_string());
+    let outcome = match restore(&mut batch).await {
+        Ok(()) => Tm::commit(&mut batch.conn).await,
+        Err(e) => Err(e),
+    }
+    .map_err(|e| e.to_string());
     if outcome.is_err() {
         // Leave nothing half-done on a connection that goes back to the pool.
         if Tm::rollback(&mut batch.conn).await.is_err() {

@@ -218,6 +218,15 @@ pub trait SqlBackend: Send + Sync + Sized + 'static {
     /// SQLite) are serialised so a rule check sees the committed state.
     async fn begin_write(&self, room: Option<RoomId>) -> Result<Self::Tx, sqlx::Error>;
     async fn commit(tx: Self::Tx) -> Result<(), sqlx::Error>;
+    /// A statement a writer may run last, in the round trip of its last
+    /// statements, so that [`SqlBackend::commit`] has nothing left to run
+    /// (SQLite's group commit: the release of the writer's savepoint).
+    /// Append it only where every statement before it succeeding means the
+    /// write is kept, and call [`SqlBackend::turn_ended`] once it ran.
+    const END_TURN: Option<&'static str> = None;
+
+    /// The [`SqlBackend::END_TURN`] statement ran in `tx`.
+    fn turn_ended(_tx: &mut Self::Tx) {}
 
     fn execute<'c>(conn: &'c mut Conn<Self>, sql: SqlStr, args: Vec<Arg>) -> Pending<'c, u64>;
     fn fetch_all<'c>(

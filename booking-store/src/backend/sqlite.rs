@@ -199,6 +199,12 @@ impl SqlBackend for Sqlite {
         GroupWriter::commit(tx).await
     }
 
+    const END_TURN: Option<&'static str> = Some(GroupWriter::END_TURN);
+
+    fn turn_ended(tx: &mut SqliteTx) {
+        GroupWriter::turn_ended(tx);
+    }
+
     super::plain_methods!(SqliteConnection, SqliteRow);
 
     fn time(row: &SqliteRow, col: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error> {

@@ -207,6 +207,14 @@ impl<B: SqlBackend> SqlStore<B> {
         crate::audit::statement(&mut script, &log.audit);
         crate::events::statements::<B>(&mut script, &log.events);
         let others = 1 + log.events.len() as u64;
+        // A new booking is kept when every statement succeeds, so the end
+        // of the writer's turn can travel with them (no round trip of its
+        // own); an update is kept only if it changed the row, which is
+        // known after the script.
+        let end = if update { None } else { B::END_TURN };
+        if let Some(end) = end {
+            script.push(end, Vec::new());
+        }
         match script.run::<B>(&mut tx).await {
             // Only the booking's statement can change no row: the audit
             // entry and events always insert theirs.
@@ -216,7 +224,11 @@ impl<B: SqlBackend> SqlStore<B> {
                     b.id
                 )));
             }
-            Ok(_) => {}
+            Ok(_) => {
+                if end.is_some() {
+                    B::turn_ended(&mut tx);
+                }
+            }
             Err(e) if B::is_overlap(&e) => {
                 // Cannot happen while every writer takes the write lock, but
                 // a writer that bypasses the service still gets a clear answer.
