@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use uuid::Uuid;
 
-use super::StatusDto;
+use super::enums::StatusDto;
 
 /// A booking request.
 #[derive(Debug, Clone, Object)]

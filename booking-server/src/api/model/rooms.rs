@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveTime, Utc};
 use poem_openapi::{Enum, Object};
 use uuid::Uuid;
 
-use super::{CategoryDto, RoleDto, WEEK, WeekdayDto};
+use super::enums::{CategoryDto, RoleDto, WEEK, WeekdayDto};
 use crate::error::{ApiError, ApiResult};
 
 /// Opening hours of one weekday, in the room's time zone ("HH:MM";
