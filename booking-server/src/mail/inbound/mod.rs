@@ -1,40 +1,20 @@
 //! Inbound: invitations (REQUEST, CANCEL, REPLY) to room addresses, and the
 //! rooms' REPLYs.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
+mod outcome;
+mod reply;
+mod steps;
 
 use booking_calendar::itip::{self, Address, Invitation, Method, PartStat};
-use booking_core::availability::RoomQuery;
-use booking_core::invitations::{self, RoomAnswer, Step};
-use booking_core::{
-    Actor, Booking, BookingChanges, BookingRequest, CoreError, Role, Room, RoomListing,
-    SeriesRequest, User,
-};
-use serde::Serialize;
+use booking_core::invitations::{self, RoomAnswer};
+use booking_core::{Actor, CoreError, Role, Room, RoomListing, User};
 
 use crate::state::AppState;
 
 use super::*;
-
-// ---------------------------------------------------------------------------
-// Inbound
-
-/// What happened for one room of an invitation.
-#[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
-    pub room: String,
-    pub address: String,
-    /// ACCEPTED, TENTATIVE or DECLINED (none for CANCEL).
-    pub partstat: Option<String>,
-    pub action: String,
-    pub reason: Option<String>,
-    pub booking_id: Option<String>,
-    pub series_id: Option<String>,
-    /// Dates of a recurring invitation that could not be booked (the rest
-    /// was): declined one by one in the REPLY and named in the mail.
-    pub declined: Vec<booking_core::recurrence::Skipped>,
-}
+pub use outcome::Outcome;
+use outcome::outcome;
+use reply::{alternatives, send_reply};
 
 /// Process one raw RFC 5322 message; replies go to the outbox.
 pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Vec<Outcome>, InboundError> {
@@ -129,19 +109,6 @@ pub async fn process(state: &AppState, inv: &Invitation) -> Result<Vec<Outcome>,
         outcomes.push(outcome);
     }
     Ok(outcomes)
-}
-
-fn outcome(room: &Room, address: &str, partstat: Option<PartStat>, action: &str) -> Outcome {
-    Outcome {
-        room: room.name.clone(),
-        address: address.to_string(),
-        partstat: partstat.map(|p| p.as_str().to_string()),
-        action: action.to_string(),
-        reason: None,
-        booking_id: None,
-        series_id: None,
-        declined: Vec::new(),
-    }
 }
 
 async fn cancel(
@@ -282,96 +249,7 @@ async fn request(
         inv.recurrence_id,
         inv.rrule.is_some(),
     );
-    let result: Result<Booked, CoreError> = match step {
-        Step::Repeat {
-            booking_id,
-            series_id,
-        } => {
-            let b = match booking_id {
-                Some(b) => Some(state.svc.get_booking(b).await?),
-                None => None,
-            };
-            Ok((b, series_id, true, Vec::new()))
-        }
-        Step::MoveOccurrence {
-            series_id,
-            occurrence_start,
-        } => {
-            let occ = state
-                .svc
-                .series_occurrences(series_id)
-                .await?
-                .into_iter()
-                .find(|b| b.occurrence_start == Some(occurrence_start));
-            match occ {
-                Some(b) => state
-                    .svc
-                    .update_booking(
-                        &actor,
-                        b.id,
-                        BookingChanges {
-                            start: Some(inv.start),
-                            end: Some(inv.end),
-                            ..Default::default()
-                        },
-                    )
-                    .await
-                    .map(|b| (Some(b), Some(series_id), false, Vec::new())),
-                None => Err(CoreError::not_found("occurrence", occurrence_start)),
-            }
-        }
-        Step::MoveBooking(id) => state
-            .svc
-            .update_booking(
-                &actor,
-                id,
-                BookingChanges {
-                    start: Some(inv.start),
-                    end: Some(inv.end),
-                    title: Some(title(inv)),
-                    attendees: Some(attendees),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map(|b| (Some(b), None, false, Vec::new())),
-        Step::Replace {
-            series_id,
-            booking_id,
-        } => {
-            let why = Some("replaced by an updated invitation".to_string());
-            if let Some(s) = series_id {
-                state
-                    .svc
-                    .cancel_series(&actor, s, booking_core::workflow::SeriesScope::All, why)
-                    .await?;
-            } else if let Some(b) = booking_id {
-                state.svc.cancel(&actor, b, why).await?;
-            }
-            book(
-                state,
-                &actor,
-                inv,
-                room,
-                inv.rrule.as_deref(),
-                attendees,
-                force_pending,
-            )
-            .await
-        }
-        Step::Book => {
-            book(
-                state,
-                &actor,
-                inv,
-                room,
-                inv.rrule.as_deref(),
-                attendees,
-                force_pending,
-            )
-            .await
-        }
-    };
+    let result = steps::carry_out(state, &actor, inv, room, step, attendees, force_pending).await?;
     let mut o = match result {
         Ok((booking, series, repeat, declined)) => {
             let (answer, action) = invitations::answer_for(booking.as_ref(), repeat);
@@ -422,199 +300,4 @@ async fn request(
         ));
     }
     Ok(o)
-}
-
-/// What an invitation booked: the booking (the first of a series), the
-/// series, whether it was a repeat of one already answered, and the dates of
-/// a series that could not be booked.
-type Booked = (
-    Option<Booking>,
-    Option<booking_core::SeriesId>,
-    bool,
-    Vec<booking_core::recurrence::Skipped>,
-);
-
-fn title(inv: &Invitation) -> String {
-    let t = inv.summary.trim();
-    if t.is_empty() {
-        format!("Meeting of {}", inv.organizer.email)
-    } else {
-        t.chars().take(200).collect()
-    }
-}
-
-async fn book(
-    state: &AppState,
-    actor: &Actor,
-    inv: &Invitation,
-    room: &Room,
-    rule: Option<&str>,
-    attendees: u32,
-    force_pending: bool,
-) -> Result<Booked, CoreError> {
-    match rule {
-        None => {
-            let req = BookingRequest {
-                room_id: room.id,
-                title: title(inv),
-                purpose: inv.description.chars().take(2000).collect(),
-                attendees,
-                start: inv.start,
-                end: inv.end,
-            };
-            let b = if force_pending {
-                state.svc.request_approval(actor, req).await?
-            } else {
-                state.svc.book(actor, req).await?
-            };
-            Ok((Some(b), None, false, Vec::new()))
-        }
-        Some(rule) => {
-            let minutes = u32::try_from((inv.end - inv.start).num_minutes()).unwrap_or(0);
-            let out = state
-                .svc
-                .book_series(
-                    actor,
-                    SeriesRequest {
-                        room_id: room.id,
-                        title: title(inv),
-                        purpose: inv.description.chars().take(2000).collect(),
-                        attendees,
-                        local_start: inv.start.with_timezone(&room.time_zone).naive_local(),
-                        duration_minutes: minutes,
-                        rrule: rule.to_string(),
-                    },
-                )
-                .await?;
-            Ok((
-                out.booked.first().cloned(),
-                Some(out.series.id),
-                false,
-                out.skipped,
-            ))
-        }
-    }
-}
-
-/// "Free instead: …" — other rooms at the same time, and free times of
-/// this room the same day.
-async fn alternatives(
-    state: &AppState,
-    user: &User,
-    inv: &Invitation,
-    room: &Room,
-    attendees: u32,
-) -> String {
-    let mut lines = Vec::new();
-    let query = RoomQuery {
-        start: inv.start,
-        end: inv.end,
-        min_capacity: attendees,
-        amenities: Vec::new(),
-    };
-    if let Ok(found) = state.svc.find_rooms(user, &query).await {
-        for m in found.iter().filter(|m| m.room.id != room.id).take(3) {
-            lines.push(format!(
-                "{} ({} seats) is free at that time: invite {}",
-                m.room.name,
-                m.room.capacity,
-                room_address(&m.room, &state.config.mail.room_domain)
-            ));
-        }
-    }
-    let day = inv.start.with_timezone(&room.time_zone).date_naive();
-    let need = inv.end - inv.start;
-    if let Ok(slots) = state.svc.free_slots(room.id, day).await {
-        for s in slots
-            .iter()
-            .filter(|s| s.end - s.start >= need && s.start >= state.svc.now())
-            .take(3)
-        {
-            lines.push(format!(
-                "{} is free {}",
-                room.name,
-                when(s.start, s.end, room)
-            ));
-        }
-    }
-    if lines.is_empty() {
-        String::new()
-    } else {
-        format!(". Free instead: {}", lines.join("; "))
-    }
-}
-
-async fn send_reply(
-    state: &AppState,
-    inv: &Invitation,
-    room: &Room,
-    address: &str,
-    partstat: PartStat,
-    o: &Outcome,
-) -> Result<(), InboundError> {
-    let room_addr = Address {
-        email: address.to_string(),
-        name: room.name.clone(),
-        cutype: "ROOM".into(),
-    };
-    let declined: Vec<itip::DeclinedDate> = o
-        .declined
-        .iter()
-        .map(|d| itip::DeclinedDate {
-            start: d.start,
-            end: d.end,
-            reason: d.violation.to_string(),
-        })
-        .collect();
-    let ics = itip::reply(
-        inv,
-        &room_addr,
-        partstat,
-        o.reason.as_deref(),
-        &declined,
-        PRODID,
-        state.svc.now(),
-    );
-    let kind = match partstat {
-        PartStat::Accepted => "reply_accepted",
-        PartStat::Tentative => "reply_tentative",
-        PartStat::Declined => "reply_declined",
-    };
-    let mut vars = BTreeMap::new();
-    vars.insert("title", title(inv));
-    vars.insert("room", room.name.clone());
-    let mut text = details(&title(inv), room, inv.start, inv.end);
-    for d in &o.declined {
-        let _ = write!(
-            text,
-            "\nNot booked: {}: {}",
-            span(d.start, d.end, room.time_zone),
-            d.violation
-        );
-    }
-    vars.insert("details", text);
-    vars.insert("reason", o.reason.clone().unwrap_or_default());
-    vars.insert("alternatives", String::new());
-    let mail = new_mail(
-        state,
-        kind,
-        address,
-        &room.name,
-        &inv.organizer.email,
-        &vars,
-        Some(("REPLY", &ics)),
-        Some(format!(
-            "reply:{}:{}:{}:{}",
-            inv.uid,
-            room.id,
-            inv.sequence,
-            partstat.as_str()
-        )),
-    )?;
-    state
-        .store
-        .enqueue_mail(&[mail], state.svc.now())
-        .await
-        .map_err(CoreError::Store)?;
-    Ok(())
 }
