@@ -18,6 +18,7 @@ pub mod rooms;
 pub mod series;
 pub mod shape;
 pub mod tokens;
+pub mod users;
 pub mod webhooks;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -60,6 +61,7 @@ pub type Api = (
     delegates::DelegatesApi,
     guests::GuestsApi,
     webhooks::WebhooksApi,
+    users::UsersApi,
 );
 
 /// The OpenAPI service, mounted at /api/v1.
@@ -81,6 +83,7 @@ pub fn service() -> OpenApiService<Api, &'static dyn crate::webhooks::payload::B
             delegates::DelegatesApi,
             guests::GuestsApi,
             webhooks::WebhooksApi,
+            users::UsersApi,
         ),
         "Room booking API",
         env!("CARGO_PKG_VERSION"),
