@@ -97,29 +97,9 @@ pub(super) async fn carry_out(
             } else if let Some(b) = booking_id {
                 state.svc.cancel(actor, b, why).await?;
             }
-            book(
-                state,
-                actor,
-                inv,
-                room,
-                inv.rrule.as_deref(),
-                attendees,
-                force_pending,
-            )
-            .await
+            book(state, actor, inv, room, attendees, force_pending).await
         }
-        Step::Book => {
-            book(
-                state,
-                actor,
-                inv,
-                room,
-                inv.rrule.as_deref(),
-                attendees,
-                force_pending,
-            )
-            .await
-        }
+        Step::Book => book(state, actor, inv, room, attendees, force_pending).await,
     };
     Ok(result)
 }
@@ -134,16 +114,16 @@ pub(super) fn title(inv: &Invitation) -> String {
     }
 }
 
+/// Book `room` for the invitation: one booking, or a series when it repeats.
 async fn book(
     state: &AppState,
     actor: &Actor,
     inv: &Invitation,
     room: &Room,
-    rule: Option<&str>,
     attendees: u32,
     force_pending: bool,
 ) -> Result<Booked, CoreError> {
-    match rule {
+    match inv.rrule.as_deref() {
         None => {
             let req = BookingRequest {
                 room_id: room.id,
