@@ -84,6 +84,7 @@ mod bookings;
 mod closures;
 mod delegations;
 mod events;
+mod kept;
 mod links;
 mod orders;
 mod rooms;
@@ -110,6 +111,8 @@ pub use rec::Rec;
 #[derive(Debug, Clone)]
 pub struct SqlStore<B> {
     b: B,
+    /// Answers kept while nothing is committed ([`SqlStore::unless_changed`]).
+    memo: Arc<kept::Memo>,
 }
 
 /// [`SqlStore`] on SQLite.
@@ -120,9 +123,36 @@ pub type SqliteStore = SqlStore<Sqlite>;
 pub type PgStore = SqlStore<Postgres>;
 
 impl<B: SqlBackend> SqlStore<B> {
+    fn over(b: B) -> Self {
+        Self {
+            b,
+            memo: Arc::default(),
+        }
+    }
+
     /// The connection pool, for benchmarks and tools.
     pub fn pool(&self) -> &sqlx::Pool<B::Db> {
         self.b.pool()
+    }
+
+    /// What `read` answers, or what it answered last time for `key` if
+    /// nothing was committed to the database since, by anyone (see
+    /// [`kept`]). For small, hot reads; `key` names the read and its
+    /// parameters.
+    pub async fn unless_changed<T, F>(&self, key: String, read: F) -> Result<T, StoreError>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<T, StoreError>>,
+    {
+        let Some(mark) = self.b.commit_mark() else {
+            return read.await;
+        };
+        if let Some(kept) = self.memo.get(mark, &key) {
+            return Ok(kept);
+        }
+        let value = read.await?;
+        self.memo.put(mark, key, value.clone());
+        Ok(value)
     }
 }
 

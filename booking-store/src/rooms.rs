@@ -82,7 +82,9 @@ impl<B: SqlBackend> RoomStore for SqlStore<B> {
 
     async fn get_room(&self, id: RoomId) -> Result<Option<Room>, StoreError> {
         const Q: &str = concat!(cols!(), " WHERE id = $1");
-        self.find("get room", Q, args![id], room::<B>).await
+        // Read before every booking and feed: kept while nothing is committed.
+        let read = self.find("get room", Q, args![id], room::<B>);
+        self.unless_changed(format!("room {id}"), read).await
     }
 
     async fn list_rooms(&self, listing: RoomListing) -> Result<Vec<Room>, StoreError> {

@@ -66,29 +66,36 @@ impl<B: SqlBackend> VersionStore for SqlStore<B> {
              AND $2 IS NULL), 0)"
         };
         let sql = format!("SELECT {writes} AS writes, {ROOMS}");
-        let row = self
-            .one(
-                "read change stamp",
-                sqlx::AssertSqlSafe(sql),
-                args![kind, id],
-            )
-            .await?;
-        let r = Rec::<B>::new(&row);
-        Ok(ChangeStamp {
-            writes: r.int("writes")?,
-            room_writes: r.int("room_writes")?,
-        })
+        let read = async {
+            let row = self
+                .one(
+                    "read change stamp",
+                    sqlx::AssertSqlSafe(sql),
+                    args![kind, id],
+                )
+                .await?;
+            let r = Rec::<B>::new(&row);
+            Ok(ChangeStamp {
+                writes: r.int("writes")?,
+                room_writes: r.int("room_writes")?,
+            })
+        };
+        self.unless_changed(format!("change stamp {kind} {id:?}"), read)
+            .await
     }
 
     async fn room_writes(&self) -> Result<i64, StoreError> {
-        let row = self
-            .one(
-                "read room writes",
-                "SELECT COALESCE((SELECT n FROM feed_changes WHERE kind = 'rooms'), 0) AS n",
-                vec![],
-            )
-            .await?;
-        Rec::<B>::new(&row).int("n")
+        let read = async {
+            let row = self
+                .one(
+                    "read room writes",
+                    "SELECT COALESCE((SELECT n FROM feed_changes WHERE kind = 'rooms'), 0) AS n",
+                    vec![],
+                )
+                .await?;
+            Rec::<B>::new(&row).int("n")
+        };
+        self.unless_changed("room writes".into(), read).await
     }
 
     async fn room_versions(

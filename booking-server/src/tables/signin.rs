@@ -123,21 +123,27 @@ impl<B: SqlBackend> SignInStore for SqlStore<B> {
             "SELECT *, EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $2) AS revoked \
              FROM (SELECT 1 AS one) AS o LEFT JOIN ({USER_COLUMNS} WHERE id = $1) AS u ON 1 = 1"
         );
-        let row = self
-            .one(
-                "read session account",
-                sqlx::AssertSqlSafe(q),
-                args![id, jti],
-            )
-            .await?;
-        let r = Rec::<B>::new(&row);
-        Ok(if r.flag("revoked")? {
-            Account::Revoked
-        } else if r.opt_uuid("id")?.is_none() {
-            Account::Missing
-        } else {
-            Account::Found(user::<B>(&row)?)
-        })
+        let read = async {
+            let row = self
+                .one(
+                    "read session account",
+                    sqlx::AssertSqlSafe(q),
+                    args![id, jti],
+                )
+                .await?;
+            let r = Rec::<B>::new(&row);
+            Ok(if r.flag("revoked")? {
+                Account::Revoked
+            } else if r.opt_uuid("id")?.is_none() {
+                Account::Missing
+            } else {
+                Account::Found(user::<B>(&row)?)
+            })
+        };
+        // Asked on every request: kept while nothing is committed (a
+        // revocation, a role change or a disabled account is a commit).
+        self.unless_changed(format!("session {id} {jti}"), read)
+            .await
     }
 
     async fn set_feed_token(&self, user: UserId, token: &str) -> Result<(), StoreError> {

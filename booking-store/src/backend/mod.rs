@@ -3,12 +3,14 @@
 //! TIMESTAMPTZ), how a write transaction starts (`BEGIN IMMEDIATE` behind a
 //! writer queue vs a per-room advisory lock), how an overlap is recognised,
 //! a few SQL fragments (epoch seconds, weekday, case-insensitive e-mail), the
-//! series snapshot, announcing events, and migrations.
+//! series snapshot, announcing events, telling whether anything was committed, and migrations.
 //!
 //! Every statement of the store is written once, with `$1`-style
 //! placeholders, which both databases read. Values travel as [`Arg`]s so the
 //! shared code needs no sqlx trait bounds.
 
+#[cfg(feature = "sqlite")]
+mod commit_mark;
 #[cfg(feature = "sqlite")]
 mod group_commit;
 #[cfg(feature = "postgres")]
@@ -277,6 +279,12 @@ pub trait SqlBackend: Send + Sync + Sized + 'static {
     -> Result<Vec<Booking>, StoreError>;
     /// Announcements of events appended by other processes, if any.
     async fn remote_events(&self) -> Result<Option<tokio::sync::mpsc::Receiver<()>>, StoreError>;
+    /// A number that changes whenever anyone commits to the database, told
+    /// without a statement; `None` where the backend cannot tell so cheaply
+    /// (answers are then read afresh every time; see [`crate::kept`]).
+    fn commit_mark(&self) -> Option<i64> {
+        None
+    }
 }
 
 /// A connection from the pool, for reads.

@@ -70,9 +70,7 @@ impl SqlStore<Postgres> {
             .connect(url)
             .await
             .map_err(db("open database"))?;
-        Ok(Self {
-            b: Postgres { pool },
-        })
+        Ok(Self::over(Postgres { pool }))
     }
 }
 

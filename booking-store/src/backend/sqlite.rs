@@ -18,6 +18,7 @@ use sqlx::types::Json;
 use sqlx::{Arguments, Row as _, SqlSafeStr, SqlStr, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
+use super::commit_mark::CommitProbe;
 use super::group_commit::GroupWriter;
 pub use super::group_commit::{SqliteTx, SqliteWriter};
 use super::{Arg, SqlBackend};
@@ -39,6 +40,9 @@ pub struct Sqlite {
     /// Held by every clone of the store; the checkpointer stops when the
     /// last one is gone.
     _checkpoints: Option<Arc<()>>,
+    /// Tells whether anyone committed since the last look (none for an
+    /// in-memory database, which only this store's connection sees).
+    probe: Option<Arc<CommitProbe>>,
 }
 
 fn arguments(args: Vec<Arg>) -> Result<SqliteArguments, sqlx::Error> {
@@ -111,6 +115,7 @@ impl SqlStore<Sqlite> {
             .busy_timeout(StdDuration::from_secs(30));
         // An in-memory database lives in one connection.
         let memory = url.contains(":memory:");
+        let file = opts.get_filename().to_path_buf();
         let max = if memory { 1 } else { 8 };
         // The writer never copies the log into the database itself (the
         // automatic checkpoint made the write that crossed 1,000 pages wait
@@ -130,13 +135,18 @@ impl SqlStore<Sqlite> {
             .await
             .map_err(db("open database"))?;
         let checkpoints = (!memory).then(|| checkpointer(pool.clone()));
-        Ok(Self {
-            b: Sqlite {
-                writer: GroupWriter::new(pool.clone()),
-                pool,
-                _checkpoints: checkpoints,
-            },
-        })
+        // Opened after the pool, which created the file and its log.
+        let probe = if memory {
+            None
+        } else {
+            CommitProbe::open(&file).map(Arc::new)
+        };
+        Ok(Self::over(Sqlite {
+            writer: GroupWriter::new(pool.clone()),
+            pool,
+            _checkpoints: checkpoints,
+            probe,
+        }))
     }
 
     /// Write a consistent copy of the database to `path` (`VACUUM INTO`),
@@ -177,6 +187,10 @@ impl SqlBackend for Sqlite {
 
     fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    fn commit_mark(&self) -> Option<i64> {
+        self.probe.as_ref()?.mark()
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
