@@ -24,7 +24,7 @@ type Answer = Arc<dyn Any + Send + Sync>;
 /// The answers kept under the commit mark they were read at.
 #[derive(Default)]
 pub(crate) struct Memo {
-    kept: Mutex<Option<(i64, HashMap<String, Answer>)>>,
+    kept: Mutex<Option<(u128, HashMap<String, Answer>)>>,
 }
 
 impl std::fmt::Debug for Memo {
@@ -35,7 +35,7 @@ impl std::fmt::Debug for Memo {
 
 impl Memo {
     /// The answer kept for `key` at `mark`, if it is of type `T`.
-    pub(crate) fn get<T: Clone + 'static>(&self, mark: i64, key: &str) -> Option<T> {
+    pub(crate) fn get<T: Clone + 'static>(&self, mark: u128, key: &str) -> Option<T> {
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         match kept.as_ref() {
             Some((at, answers)) if *at == mark => answers.get(key)?.downcast_ref::<T>().cloned(),
@@ -43,10 +43,10 @@ impl Memo {
         }
     }
 
-    /// Keep `value` for `key`, read after the database showed `mark`. The
-    /// marks only grow, so answers of an older mark are dropped and an
-    /// answer read before a newer one is not kept.
-    pub(crate) fn put<T: Send + Sync + 'static>(&self, mark: i64, key: String, value: T) {
+    /// Keep `value` for `key`, read after the database showed `mark`.
+    /// Answers kept under another mark are dropped: marks never repeat, so
+    /// they can never be asked for again.
+    pub(crate) fn put<T: Send + Sync + 'static>(&self, mark: u128, key: String, value: T) {
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         match kept.as_mut() {
             Some((at, answers)) if *at == mark => {
@@ -55,7 +55,6 @@ impl Memo {
                 }
                 answers.insert(key, Arc::new(value));
             }
-            Some((at, _)) if *at > mark => {}
             _ => {
                 let answers = HashMap::from([(key, Arc::new(value) as Answer)]);
                 *kept = Some((mark, answers));
@@ -83,15 +82,15 @@ mod tests {
     }
 
     #[test]
-    fn a_newer_mark_drops_older_answers_and_refuses_late_ones() {
+    fn another_mark_drops_the_answers_of_the_last() {
         let memo = Memo::default();
         memo.put(1, "a".into(), 1_i64);
         memo.put(2, "b".into(), 2_i64);
         assert_eq!(memo.get::<i64>(2, "a"), None);
         assert_eq!(memo.get::<i64>(2, "b"), Some(2));
-        // Read before mark 2 was seen: not kept under mark 2.
+        // An answer read at mark 1 is never one for mark 2.
         memo.put(1, "a".into(), 1_i64);
-        assert_eq!(memo.get::<i64>(2, "a"), None);
-        assert_eq!(memo.get::<i64>(1, "a"), None);
+        assert_eq!(memo.get::<i64>(2, "b"), None);
+        assert_eq!(memo.get::<i64>(1, "a"), Some(1));
     }
 }

@@ -282,7 +282,7 @@ pub trait SqlBackend: Send + Sync + Sized + 'static {
     /// A number that changes whenever anyone commits to the database, told
     /// without a statement; `None` where the backend cannot tell so cheaply
     /// (answers are then read afresh every time; see [`crate::kept`]).
-    fn commit_mark(&self) -> Option<i64> {
+    fn commit_mark(&self) -> Option<u128> {
         None
     }
 }

@@ -135,12 +135,7 @@ impl SqlStore<Sqlite> {
             .await
             .map_err(db("open database"))?;
         let checkpoints = (!memory).then(|| checkpointer(pool.clone()));
-        // Opened after the pool, which created the file and its log.
-        let probe = if memory {
-            None
-        } else {
-            CommitProbe::open(&file).map(Arc::new)
-        };
+        let probe = (!memory).then(|| Arc::new(CommitProbe::new(&file)));
         Ok(Self::over(Sqlite {
             writer: GroupWriter::new(pool.clone()),
             pool,
@@ -189,7 +184,7 @@ impl SqlBackend for Sqlite {
         &self.pool
     }
 
-    fn commit_mark(&self) -> Option<i64> {
+    fn commit_mark(&self) -> Option<u128> {
         self.probe.as_ref()?.mark()
     }
 
