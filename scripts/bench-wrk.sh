@@ -52,6 +52,9 @@ trap cleanup EXIT
 export BOOKING_JWT_SECRET
 BOOKING_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
 export RUST_LOG=warn
+# As the systemd unit and the Dockerfile run it (docs/OPERATIONS.md,
+# "Memory"): glibc then gives each sign-in's 19 MiB password hash back.
+export MALLOC_MMAP_THRESHOLD_=131072
 password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
 
 free_port() {

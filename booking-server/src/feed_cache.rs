@@ -56,7 +56,7 @@ impl Viewer {
 
 /// What a feed was rendered from, kept so that a change re-renders only
 /// the events it touches.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Parts {
     /// The bookings in the feed's window in feed order (start, then id),
     /// each single booking with its VEVENT once rendered.
@@ -70,10 +70,11 @@ pub(crate) struct Parts {
     pub rooms: Option<(i64, Arc<HashMap<RoomId, Room>>)>,
 }
 
-/// A booking of a feed and, for a single booking, its rendered VEVENT.
-#[derive(Debug)]
+/// A booking of a feed and, for a single booking, its rendered VEVENT
+/// (shared, so copying a feed's parts copies no booking).
+#[derive(Debug, Clone)]
 pub(crate) struct Kept {
-    pub booking: Booking,
+    pub booking: Arc<Booking>,
     pub text: Option<Arc<str>>,
 }
 
@@ -91,7 +92,7 @@ impl Parts {
         self.events.insert(
             (b.start, b.id),
             Kept {
-                booking: b,
+                booking: Arc::new(b),
                 text: None,
             },
         );
@@ -100,7 +101,7 @@ impl Parts {
     #[cfg(test)]
     pub fn get(&self, id: BookingId) -> Option<&Booking> {
         let start = self.starts.get(&id)?;
-        self.events.get(&(*start, id)).map(|k| &k.booking)
+        self.events.get(&(*start, id)).map(|k| &*k.booking)
     }
 
     #[cfg(test)]
@@ -138,7 +139,7 @@ impl Parts {
     /// The version these bookings have, computed the way the store does;
     /// the rooms' part is taken from `rooms`.
     pub fn version(&self, rooms: &BookingsVersion) -> BookingsVersion {
-        let bookings = self.events.values().map(|k| &k.booking);
+        let bookings = self.events.values().map(|k| &*k.booking);
         BookingsVersion {
             count: i64::try_from(self.events.len()).unwrap_or(i64::MAX),
             sequence_sum: bookings.clone().map(|b| i64::from(b.sequence)).sum(),
@@ -186,8 +187,7 @@ struct Entry {
     stamp: ChangeStamp,
     version: BookingsVersion,
     served: Served,
-    /// `None` while a request is bringing this feed up to date.
-    parts: Option<Parts>,
+    parts: Parts,
     used: u64,
     size: usize,
 }
@@ -271,14 +271,13 @@ impl FeedCache {
         Some(e.served.clone())
     }
 
-    /// Take out what the feed was rendered from, to bring it up to date
-    /// (with the version it had). A request doing the same meanwhile
-    /// finds nothing and reads the whole feed.
-    pub(crate) fn take(&self, key: &FeedKey) -> Option<(BookingsVersion, Parts)> {
-        let mut inner = self.lock();
-        let e = inner.entries.get_mut(key)?;
-        let version = e.version;
-        e.parts.take().map(|p| (version, p))
+    /// A copy of what the feed was rendered from, to bring it up to date
+    /// (with the version it had). Requests doing the same at once each
+    /// get one: the copy shares the bookings and rendered events.
+    pub(crate) fn parts(&self, key: &FeedKey) -> Option<(BookingsVersion, Parts)> {
+        let inner = self.lock();
+        let e = inner.entries.get(key)?;
+        Some((e.version, e.parts.clone()))
     }
 
     /// Keep a rendered feed, dropping feeds of earlier days and then the
@@ -332,7 +331,7 @@ impl FeedCache {
                 stamp,
                 version,
                 served,
-                parts: Some(parts),
+                parts,
                 used,
                 size,
             },
@@ -415,14 +414,15 @@ mod tests {
     }
 
     #[test]
-    fn taking_parts_leaves_the_served_body_but_not_the_parts() {
+    fn requests_at_once_each_get_the_parts_to_catch_up_from() {
         let c = FeedCache::new(10_000);
-        c.put(key(1, 1), at(2), served(10), Parts::default());
-        assert!(c.take(&key(1, 1)).is_some());
-        assert!(
-            c.take(&key(1, 1)).is_none(),
-            "a second request reads the whole feed"
-        );
+        let mut parts = Parts::default();
+        parts.insert(booking(Utc::now(), None));
+        c.put(key(1, 1), at(2), served(10), parts);
+        let first = c.parts(&key(1, 1)).map(|(_, p)| p.len());
+        let second = c.parts(&key(1, 1)).map(|(_, p)| p.len());
+        assert_eq!(first, Some(1));
+        assert_eq!(second, Some(1), "a request at the same time catches up too");
         assert!(c.get(&key(1, 1), &stamp(2)).is_some());
     }
 

@@ -149,7 +149,7 @@ async fn serve_feed(state: &AppState, req: &Request, spec: FeedSpec) -> Response
     // What changed since the kept rendering, the version to check the
     // merge against, and the rooms (unless unchanged): independent reads,
     // at once.
-    let kept = state.feeds.take(&key);
+    let kept = state.feeds.parts(&key);
     let since = kept.as_ref().map(|(was, _)| BookingFilter {
         changed_since: was.last_change,
         limit: Some(FEED_LIMIT),
