@@ -136,9 +136,9 @@ impl<B: SqlBackend> SqlStore<B> {
     }
 
     /// What `read` answers, or what it answered last time for `key` if
-    /// nothing was committed to the database since, by anyone (see
-    /// [`kept`]). For small, hot reads; `key` names the read and its
-    /// parameters.
+    /// nothing was committed to the database since, by anyone (the
+    /// backend's commit mark did not move). For small, hot reads; `key`
+    /// names the read and its parameters.
     pub async fn unless_changed<T, F>(&self, key: String, read: F) -> Result<T, StoreError>
     where
         T: Clone + Send + Sync + 'static,

@@ -281,7 +281,8 @@ pub trait SqlBackend: Send + Sync + Sized + 'static {
     async fn remote_events(&self) -> Result<Option<tokio::sync::mpsc::Receiver<()>>, StoreError>;
     /// A number that changes whenever anyone commits to the database, told
     /// without a statement; `None` where the backend cannot tell so cheaply
-    /// (answers are then read afresh every time; see [`crate::kept`]).
+    /// (answers are then read afresh every time; see
+    /// [`SqlStore::unless_changed`](crate::SqlStore::unless_changed)).
     fn commit_mark(&self) -> Option<u128> {
         None
     }
