@@ -59,13 +59,18 @@ impl BookingService {
         ip: Option<&str>,
     ) -> Result<Option<DateTime<Utc>>, CoreError> {
         let now = self.now();
-        let before = self
-            .store()
-            .get_credentials(user)
-            .await?
-            .unwrap_or_default();
-        let after = before.clone().after_failure(policy, now);
-        self.store().set_credentials(user, &after).await?;
+        // Failures at once each count: the write goes through only if the
+        // state is still the one read, else it is read again.
+        let (before, after) = loop {
+            let Some(before) = self.store().get_credentials(user).await? else {
+                // No such account (any more): nothing to count.
+                return Ok(None);
+            };
+            let after = before.clone().after_failure(policy, now);
+            if self.store().swap_credentials(user, &before, &after).await? {
+                break (before, after);
+            }
+        };
         let locked = after
             .locked_until
             .filter(|_| after.locked_until != before.locked_until);
@@ -85,18 +90,26 @@ impl BookingService {
     /// that has run out are forgotten (audited as `auth.failures_cleared`
     /// when there were any; nothing is written otherwise).
     pub async fn sign_in_succeeded(&self, user: UserId) -> Result<(), CoreError> {
-        let Some(creds) = self.store().get_credentials(user).await? else {
-            return Ok(());
+        let creds = loop {
+            let Some(creds) = self.store().get_credentials(user).await? else {
+                return Ok(());
+            };
+            if creds.failed_logins == 0 && creds.locked_until.is_none() {
+                return Ok(());
+            }
+            let cleared = Credentials {
+                failed_logins: 0,
+                locked_until: None,
+                ..creds.clone()
+            };
+            if self
+                .store()
+                .swap_credentials(user, &creds, &cleared)
+                .await?
+            {
+                break creds;
+            }
         };
-        if creds.failed_logins == 0 && creds.locked_until.is_none() {
-            return Ok(());
-        }
-        let cleared = Credentials {
-            failed_logins: 0,
-            locked_until: None,
-            ..creds.clone()
-        };
-        self.store().set_credentials(user, &cleared).await?;
         self.audit(
             None,
             "auth.failures_cleared",

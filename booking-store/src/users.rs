@@ -121,4 +121,28 @@ impl<B: SqlBackend> UserStore for SqlStore<B> {
             args![&c.password_hash, c.failed_logins, c.locked_until, id],
         ).await
     }
+
+    async fn swap_credentials(
+        &self,
+        id: UserId,
+        old: &Credentials,
+        new: &Credentials,
+    ) -> Result<bool, StoreError> {
+        self.changed_one(
+            "write credentials",
+            "UPDATE users SET password_hash = $1, failed_logins = $2, locked_until = $3 \
+             WHERE id = $4 AND password_hash IS NOT DISTINCT FROM $5 AND failed_logins = $6 \
+             AND locked_until IS NOT DISTINCT FROM $7",
+            args![
+                &new.password_hash,
+                new.failed_logins,
+                new.locked_until,
+                id,
+                &old.password_hash,
+                old.failed_logins,
+                old.locked_until
+            ],
+        )
+        .await
+    }
 }

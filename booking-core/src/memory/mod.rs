@@ -199,6 +199,20 @@ impl UserStore for MemoryStore {
         }
         Ok(())
     }
+    async fn swap_credentials(
+        &self,
+        id: UserId,
+        old: &Credentials,
+        new: &Credentials,
+    ) -> Result<bool, StoreError> {
+        match self.tables()?.users.get_mut(&id) {
+            Some((_, c)) if c == old => {
+                *c = new.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
 }
 
 #[async_trait]

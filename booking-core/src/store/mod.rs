@@ -100,6 +100,15 @@ pub trait UserStore: Send + Sync {
     async fn get_credentials(&self, id: UserId) -> Result<Option<Credentials>, StoreError>;
     /// Replace password and lockout state.
     async fn set_credentials(&self, id: UserId, creds: &Credentials) -> Result<(), StoreError>;
+    /// Replace password and lockout state with `new` only if they are still
+    /// `old` (as read before): `false`, and nothing written, when someone
+    /// changed them since — for read-count-write updates made at once.
+    async fn swap_credentials(
+        &self,
+        id: UserId,
+        old: &Credentials,
+        new: &Credentials,
+    ) -> Result<bool, StoreError>;
 }
 
 /// Bookings: the writes that must never double-book, and the reads.
