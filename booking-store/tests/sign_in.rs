@@ -12,6 +12,26 @@ use booking_store::testing::{Backend, TestDb, backends};
 
 const AT_ONCE: u32 = 24;
 
+/// `AT_ONCE` wrong passwords for `user` at the same time; what each
+/// answered (the lock's end when it locked the account).
+async fn fail_at_once(
+    svc: &BookingService,
+    user: UserId,
+    policy: Lockout,
+) -> Vec<Option<chrono::DateTime<chrono::Utc>>> {
+    let tasks: Vec<_> = (0..AT_ONCE)
+        .map(|_| {
+            let svc = svc.clone();
+            tokio::spawn(async move { svc.sign_in_failed(user, policy, None).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.expect("task").expect("counted"));
+    }
+    answers
+}
+
 async fn every_failure_counts(backend: Backend) {
     let db = TestDb::create(backend).await;
     let store = db.store().await;
@@ -31,15 +51,7 @@ async fn every_failure_counts(backend: Backend) {
         attempts: 1_000,
         minutes: 15,
     };
-    let tasks: Vec<_> = (0..AT_ONCE)
-        .map(|_| {
-            let svc = svc.clone();
-            tokio::spawn(async move { svc.sign_in_failed(user.id, policy, None).await })
-        })
-        .collect();
-    for t in tasks {
-        t.await.expect("task").expect("counted");
-    }
+    fail_at_once(&svc, user.id, policy).await;
     let creds = store
         .get_credentials(user.id)
         .await
@@ -53,18 +65,11 @@ async fn every_failure_counts(backend: Backend) {
         attempts: 30,
         minutes: 15,
     };
-    let tasks: Vec<_> = (0..AT_ONCE)
-        .map(|_| {
-            let svc = svc.clone();
-            tokio::spawn(async move { svc.sign_in_failed(user.id, policy, None).await })
-        })
-        .collect();
-    let mut locks = 0;
-    for t in tasks {
-        if t.await.expect("task").expect("counted").is_some() {
-            locks += 1;
-        }
-    }
+    let locks = fail_at_once(&svc, user.id, policy)
+        .await
+        .iter()
+        .filter(|locked| locked.is_some())
+        .count();
     let creds = store
         .get_credentials(user.id)
         .await
