@@ -9,6 +9,7 @@
 //! revisions (2024-11-05 … 2025-11-25); a `server/discover` probe gets
 //! "method not found", which tells newer clients to use `initialize`.
 
+mod catalog;
 mod resources;
 mod tools;
 
@@ -197,7 +198,7 @@ async fn answer(state: &AppState, session: &Session, m: Value) -> Option<Value> 
     let result = match method {
         "initialize" => Ok(initialize(&params)),
         "ping" => Ok(json!({})),
-        "tools/list" => Ok(json!({ "tools": tools::catalog() })),
+        "tools/list" => Ok(json!({ "tools": catalog::catalog() })),
         "tools/call" => tools::call(state, session, &params).await,
         "resources/list" => Ok(json!({ "resources": resources::catalog() })),
         "resources/templates/list" => Ok(json!({ "resourceTemplates": [] })),
