@@ -181,14 +181,14 @@ fn vevent(
     }
     w.text("SUMMARY", if hide { "Busy" } else { &b.title })
         .text("LOCATION", &location(room))
-        .line(&format!("STATUS:{}", status_text(b.status)))
-        .line(&format!("SEQUENCE:{}", b.sequence))
+        .value("STATUS", status_text(b.status))
+        .value("SEQUENCE", b.sequence)
         .utc("CREATED", b.created_at)
         .utc("LAST-MODIFIED", b.updated_at)
         .line("TRANSP:OPAQUE");
     let busy = booking_calendar::itip::outlook_busy(status_text(b.status));
-    w.line(&format!("X-MICROSOFT-CDO-BUSYSTATUS:{busy}"))
-        .line(&format!("X-MICROSOFT-CDO-INTENDEDSTATUS:{busy}"));
+    w.value("X-MICROSOFT-CDO-BUSYSTATUS", busy)
+        .value("X-MICROSOFT-CDO-INTENDEDSTATUS", busy);
     if sight == Sight::Full && !b.purpose.is_empty() {
         w.text("DESCRIPTION", &b.purpose);
     }

@@ -12,47 +12,18 @@
 //! Reusable alone: it knows nothing about bookings.
 #![deny(missing_docs)]
 
+mod content;
 pub mod dav;
 pub mod itip;
 pub mod read;
 
 use std::fmt::Write as _;
 
+use content::{end_line, push_escaped, push_stamp};
+pub use content::{escape_text, fold, local_stamp, utc_stamp};
+
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
-
-/// Escape a TEXT value (RFC 5545 §3.3.11).
-pub fn escape_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Fold one content line at 75 octets (continuation lines start with a
-/// space), never inside a UTF-8 character, and end it with CRLF.
-pub fn fold(line: &str, out: &mut String) {
-    let mut width = 0;
-    for c in line.chars() {
-        let n = c.len_utf8();
-        if width + n > 75 {
-            out.push_str("\r\n ");
-            width = 1;
-        }
-        out.push(c);
-        width += n;
-    }
-    out.push_str("\r\n");
-}
 
 /// A calendar being written.
 #[derive(Debug, Default)]
@@ -68,34 +39,62 @@ impl Writer {
 
     /// A raw content line (`NAME;PARAMS:value`), folded.
     pub fn line(&mut self, line: &str) -> &mut Self {
-        fold(line, &mut self.out);
+        let start = self.out.len();
+        self.out.push_str(line);
+        end_line(&mut self.out, start);
         self
     }
 
     /// A property with an escaped TEXT value.
     pub fn text(&mut self, name: &str, value: &str) -> &mut Self {
-        let l = format!("{name}:{}", escape_text(value));
-        self.line(&l)
+        let start = self.out.len();
+        self.out.push_str(name);
+        self.out.push(':');
+        push_escaped(&mut self.out, value);
+        end_line(&mut self.out, start);
+        self
+    }
+
+    /// A property whose value is written as given, unescaped: a number,
+    /// an enumerated value (`STATUS:CONFIRMED`), a duration.
+    pub fn value(&mut self, name: &str, value: impl std::fmt::Display) -> &mut Self {
+        let start = self.out.len();
+        let _ = write!(self.out, "{name}:{value}");
+        end_line(&mut self.out, start);
+        self
     }
 
     /// `BEGIN:component`.
     pub fn begin(&mut self, component: &str) -> &mut Self {
-        self.line(&format!("BEGIN:{component}"))
+        self.value("BEGIN", component)
     }
 
     /// `END:component`.
     pub fn end(&mut self, component: &str) -> &mut Self {
-        self.line(&format!("END:{component}"))
+        self.value("END", component)
     }
 
     /// A UTC date-time property (`NAME:YYYYMMDDTHHMMSSZ`).
     pub fn utc(&mut self, name: &str, t: DateTime<Utc>) -> &mut Self {
-        self.line(&format!("{name}:{}", utc_stamp(t)))
+        let start = self.out.len();
+        self.out.push_str(name);
+        self.out.push(':');
+        push_stamp(&mut self.out, t.naive_utc());
+        self.out.push('Z');
+        end_line(&mut self.out, start);
+        self
     }
 
     /// A local date-time with its zone (`NAME;TZID=Zone:YYYYMMDDTHHMMSS`).
     pub fn local(&mut self, name: &str, t: DateTime<Utc>, tz: Tz) -> &mut Self {
-        self.line(&format!("{name};TZID={}:{}", tz.name(), local_stamp(t, tz)))
+        let start = self.out.len();
+        self.out.push_str(name);
+        self.out.push_str(";TZID=");
+        self.out.push_str(tz.name());
+        self.out.push(':');
+        push_stamp(&mut self.out, t.with_timezone(&tz).naive_local());
+        end_line(&mut self.out, start);
+        self
     }
 
     /// A VTIMEZONE for `tz` covering the years `from_year..=to_year`.
@@ -122,16 +121,6 @@ impl Writer {
     pub fn finish(self) -> String {
         self.out
     }
-}
-
-/// `YYYYMMDDTHHMMSSZ` for `t`.
-pub fn utc_stamp(t: DateTime<Utc>) -> String {
-    t.format("%Y%m%dT%H%M%SZ").to_string()
-}
-
-/// `YYYYMMDDTHHMMSS`: `t` as wall-clock time in `tz` (for `TZID=`).
-pub fn local_stamp(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%Y%m%dT%H%M%S").to_string()
 }
 
 fn offset_secs(tz: Tz, t: DateTime<Utc>) -> i32 {
