@@ -296,9 +296,9 @@ impl SqlBackend for Sqlite {
             Some(r) => r.try_get("list").map_err(|e| corrupt("list", e))?,
             None => return Ok(Vec::new()),
         };
-        let rows: Vec<Vec<serde_json::Value>> =
+        let rows: Vec<ListedRow<'_>> =
             serde_json::from_str(&json).map_err(|e| corrupt("booking list", e))?;
-        rows.iter().map(|r| booking_from_json(r)).collect()
+        rows.into_iter().map(ListedRow::booking).collect()
     }
 
     async fn remote_events(&self) -> Result<Option<tokio::sync::mpsc::Receiver<()>>, StoreError> {
@@ -306,63 +306,70 @@ impl SqlBackend for Sqlite {
     }
 }
 
-/// A booking from the JSON array `list_bookings` builds (column order of
-/// the SELECT there, UUIDs as hex, times as Unix seconds).
-fn booking_from_json(r: &[serde_json::Value]) -> Result<Booking, StoreError> {
-    use serde_json::Value;
-    let bad = |what: &str| StoreError::Corrupt(format!("booking list: bad {what}"));
-    let get = |i: usize| r.get(i).unwrap_or(&Value::Null);
-    let uuid = |i: usize, what: &str| -> Result<Uuid, StoreError> {
-        get(i)
-            .as_str()
-            .and_then(|s| Uuid::parse_str(s).ok())
-            .ok_or_else(|| bad(what))
-    };
-    let opt_uuid = |i: usize, what: &str| -> Result<Option<Uuid>, StoreError> {
-        match get(i).as_str() {
-            None | Some("") => Ok(None),
-            Some(s) => Uuid::parse_str(s).map(Some).map_err(|_| bad(what)),
-        }
-    };
-    let int = |i: usize, what: &str| get(i).as_i64().ok_or_else(|| bad(what));
-    let num = |i: usize, what: &str| -> Result<u32, StoreError> {
-        u32::try_from(int(i, what)?).map_err(|_| bad(what))
-    };
-    let time = |i: usize, what: &str| -> Result<DateTime<Utc>, StoreError> {
-        DateTime::from_timestamp(int(i, what)?, 0).ok_or_else(|| bad(what))
-    };
-    let opt_time = |i: usize, what: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
-        get(i)
-            .as_i64()
-            .map(|s| DateTime::from_timestamp(s, 0).ok_or_else(|| bad(what)))
-            .transpose()
-    };
-    let text = |i: usize| get(i).as_str().map(str::to_string);
-    Ok(Booking {
-        id: BookingId(uuid(0, "id")?),
-        room_id: RoomId(uuid(1, "room_id")?),
-        organizer_id: UserId(uuid(2, "organizer_id")?),
-        title: text(3).ok_or_else(|| bad("title"))?,
-        purpose: text(4).unwrap_or_default(),
-        attendees: num(5, "attendees")?,
-        start: time(6, "start_at")?,
-        end: time(7, "end_at")?,
-        held_start: time(8, "held_start")?,
-        held_end: time(9, "held_end")?,
-        status: get(10)
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| bad("status"))?,
-        approver_id: opt_uuid(11, "approver_id")?.map(UserId),
-        decision_reason: text(12),
-        sequence: num(13, "sequence")?,
-        created_at: time(14, "created_at")?,
-        updated_at: time(15, "updated_at")?,
-        series_id: opt_uuid(16, "series_id")?.map(SeriesId),
-        occurrence_start: opt_time(17, "occurrence_start")?,
-        checked_in_at: opt_time(18, "checked_in_at")?,
-        no_show: get(19).as_i64().is_some_and(|v| v != 0) || get(19).as_bool() == Some(true),
-        booked_by: opt_uuid(20, "booked_by")?.map(UserId),
-        group_id: opt_uuid(21, "group_id")?.map(BookingId),
-    })
+/// One booking of the JSON array `list_bookings` builds, in the column
+/// order of its SELECT: UUIDs as hex (`""` for NULL), times as Unix
+/// seconds. Read straight from the text, borrowing what needs no unescaping.
+#[derive(serde::Deserialize)]
+struct ListedRow<'a>(
+    &'a str,
+    &'a str,
+    &'a str,
+    String,
+    Option<String>,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    &'a str,
+    &'a str,
+    Option<String>,
+    i64,
+    i64,
+    i64,
+    &'a str,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    &'a str,
+    &'a str,
+);
+
+impl ListedRow<'_> {
+    fn booking(self) -> Result<Booking, StoreError> {
+        let bad = |what: &str| StoreError::Corrupt(format!("booking list: bad {what}"));
+        let uuid = |s: &str, what: &str| Uuid::parse_str(s).map_err(|_| bad(what));
+        let opt_uuid = |s: &str, what: &str| match s {
+            "" => Ok(None),
+            s => uuid(s, what).map(Some),
+        };
+        let num = |v: i64, what: &str| u32::try_from(v).map_err(|_| bad(what));
+        let time = |v: i64, what: &str| DateTime::from_timestamp(v, 0).ok_or_else(|| bad(what));
+        let opt_time = |v: Option<i64>, what: &str| v.map(|v| time(v, what)).transpose();
+        let r = self;
+        Ok(Booking {
+            id: BookingId(uuid(r.0, "id")?),
+            room_id: RoomId(uuid(r.1, "room_id")?),
+            organizer_id: UserId(uuid(r.2, "organizer_id")?),
+            title: r.3,
+            purpose: r.4.unwrap_or_default(),
+            attendees: num(r.5, "attendees")?,
+            start: time(r.6, "start_at")?,
+            end: time(r.7, "end_at")?,
+            held_start: time(r.8, "held_start")?,
+            held_end: time(r.9, "held_end")?,
+            status: r.10.parse().map_err(|_| bad("status"))?,
+            approver_id: opt_uuid(r.11, "approver_id")?.map(UserId),
+            decision_reason: r.12,
+            sequence: num(r.13, "sequence")?,
+            created_at: time(r.14, "created_at")?,
+            updated_at: time(r.15, "updated_at")?,
+            series_id: opt_uuid(r.16, "series_id")?.map(SeriesId),
+            occurrence_start: opt_time(r.17, "occurrence_start")?,
+            checked_in_at: opt_time(r.18, "checked_in_at")?,
+            no_show: r.19.is_some_and(|v| v != 0),
+            booked_by: opt_uuid(r.20, "booked_by")?.map(UserId),
+            group_id: opt_uuid(r.21, "group_id")?.map(BookingId),
+        })
+    }
 }
