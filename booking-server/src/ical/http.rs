@@ -146,22 +146,25 @@ async fn serve_feed(state: &AppState, req: &Request, spec: FeedSpec) -> Response
         state.feeds.record(Outcome::Kept);
         return feed_response(req, &kept);
     }
-    // What changed since the kept rendering, the version to check the
-    // merge against, and the rooms (unless unchanged): independent reads,
-    // at once.
+    // What changed since the kept rendering (with nothing kept: every
+    // booking of the window), the version to check the merge against, and
+    // the rooms (unless unchanged): independent reads, at once.
     let kept = state.feeds.parts(&key);
-    let since = kept.as_ref().map(|(was, _)| BookingFilter {
-        changed_since: was.last_change,
-        limit: Some(FEED_LIMIT),
-        ..spec.scope.filter()
-    });
+    let bookings = match &kept {
+        Some((was, _)) => BookingFilter {
+            changed_since: was.last_change,
+            limit: Some(FEED_LIMIT),
+            ..spec.scope.filter()
+        },
+        None => window_filter(spec.scope, (from, to)),
+    };
     let known_rooms = kept
         .as_ref()
         .and_then(|(_, p)| p.rooms.as_ref())
         .filter(|(at, _)| *at == stamp.room_writes)
         .map(|(_, map)| map.clone());
     let rooms_reread = known_rooms.is_none();
-    let (current, rooms, changed) = tokio::join!(
+    let (current, rooms, read) = tokio::join!(
         store.bookings_version(spec.scope, from, to),
         async {
             match known_rooms {
@@ -169,21 +172,17 @@ async fn serve_feed(state: &AppState, req: &Request, spec: FeedSpec) -> Response
                 None => rooms_map(state).await.ok().map(Arc::new),
             }
         },
-        async {
-            match &since {
-                Some(f) => state.svc.list_bookings(f).await.map(Some),
-                None => Ok(None),
-            }
-        }
+        state.svc.list_bookings(&bookings)
     );
-    let (Ok(current), Some(rooms), Ok(changed)) = (current, rooms, changed) else {
+    let (Ok(current), Some(rooms), Ok(read)) = (current, rooms, read) else {
         return unavailable();
     };
-    let kept = kept
-        .zip(changed)
-        .map(|((_, parts), changed)| (parts, changed));
+    let read = match kept {
+        Some((_, parts)) => Read::Changes(parts, read),
+        None => Read::All(read),
+    };
     let Ok((mut parts, version, outcome)) =
-        catch_up(state, spec.scope, kept, rooms_reread, &current, (from, to)).await
+        catch_up(state, spec.scope, read, rooms_reread, &current, (from, to)).await
     else {
         return unavailable();
     };
@@ -207,40 +206,57 @@ async fn serve_feed(state: &AppState, req: &Request, spec: FeedSpec) -> Response
     feed_response(req, &served)
 }
 
+/// What was read of a feed's bookings alongside its version.
+enum Read {
+    /// The kept rendering's parts and the bookings changed since.
+    Changes(Parts, Vec<Booking>),
+    /// Every booking of the window (nothing was kept).
+    All(Vec<Booking>),
+}
+
+/// Every booking of a feed in `window` (any status, so cancellations
+/// propagate).
+fn window_filter(scope: VersionScope, (from, to): (DateTime<Utc>, DateTime<Utc>)) -> BookingFilter {
+    BookingFilter {
+        from: Some(from),
+        to: Some(to),
+        limit: Some(FEED_LIMIT),
+        ..scope.filter()
+    }
+}
+
 /// The feed's bookings as of now, with their version: the kept ones with
 /// those changed since merged in, when that adds up to the database's
 /// version; otherwise all of them read afresh.
 async fn catch_up(
     state: &AppState,
     scope: VersionScope,
-    kept: Option<(Parts, Vec<Booking>)>,
+    read: Read,
     rooms_reread: bool,
     current: &BookingsVersion,
-    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    window: (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<(Parts, BookingsVersion, Outcome), booking_core::CoreError> {
-    if let Some((mut parts, changed)) = kept {
-        if rooms_reread {
-            parts.forget_events();
+    let all = match read {
+        Read::All(all) => all,
+        Read::Changes(mut parts, changed) => {
+            if rooms_reread {
+                parts.forget_events();
+            }
+            // Changes carry the time they were made; re-reading the last
+            // instant already seen is harmless (a merge replaces).
+            for b in changed {
+                parts.merge(b, window.0, window.1);
+            }
+            let now = parts.version(current);
+            if now == *current {
+                return Ok((parts, now, Outcome::CaughtUp));
+            }
+            state
+                .svc
+                .list_bookings(&window_filter(scope, window))
+                .await?
         }
-        // Changes carry the time they were made; re-reading the last
-        // instant already seen is harmless (a merge replaces).
-        for b in changed {
-            parts.merge(b, from, to);
-        }
-        let now = parts.version(current);
-        if now == *current {
-            return Ok((parts, now, Outcome::CaughtUp));
-        }
-    }
-    let all = state
-        .svc
-        .list_bookings(&BookingFilter {
-            from: Some(from),
-            to: Some(to),
-            limit: Some(FEED_LIMIT),
-            ..scope.filter()
-        })
-        .await?;
+    };
     let parts = Parts::new(all);
     let version = parts.version(current);
     Ok((parts, version, Outcome::Full))
