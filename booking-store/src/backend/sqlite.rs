@@ -68,6 +68,10 @@ fn from_ts(col: &str, s: i64) -> Result<DateTime<Utc>, sqlx::Error> {
         .ok_or_else(|| sqlx::Error::Decode(format!("{col}: bad timestamp {s}").into()))
 }
 
+/// The size the write-ahead log file is cut back to by the first commit
+/// after the log was copied into the database whole.
+const WAL_SIZE_LIMIT: u64 = 32 << 20;
+
 /// How often the log is copied into the database.
 const CHECKPOINT_EVERY: StdDuration = StdDuration::from_millis(500);
 
@@ -120,10 +124,14 @@ impl SqlStore<Sqlite> {
         // The writer never copies the log into the database itself (the
         // automatic checkpoint made the write that crossed 1,000 pages wait
         // for it, and for the disk); a task of the store does, beside it.
+        // SQLite reuses the log from its start once it is copied, but never
+        // shrinks the file: without a limit it kept the size of the busiest
+        // burst (76 MB after 1,100 bookings, beside a 2.5 MB database).
         let opts = if memory {
             opts
         } else {
             opts.pragma("wal_autocheckpoint", "0")
+                .pragma("journal_size_limit", WAL_SIZE_LIMIT.to_string())
         };
         let pool = SqlitePoolOptions::new()
             .max_connections(max)
