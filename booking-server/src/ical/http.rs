@@ -19,7 +19,9 @@ use crate::feed_cache::{FeedKey, Outcome, Parts, Served, Viewer};
 use crate::state::AppState;
 
 use super::PRODID;
-use super::render::{FEED_LIMIT, Feed, host, render_parts, rooms_map, sight_for, window};
+use super::render::{
+    FEED_LIMIT, Feed, host, render_parts, rooms_map, sight_for, window, window_filter,
+};
 
 #[derive(Debug, Deserialize)]
 pub struct FeedQuery {
@@ -156,7 +158,7 @@ async fn serve_feed(state: &AppState, req: &Request, spec: FeedSpec) -> Response
             limit: Some(FEED_LIMIT),
             ..spec.scope.filter()
         },
-        None => window_filter(spec.scope, (from, to)),
+        None => window_filter(spec.scope.filter(), (from, to)),
     };
     let known_rooms = kept
         .as_ref()
@@ -214,17 +216,6 @@ enum Read {
     All(Vec<Booking>),
 }
 
-/// Every booking of a feed in `window` (any status, so cancellations
-/// propagate).
-fn window_filter(scope: VersionScope, (from, to): (DateTime<Utc>, DateTime<Utc>)) -> BookingFilter {
-    BookingFilter {
-        from: Some(from),
-        to: Some(to),
-        limit: Some(FEED_LIMIT),
-        ..scope.filter()
-    }
-}
-
 /// The feed's bookings as of now, with their version: the kept ones with
 /// those changed since merged in, when that adds up to the database's
 /// version; otherwise all of them read afresh.
@@ -253,7 +244,7 @@ async fn catch_up(
             }
             state
                 .svc
-                .list_bookings(&window_filter(scope, window))
+                .list_bookings(&window_filter(scope.filter(), window))
                 .await?
         }
     };

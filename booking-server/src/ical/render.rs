@@ -329,19 +329,27 @@ pub(crate) fn window(state: &AppState) -> (DateTime<Utc>, DateTime<Utc>) {
     (today - Duration::days(31), today + Duration::days(367))
 }
 
+/// `filter` narrowed to the bookings `window` shows (any status, so
+/// cancellations propagate), at most [`FEED_LIMIT`].
+pub(crate) fn window_filter(
+    filter: BookingFilter,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> BookingFilter {
+    BookingFilter {
+        from: Some(from),
+        to: Some(to),
+        limit: Some(FEED_LIMIT),
+        ..filter
+    }
+}
+
 pub(crate) async fn bookings(
     state: &AppState,
     filter: BookingFilter,
 ) -> Result<Vec<Booking>, booking_core::CoreError> {
-    let (from, to) = window(state);
     state
         .svc
-        .list_bookings(&BookingFilter {
-            from: Some(from),
-            to: Some(to),
-            limit: Some(FEED_LIMIT),
-            ..filter
-        })
+        .list_bookings(&window_filter(filter, window(state)))
         .await
 }
 
