@@ -195,10 +195,12 @@ fn vtimezone(w: &mut Writer, tz: Tz, from_year: i32, to_year: i32) {
         let kind = if daylight { "DAYLIGHT" } else { "STANDARD" };
         // DTSTART is the local time just before the change, in the old offset.
         let local: NaiveDateTime = at.naive_utc() + Duration::seconds(i64::from(from));
+        let mut start = String::with_capacity(15);
+        push_stamp(&mut start, local);
         w.begin(kind)
-            .line(&format!("DTSTART:{}", local.format("%Y%m%dT%H%M%S")))
-            .line(&format!("TZOFFSETFROM:{}", fmt_offset(from)))
-            .line(&format!("TZOFFSETTO:{}", fmt_offset(to)))
+            .value("DTSTART", start)
+            .value("TZOFFSETFROM", fmt_offset(from))
+            .value("TZOFFSETTO", fmt_offset(to))
             .text("TZNAME", &abbreviation(tz, at))
             .end(kind);
     };
